@@ -1,0 +1,321 @@
+"""The command registry: every command declared once, for every platform and the help text.
+
+A feature declares a command with :func:`CommandRegistry.command`. From that one declaration come
+the text parser's binding rules, Discord's typed options, Telegram's command menu, Slack's manifest,
+modal forms and ``help``. Handlers receive a :class:`~core.context.Context` and their converted
+parameters as keyword arguments, and return a :class:`~core.reply.Reply`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from core.errors import UserError
+from core.i18n import _
+from core.params import BadValue, ConvertContext, Kind, convert, parse_tags
+from core.parsing import ParsedArgs
+
+if TYPE_CHECKING:
+    from core.context import Context
+    from core.reply import Reply
+
+Handler = Callable[..., "Reply"]
+MessageHandler = Callable[["Context", str], "Reply | None"]
+"""Offered free text sent to the bot (not a command); returns a Reply if it was for this feature."""
+
+
+def N_(message: str) -> str:
+    """Mark a string for translation where it is declared; it is translated when shown."""
+    return message
+
+
+class Access(StrEnum):
+    """Who may run a command. Community roles are checked by the services, per community."""
+
+    MEMBER = "member"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One typed parameter.
+
+    Positional parameters are filled in declaration order; every parameter may also be given as
+    ``name=value``. ``many`` takes all remaining positional words. A TAGS parameter collects ``#tags``.
+    """
+
+    name: str
+    kind: Kind = Kind.TEXT
+    help: str = ""
+    required: bool = False
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    positional: bool = True
+    many: bool = False
+    max_length: int = 500
+    min_value: float | None = None
+    max_value: float | None = None
+    autocomplete: bool = False
+
+    def usage(self) -> str:
+        shown = f"{self.name}..." if self.many else self.name
+        if self.kind is Kind.TAGS:
+            shown = "#tags..."
+        elif not self.positional:
+            shown = f"{self.name}=..."
+        elif self.choices:
+            shown = "|".join(self.choices)
+        return f"<{shown}>" if self.required else f"[{shown}]"
+
+    def convert_one(self, text: str, ctx: ConvertContext) -> Any:
+        if len(text) > self.max_length:
+            raise BadValue(
+                _(
+                    "{name} is too long: {length} characters, the limit is {limit}.",
+                    name=self.name,
+                    length=len(text),
+                    limit=self.max_length,
+                ),
+                self.name,
+            )
+        if self.kind is Kind.CHOICE or self.choices:
+            return self._choose(text)
+        value = convert(self.kind, text, self.name, ctx)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if self.min_value is not None and value < self.min_value:
+                raise BadValue(
+                    _("{name} must be at least {low}.", name=self.name, low=_num(self.min_value)),
+                    self.name,
+                )
+            if self.max_value is not None and value > self.max_value:
+                raise BadValue(
+                    _("{name} must be at most {high}.", name=self.name, high=_num(self.max_value)),
+                    self.name,
+                )
+        if (
+            isinstance(value, str)
+            and self.kind in (Kind.TEXT, Kind.LONG_TEXT)
+            and not value.strip()
+        ):
+            raise BadValue(_("{name} cannot be empty.", name=self.name), self.name)
+        return value
+
+    def _choose(self, text: str) -> str:
+        word = text.strip().lower()
+        by_lower = {c.lower(): c for c in self.choices}
+        if word in by_lower:
+            return by_lower[word]
+        starts = [c for c in self.choices if c.lower().startswith(word)] if word else []
+        if len(starts) == 1:
+            return starts[0]
+        raise BadValue(
+            _("{name} must be one of: {choices}.", name=self.name, choices=", ".join(self.choices)),
+            self.name,
+        )
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+@dataclass(slots=True)
+class Command:
+    """A declared command: its path (``("cpd", "goal", "add")``), help, parameters and handler."""
+
+    path: tuple[str, ...]
+    help: str
+    params: tuple[Param, ...]
+    handler: Handler
+    access: Access = Access.MEMBER
+    form: bool = False
+    """Platforms with forms open one for this command when it is given no arguments."""
+    examples: tuple[str, ...] = ()
+    public: bool = False
+    """The reply is posted for everyone in the channel rather than to the person alone."""
+    max_tags: int = 10
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.path)
+
+    @property
+    def group(self) -> str:
+        return self.path[0]
+
+    def usage(self) -> str:
+        return " ".join([self.name, *(p.usage() for p in self.params)])
+
+    def bind(self, args: ParsedArgs, ctx: ConvertContext) -> dict[str, Any]:
+        """Match parsed words to parameters and convert them; raise a friendly error if they do not fit."""
+        by_name = {p.name: p for p in self.params}
+        values: dict[str, Any] = {}
+        raw: dict[str, list[str]] = {}
+        for key, value in args.keyword.items():
+            if key not in by_name:
+                known = ", ".join(p.name for p in self.params if p.kind is not Kind.TAGS) or "none"
+                raise UserError(
+                    _(
+                        "{command} has no setting called {key}. Settings it takes: {known}.",
+                        command=self.name,
+                        key=key,
+                        known=known,
+                    ),
+                    show_usage=True,
+                )
+            raw[key] = [value]
+        tag_param = next((p for p in self.params if p.kind is Kind.TAGS), None)
+        if args.tags:
+            if tag_param is None:
+                raise UserError(
+                    _("{command} does not take #tags.", command=self.name), show_usage=True
+                )
+            raw.setdefault(tag_param.name, []).extend(args.tags)
+        words = list(args.positional)
+        for param in self.params:
+            if not words:
+                break
+            if not param.positional or param.kind is Kind.TAGS or param.name in raw:
+                continue
+            if param.many:
+                raw[param.name], words = words, []
+            else:
+                raw[param.name] = [words.pop(0)]
+        if words:
+            raise UserError(
+                _(
+                    "Too many words for {command}: I did not expect {extra}. Put phrases in quotes.",
+                    command=self.name,
+                    extra=_quote(words[0]),
+                ),
+                show_usage=True,
+            )
+        for param in self.params:
+            given = raw.get(param.name)
+            if given is None:
+                if param.required:
+                    raise BadValue(
+                        _("{command} needs {name}.", command=self.name, name=param.name), param.name
+                    )
+                values[param.name] = param.default
+            elif param.kind is Kind.TAGS:
+                values[param.name] = parse_tags(_split_tags(given), param.name, self.max_tags)
+            elif param.many:
+                values[param.name] = [param.convert_one(v, ctx) for v in given]
+            else:
+                values[param.name] = param.convert_one(given[0], ctx)
+        return values
+
+    def bind_mapping(self, given: Mapping[str, Any], ctx: ConvertContext) -> dict[str, Any]:
+        """Bind named values (Discord options, form fields); text values are converted as typed."""
+        args = ParsedArgs()
+        for key, value in given.items():
+            if value is None or value == "":
+                continue
+            param = next((p for p in self.params if p.name == key), None)
+            if param is not None and (param.kind is Kind.TAGS or param.many):
+                items = value if isinstance(value, list | tuple) else str(value).split()
+                if param.kind is Kind.TAGS:
+                    args.tags.extend(str(v).lstrip("#").lower() for v in items)
+                else:
+                    args.positional.extend(str(v) for v in items)
+                continue
+            args.keyword[key] = str(value)
+        return self.bind(args, ctx)
+
+
+def _split_tags(values: list[str]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        out.extend(part for part in value.replace(",", " ").split() if part)
+    return out
+
+
+def _quote(word: str) -> str:
+    return f'"{word[:40]}"'
+
+
+@dataclass(slots=True)
+class CommandRegistry:
+    """All commands, by path. Lookup takes the longest path that the words begin with."""
+
+    commands: dict[tuple[str, ...], Command] = field(default_factory=dict)
+    group_help: dict[str, str] = field(default_factory=dict)
+    message_handlers: list[MessageHandler] = field(default_factory=list)
+
+    def on_message(self, handler: MessageHandler) -> MessageHandler:
+        """Register a handler for free text, such as the answer to a reflection prompt."""
+        self.message_handlers.append(handler)
+        return handler
+
+    def group(self, name: str, help: str) -> None:
+        """Describe a command group (shown by ``help`` and as Discord's group description)."""
+        self.group_help[name] = help
+
+    def command(
+        self,
+        path: str,
+        *,
+        help: str,
+        params: Iterable[Param] = (),
+        access: Access = Access.MEMBER,
+        form: bool = False,
+        examples: Iterable[str] = (),
+        public: bool = False,
+        max_tags: int = 10,
+    ) -> Callable[[Handler], Handler]:
+        """Declare a command; use as a decorator on its handler."""
+
+        def register(handler: Handler) -> Handler:
+            key = tuple(path.split())
+            if key in self.commands:
+                raise ValueError(f"command {path!r} declared twice")
+            params_t = tuple(params)
+            many_at = [i for i, p in enumerate(params_t) if p.many]
+            after_many = params_t[many_at[0] + 1 :] if many_at else ()
+            if len(many_at) > 1 or any(
+                p.positional and p.kind is not Kind.TAGS for p in after_many
+            ):
+                raise ValueError(
+                    f"command {path!r}: a 'many' parameter must be the last positional"
+                )
+            self.commands[key] = Command(
+                key, help, params_t, handler, access, form, tuple(examples), public, max_tags
+            )
+            return handler
+
+        return register
+
+    def resolve(self, words: list[str]) -> tuple[Command, list[str]] | None:
+        """Find the command the words name; returns it and the words left for its arguments."""
+        lowered = [w.lower() for w in words]
+        for length in (3, 2, 1):
+            key = tuple(lowered[:length])
+            if len(key) == length and key in self.commands:
+                return self.commands[key], words[length:]
+        return None
+
+    def groups(self) -> list[str]:
+        return sorted({c.group for c in self.commands.values()})
+
+    def in_group(self, group: str) -> list[Command]:
+        return sorted((c for c in self.commands.values() if c.group == group), key=lambda c: c.path)
+
+    def suggest(self, words: list[str]) -> str | None:
+        """The closest known command to mistyped words, for "did you mean"."""
+        typed = " ".join(w.lower() for w in words[:3])
+        names = [c.name for c in self.commands.values()]
+        candidates: list[str] = []
+        for length in (3, 2, 1):
+            prefix = " ".join(w.lower() for w in words[:length])
+            candidates += difflib.get_close_matches(prefix, names, n=1, cutoff=0.6)
+        if not candidates:
+            candidates = difflib.get_close_matches(typed, names + self.groups(), n=1, cutoff=0.5)
+        return candidates[0] if candidates else None
+
+
+REGISTRY = CommandRegistry()
+"""The registry every feature declares its commands in."""

@@ -1,0 +1,33 @@
+"""Configuration of the CPD record (section ``[cpd]``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from core.config_section import Section
+
+DEFAULT_CATEGORIES = [
+    "course",
+    "conference",
+    "workshop",
+    "reading",
+    "online learning",
+    "peer observation",
+    "coaching/mentoring",
+    "action research",
+    "collaborative enquiry",
+    "lesson study",
+    "presenting",
+]
+
+
+class CpdSettings(Section):
+    categories: list[str] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES), min_length=1)
+    """Activity categories offered to members; an organisation may rename or add its own."""
+    yearly_target_hours: float = Field(default=35.0, ge=0, le=1000)
+    cycle_start_month: int = Field(default=9, ge=1, le=12)
+    """Month the CPD year starts (9 = September)."""
+    nudge_after_weeks: int = Field(default=4, ge=0, le=52)
+    """Nudge a member who has logged nothing for this many weeks (0 = never)."""
+    goal_reminder_days: int = Field(default=7, ge=0, le=90)
+    max_hours_per_activity: float = Field(default=60.0, gt=0, le=1000)

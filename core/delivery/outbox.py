@@ -1,0 +1,55 @@
+"""Putting messages in the outbox. Features call these; the deliverer sends them later."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from core.delivery.models import OutboxMessage
+from core.reply import Reply
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    reply: Reply,
+    due_at: datetime,
+    now: datetime,
+    member_id: int | None = None,
+    platform: str | None = None,
+    tenant: str | None = None,
+    channel_id: str | None = None,
+    kind: str = "message",
+    schedule_id: int | None = None,
+) -> OutboxMessage | None:
+    """Add one message unless a message with the same ``key`` exists (then return None).
+
+    Give ``member_id`` for a direct message, or ``platform``/``tenant``/``channel_id`` for a post in a
+    channel. The key makes the call idempotent: announcing, planning or retrying twice sends once.
+    """
+    if (member_id is None) == (channel_id is None):
+        raise ValueError("enqueue needs exactly one of member_id or channel_id")
+    if session.exec(select(OutboxMessage.id).where(OutboxMessage.key == key)).first() is not None:
+        return None
+    row = OutboxMessage(
+        key=key,
+        schedule_id=schedule_id,
+        member_id=member_id,
+        platform=platform,
+        tenant=tenant,
+        channel_id=channel_id,
+        kind=kind,
+        payload=reply.model_dump(mode="json"),
+        due_at=due_at,
+        next_attempt_at=due_at,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return None  # another process planned the same key a moment ago
+    return row

@@ -1,0 +1,230 @@
+"""Finding and creating members from platform accounts; linking accounts; resolving references."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from core.errors import NotFound, UserError
+from core.i18n import _
+from core.identity.models import Account, AuditEntry, LinkAttempt, LinkCode, Member
+from core.invocation import Invocation
+from core.privacy.registry import PRIVACY
+
+LINK_CODE_TTL = timedelta(minutes=15)
+LINK_ATTEMPTS_ALLOWED = 5
+LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud, typed on phones
+_MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
+
+
+def resolve_account(session: Session, invocation: Invocation, now: datetime) -> Account:
+    """The account for the invocation's platform identity, creating it and its member on first use."""
+    platform, tenant, user_id = invocation.account_key
+    account = session.exec(
+        select(Account).where(
+            Account.platform == platform, Account.tenant == tenant, Account.user_id == user_id
+        )
+    ).first()
+    name = (invocation.display_name or user_id).strip()[:100] or user_id
+    if account is None:
+        member = Member(display_name=name, created_at=now)
+        session.add(member)
+        session.flush()
+        assert member.id is not None
+        account = Account(
+            member_id=member.id,
+            platform=platform,
+            tenant=tenant,
+            user_id=user_id,
+            display_name=name,
+            handle=invocation.handle,
+            created_at=now,
+            last_seen_at=now,
+        )
+        session.add(account)
+        session.flush()
+        return account
+    account.last_seen_at = now
+    if invocation.display_name and account.display_name != name:
+        account.display_name = name
+    if invocation.handle and account.handle != invocation.handle:
+        account.handle = invocation.handle
+    session.add(account)
+    return account
+
+
+def get_member(session: Session, member_id: int) -> Member:
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound(_("No member with id {id}.", id=member_id))
+    return member
+
+
+def accounts_of(session: Session, member_id: int) -> list[Account]:
+    return list(
+        session.exec(
+            select(Account).where(Account.member_id == member_id).order_by(col(Account.id))
+        )
+    )
+
+
+def find_member(session: Session, ref: str, platform: str, tenant: str) -> Member:
+    """A member named by id (``#12``), a platform mention (``<@U123>``), ``@handle`` or unique name."""
+    ref = ref.strip()
+    if re.fullmatch(r"#?\d{1,12}", ref):
+        return get_member(session, int(ref.lstrip("#")))
+    mention = _MENTION.match(ref)
+    if mention:
+        account = session.exec(
+            select(Account).where(
+                Account.platform == platform,
+                Account.tenant == tenant,
+                Account.user_id == mention.group(1),
+            )
+        ).first()
+        if account is None:
+            raise NotFound(_("{ref} has not used Staffroom yet.", ref=ref))
+        return get_member(session, account.member_id)
+    if ref.startswith("@"):
+        handle = ref[1:].lower()
+        accounts = session.exec(
+            select(Account).where(
+                Account.platform == platform,
+                func.lower(func.coalesce(Account.handle, "")).in_([handle, "@" + handle]),
+            )
+        ).all()
+        if len({a.member_id for a in accounts}) == 1:
+            return get_member(session, accounts[0].member_id)
+    members = session.exec(
+        select(Member).where(func.lower(Member.display_name) == ref.lstrip("@").lower())
+    ).all()
+    if len(members) == 1:
+        return members[0]
+    if len(members) > 1:
+        ids = ", ".join(f"#{m.id}" for m in members[:5])
+        raise UserError(
+            _("Several members are called {name}; use their id: {ids}.", name=ref, ids=ids)
+        )
+    raise NotFound(_("I could not find a member called {name}. Try their id, like #12.", name=ref))
+
+
+def _hash_code(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().replace("-", "").encode()).hexdigest()
+
+
+def create_link_code(session: Session, member_id: int, now: datetime) -> str:
+    """A fresh one-time code; earlier unused codes of this member stop working."""
+    for old in session.exec(
+        select(LinkCode).where(LinkCode.member_id == member_id, col(LinkCode.used_at).is_(None))
+    ):
+        session.delete(old)
+    code = "".join(secrets.choice(LINK_ALPHABET) for _ in range(8))
+    session.add(
+        LinkCode(member_id=member_id, code_hash=_hash_code(code), expires_at=now + LINK_CODE_TTL)
+    )
+    return code
+
+
+def redeem_link_code(session: Session, member: Member, code: str, now: datetime) -> Member:
+    """Join ``member`` (the account typing the code) into the member who made the code."""
+    assert member.id is not None
+    window_start = now - LINK_CODE_TTL
+    failures = session.exec(
+        select(func.count())
+        .select_from(LinkAttempt)
+        .where(LinkAttempt.member_id == member.id, LinkAttempt.at >= window_start)
+    ).one()
+    if failures >= LINK_ATTEMPTS_ALLOWED:
+        raise UserError(
+            _(
+                "Too many wrong codes. Wait 15 minutes, then ask for a new code with "
+                "link on your other account."
+            )
+        )
+    found = session.exec(select(LinkCode).where(LinkCode.code_hash == _hash_code(code))).first()
+    if found is None or found.used_at is not None or found.expires_at <= now:
+        session.add(LinkAttempt(member_id=member.id, at=now))
+        left = LINK_ATTEMPTS_ALLOWED - failures - 1
+        raise UserError(
+            _(
+                "That code is wrong or has expired ({left} tries left). Codes work once, "
+                "for 15 minutes: send link on your other account for a new one.",
+                left=left,
+            ),
+            keep_changes=True,
+        )
+    found.used_at = now
+    session.add(found)
+    if found.member_id == member.id:
+        raise UserError(_("That code is your own: type it on your other account."))
+    target = get_member(session, found.member_id)
+    merge_members(session, source=member, target=target)
+    return target
+
+
+def merge_members(session: Session, *, source: Member, target: Member) -> None:
+    """Make ``source`` part of ``target``: every feature moves its rows, then the source goes."""
+    assert source.id is not None and target.id is not None
+    PRIVACY.merge(session, source.id, target.id)
+
+
+class IdentityData:
+    """The identity feature's part in the privacy contract."""
+
+    name = "profile"
+
+    def export(self, session: Session, member_id: int) -> dict[str, object]:
+        member = get_member(session, member_id)
+        return {
+            "member": member.model_dump(mode="json"),
+            "accounts": [
+                a.model_dump(mode="json", exclude={"member_id"})
+                for a in accounts_of(session, member_id)
+            ],
+        }
+
+    def delete(self, session: Session, member_id: int) -> None:
+        for model in (LinkCode, LinkAttempt, Account):
+            for row in session.exec(select(model).where(model.member_id == member_id)):
+                session.delete(row)
+        for entry in session.exec(select(AuditEntry).where(AuditEntry.member_id == member_id)):
+            session.delete(entry)
+        session.flush()
+        member = session.get(Member, member_id)
+        if member is not None:
+            session.delete(member)
+
+    def merge(self, session: Session, source_id: int, target_id: int) -> None:
+        source, target = get_member(session, source_id), get_member(session, target_id)
+        for account in accounts_of(session, source_id):
+            account.member_id = target_id
+            session.add(account)
+        for field_name in ("role", "school", "years_experience", "deliver_to"):
+            if getattr(target, field_name) in (None, "") and getattr(source, field_name):
+                setattr(target, field_name, getattr(source, field_name))
+        for list_field in ("subjects", "phases", "languages"):
+            merged = list(
+                dict.fromkeys([*getattr(target, list_field), *getattr(source, list_field)])
+            )
+            setattr(target, list_field, merged)
+        if not target.bio and source.bio:
+            target.bio = source.bio
+        if target.timezone == "UTC" and source.timezone != "UTC":
+            target.timezone = source.timezone
+        session.add(target)
+        for model in (LinkCode, LinkAttempt):
+            for row in session.exec(select(model).where(model.member_id == source_id)):
+                session.delete(row)
+        for entry in session.exec(select(AuditEntry).where(AuditEntry.member_id == source_id)):
+            entry.member_id = target_id
+            session.add(entry)
+        session.flush()
+        session.delete(source)
+
+
+IDENTITY_DATA = IdentityData()

@@ -1,0 +1,55 @@
+"""``privacy export`` and ``privacy delete``: a member's data, all of it, out or gone."""
+
+from __future__ import annotations
+
+import json
+
+from core.commands import N_, REGISTRY, Param
+from core.context import Context
+from core.i18n import _
+from core.privacy.registry import PRIVACY
+from core.reply import Reply, bold
+
+REGISTRY.group("privacy", N_("Export everything Staffroom holds about you, or delete it."))
+
+
+@REGISTRY.command(
+    "privacy export",
+    help=N_("Get a JSON file of everything Staffroom holds about you."),
+)
+def privacy_export(ctx: Context) -> Reply:
+    data = {
+        "exported_at": ctx.now.isoformat(),
+        "member_id": ctx.member_id,
+        **PRIVACY.export(ctx.session, ctx.member_id),
+    }
+    body = json.dumps(data, indent=2, ensure_ascii=False, default=str).encode("utf-8")
+    return Reply.success(_("Here is everything Staffroom holds about you.")).attach(
+        f"staffroom-export-{ctx.member_id}.json", "application/json", body
+    )
+
+
+@REGISTRY.command(
+    "privacy delete",
+    help=N_("Delete yourself and all your data from Staffroom. Asks you to confirm first."),
+    params=[Param("confirm", help=N_("type confirm to delete without asking"), max_length=10)],
+    examples=["privacy delete", "privacy delete confirm"],
+)
+def privacy_delete(ctx: Context, confirm: str | None) -> Reply:
+    if (confirm or "").strip().lower() != "confirm":
+        return (
+            Reply()
+            .heading(_("Delete all your Staffroom data?"))
+            .text(
+                _(
+                    "This removes your profile, linked accounts, CPD record, journal, resources "
+                    "you shared, community memberships and mentoring history. It cannot be "
+                    "undone. You may want "
+                ),
+                bold("privacy export"),
+                _(" first."),
+            )
+            .action(_("Delete everything"), "privacy delete confirm", "danger")
+        )
+    PRIVACY.delete(ctx.session, ctx.member_id)
+    return Reply.success(_("Done. Everything Staffroom held about you has been deleted."))

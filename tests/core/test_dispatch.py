@@ -1,0 +1,62 @@
+"""Dispatch: help, unknown commands, bad arguments, limits and passing faults give friendly replies."""
+
+from __future__ import annotations
+
+from core.app import Staffroom
+from core.config import Settings
+from tests.talk import say, text_of
+
+
+def test_help_lists_groups_and_details(sqlite_app: Staffroom) -> None:
+    overview = text_of(say(sqlite_app, "help"))
+    assert "profile" in overview and "privacy" in overview and "link" in overview
+    group = text_of(say(sqlite_app, "help profile"))
+    assert "profile set" in group and "profile show" in group
+    detail = say(sqlite_app, "help profile set")
+    assert "Usage" in text_of(detail) and "timezone" in text_of(detail)
+
+
+def test_unknown_command_suggests_the_closest(sqlite_app: Staffroom) -> None:
+    reply = say(sqlite_app, "profil show")
+    assert reply.tone == "error"
+    assert "Did you mean profile show?" in text_of(reply)
+    reply = say(sqlite_app, "profile explode")
+    assert reply.tone == "error" and "profile set" in text_of(reply)
+
+
+def test_bad_value_names_the_field_and_shows_usage(sqlite_app: Staffroom) -> None:
+    reply = say(sqlite_app, "profile set experience=lots")
+    assert reply.tone == "error" and reply.error_field == "experience"
+    assert "whole number" in text_of(reply) and "Usage: profile set" in text_of(reply)
+
+
+def test_unknown_setting_and_extra_words(sqlite_app: Staffroom) -> None:
+    assert "no setting called colour" in text_of(say(sqlite_app, "profile set colour=red"))
+    assert "Too many words" in text_of(say(sqlite_app, "settings timezone Europe/London extra"))
+
+
+def test_oversized_text_is_refused(sqlite_app: Staffroom) -> None:
+    reply = say(sqlite_app, "profile set bio=" + "x" * 5000)
+    assert reply.tone == "error" and "too long" in text_of(reply)
+
+
+def test_rate_limit_per_member(sqlite_url: str) -> None:
+    app = Staffroom(Settings(database={"url": sqlite_url}, limits={"commands_per_minute": 3}))
+    replies = [say(app, "profile show") for _ in range(4)]
+    assert [r.tone for r in replies[:3]] == ["info"] * 3
+    assert "a lot of commands" in text_of(replies[3])
+    assert say(app, "profile show", user="bob").tone == "info"
+
+
+def test_database_down_is_a_try_again_message(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = Staffroom(Settings(database={"url": f"sqlite:///{tmp_path}/missing/dir/x.db"}))
+    reply = say(app, "profile show")
+    assert reply.tone == "error" and "try again" in text_of(reply)
+
+
+def test_error_reply_leaves_nothing_half_done(sqlite_app: Staffroom) -> None:
+    say(sqlite_app, "profile set role=teacher")
+    bad = say(sqlite_app, "profile set role=headteacher phases=secondary,middle-earth")
+    assert bad.tone == "error" and bad.error_field == "phases"
+    assert "teacher" in text_of(say(sqlite_app, "profile show"))
+    assert "headteacher" not in text_of(say(sqlite_app, "profile show"))
