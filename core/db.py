@@ -83,8 +83,8 @@ def _alembic_config(engine: Engine) -> Any:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (default: the newest)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the schema up to ``revision`` (default: the newest of every branch)."""
     from alembic import command
 
     command.upgrade(_alembic_config(engine), revision)
@@ -97,14 +97,15 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def schema_state(engine: Engine) -> tuple[str | None, str]:
-    """The database's current revision (None when empty) and the newest revision available."""
+    """The database's current revision(s) (None when empty) and the newest available, each as
+    comma-separated sorted revision ids, so equal strings mean the schema is up to date."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    heads = ScriptDirectory.from_config(_alembic_config(engine)).get_heads()
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-    return current, head or ""
+        current = MigrationContext.configure(connection).get_current_heads()
+    return (",".join(sorted(current)) or None), ",".join(sorted(heads))
 
 
 def is_empty(engine: Engine) -> bool:
