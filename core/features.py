@@ -15,6 +15,7 @@ from functools import cache
 FEATURES = (
     "identity",
     "privacy",
+    "actions",
     "delivery",
     "communities",
     "events",
