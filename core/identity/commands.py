@@ -220,3 +220,38 @@ def link(ctx: Context, code: str | None) -> Reply:
     ctx.member = target
     platforms = sorted({a.platform for a in accounts_of(ctx.session, ctx.member_id)})
     return Reply.success(_("Linked. You are one member on: "), bold(", ".join(platforms)))
+
+
+@REGISTRY.command(
+    "settings deliver-to",
+    help=N_(
+        "Choose where scheduled messages reach you, if you use Staffroom on several platforms."
+    ),
+    params=[
+        Param(
+            "platform",
+            Kind.CHOICE,
+            N_("a platform you have linked, or auto for the one you used last"),
+            required=True,
+            choices=("auto", "slack", "discord", "telegram", "console"),
+        )
+    ],
+    examples=["settings deliver-to telegram"],
+)
+def settings_deliver_to(ctx: Context, platform: str) -> Reply:
+    linked = sorted({a.platform for a in accounts_of(ctx.session, ctx.member_id)})
+    if platform != "auto" and platform not in linked:
+        raise BadValue(
+            _(
+                "You have no {platform} account linked yet. Linked: {linked}. Send link there "
+                "first, or choose one of those.",
+                platform=platform,
+                linked=", ".join(linked),
+            ),
+            "platform",
+        )
+    ctx.member.deliver_to = None if platform == "auto" else platform
+    ctx.session.add(ctx.member)
+    if platform == "auto":
+        return Reply.success(_("Scheduled messages will reach you where you were last active."))
+    return Reply.success(_("Scheduled messages will reach you on "), bold(platform), ".")

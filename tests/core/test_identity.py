@@ -81,3 +81,16 @@ def test_member_found_by_mention_and_id_not_by_ambiguous_name(app: Staffroom) ->
     assert "mentor" in text_of(by_mention)
     ambiguous = say(app, "profile show Sam", user="U9", platform="slack", tenant="T1")
     assert ambiguous.tone == "error" and "use their id" in text_of(ambiguous)
+
+
+def test_deliver_to_only_a_linked_platform(app: Staffroom) -> None:
+    refused = say(app, "settings deliver-to telegram", user="U1", platform="slack", tenant="T1")
+    assert refused.tone == "error" and "no telegram account" in text_of(refused)
+    code = _code(text_of(say(app, "link", user="U1", platform="slack", tenant="T1")))
+    say(app, f"link {code}", user="42", platform="telegram", tenant="bot")
+    assert (
+        say(app, "settings deliver-to telegram", user="U1", platform="slack", tenant="T1").tone
+        == "success"
+    )
+    with Session(app.engine) as session:
+        assert session.exec(select(Member)).one().deliver_to == "telegram"
