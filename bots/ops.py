@@ -1,0 +1,77 @@
+"""The operations HTTP server: /healthz and /metrics, plus the routes platform adapters mount
+(Slack's HTTP endpoint, Telegram's webhook) so one port serves a front-end process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from core.app import Staffroom
+
+log = logging.getLogger("staffroom.ops")
+
+HealthCheck = Callable[[], Awaitable[bool]]
+
+
+class OpsServer:
+    """An aiohttp server on ``[server] host/port``. Add checks and routes before ``start()``."""
+
+    def __init__(self, app: Staffroom, host: str, port: int) -> None:
+        self.app = app
+        self.host = host
+        self.port = port
+        self.checks: dict[str, HealthCheck] = {"database": self._database_ok}
+        self.web_app = web.Application(client_max_size=1024 * 1024)
+        self.web_app.router.add_get("/healthz", self._healthz)
+        self.web_app.router.add_get("/metrics", self._metrics)
+        self._runner: web.AppRunner | None = None
+        self.bound_port: int | None = None
+
+    def add_check(self, name: str, check: HealthCheck) -> None:
+        self.checks[name] = check
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.web_app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        sockets = site._server.sockets if site._server else []  # the real port when port=0
+        self.bound_port = sockets[0].getsockname()[1] if sockets else self.port
+        log.info("ops server listening", extra={"host": self.host, "port": self.bound_port})
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _database_ok(self) -> bool:
+        def ping() -> bool:
+            with self.app.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return True
+
+        return await asyncio.to_thread(ping)
+
+    async def _healthz(self, _request: web.Request) -> web.Response:
+        results: dict[str, str] = {}
+        for name, check in self.checks.items():
+            try:
+                ok = await asyncio.wait_for(check(), timeout=5)
+            except Exception as exc:  # a failing check is reported, never raised
+                log.warning("health check failed", extra={"check": name, "error": repr(exc)})
+                ok = False
+            results[name] = "ok" if ok else "failing"
+        healthy = all(v == "ok" for v in results.values())
+        return web.json_response(
+            {"status": "ok" if healthy else "failing", "checks": results},
+            status=200 if healthy else 503,
+        )
+
+    async def _metrics(self, _request: web.Request) -> web.Response:
+        body = generate_latest()
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
