@@ -130,5 +130,13 @@ def check(ctx: click.Context) -> None:
     click.echo(f"database: {state}")
 
 
+def _register_platform_commands() -> None:
+    from adapters.slack.cli import slack_manifest_command
+
+    main.add_command(slack_manifest_command)
+
+
+_register_platform_commands()
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,37 @@
+"""``staffroom slack-manifest``: print the Slack app manifest (register on the main CLI group)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from adapters.slack.manifest import slack_manifest
+from core.config import ConfigError, load_settings
+
+
+@click.command("slack-manifest")
+@click.option(
+    "--url",
+    "public_url",
+    default=None,
+    help="Public address Slack reaches this server on (HTTP mode only).",
+)
+@click.pass_context
+def slack_manifest_command(ctx: click.Context, public_url: str | None) -> None:
+    """Print the Slack app manifest: paste it at api.slack.com/apps to create the app."""
+    from core.commands import REGISTRY
+    from core.features import load_features
+
+    config: Path | None = (ctx.obj or {}).get("config")
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    load_features()
+    try:
+        manifest = slack_manifest(settings, REGISTRY, public_url=public_url)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(manifest, indent=2, ensure_ascii=False))

@@ -1,0 +1,91 @@
+"""Slack's HTTP mode: one signed endpoint for slash commands, interactivity and events.
+
+The signature is checked here, on the raw bytes, before anything is read (forged, tampered, stale or
+unsigned requests get 401). The body is then parsed here and handed to Bolt already parsed, because
+Bolt's own parser takes any form body that merely contains the word "payload" for an interactivity
+payload and drops it: ``/staffroom resource share ... "payload of the week"`` must still work.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+
+log = logging.getLogger("staffroom.slack")
+
+MAX_BODY_BYTES = 1_000_000
+
+
+def parse_body(raw: str, content_type: str) -> dict[str, Any] | None:
+    """A Slack request body as a dict: JSON (events), a slash command's form, or the JSON in an
+    interactivity form's ``payload`` field. None if it is none of these."""
+    try:
+        if content_type == "application/json" or raw.lstrip().startswith("{"):
+            found = json.loads(raw)
+            return found if isinstance(found, dict) else None
+        form = dict(parse_qsl(raw, keep_blank_values=True))
+        if "payload" in form and "command" not in form:
+            found = json.loads(form["payload"])
+            return found if isinstance(found, dict) else None
+        return form
+    except (json.JSONDecodeError, ValueError):
+        return None
+
+
+class SlackHttpEndpoint:
+    """Verifies and forwards Slack's HTTP requests to a Bolt app."""
+
+    def __init__(self, bolt: AsyncApp, signing_secret: str, path: str) -> None:
+        self.bolt = bolt
+        self.verifier = SignatureVerifier(signing_secret)
+        self.path = path
+
+    def verified(self, raw: str, timestamp: str | None, signature: str | None) -> bool:
+        """Whether the request was signed with our secret within the last five minutes."""
+        if not timestamp or not signature or not timestamp.strip().isdigit():
+            return False
+        return self.verifier.is_valid(raw, timestamp.strip(), signature)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Answer one request from Slack (the Bolt ack becomes the HTTP response)."""
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return web.Response(status=413, text="request too large")
+        raw_bytes = await request.read()
+        try:
+            raw = raw_bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            return web.Response(status=400, text="body is not UTF-8")
+        headers = request.headers
+        if not self.verified(
+            raw, headers.get("X-Slack-Request-Timestamp"), headers.get("X-Slack-Signature")
+        ):
+            log.warning("slack: refused a request with a missing, stale or wrong signature")
+            return web.Response(status=401, text="invalid request signature")
+        body = parse_body(raw, request.content_type)
+        if body is None:
+            return web.Response(status=400, text="unreadable body")
+        forwarded: dict[str, str | Sequence[str]] = {k.lower(): v for k, v in headers.items()}
+        forwarded["content-type"] = "application/json"
+        bolt_request = AsyncBoltRequest(
+            body=json.dumps(body), query=request.query_string, headers=forwarded
+        )
+        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+
+    def add_routes(self, web_app: web.Application) -> None:
+        """Mount the endpoint on an aiohttp application (to share one server with others)."""
+        web_app.router.add_post(self.path, self.handle)
+
+    def web_app(self) -> web.Application:
+        """A new aiohttp application serving only this endpoint."""
+        web_app = web.Application(client_max_size=MAX_BODY_BYTES)
+        self.add_routes(web_app)
+        return web_app

@@ -1,0 +1,99 @@
+"""The Slack app manifest, generated from the settings and the command registry.
+
+An admin pastes it at api.slack.com/apps ("From an app manifest") and gets an app with the slash
+command, scopes, events, interactivity, App Home and Socket Mode set the way Staffroom runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.commands import CommandRegistry
+from core.config import Settings
+from core.i18n import _
+
+BOT_SCOPES = (
+    "commands",  # the slash command
+    "chat:write",  # replies, DMs and community channel posts
+    "chat:write.public",  # posts in a bound public channel the bot was never invited to
+    "im:write",  # conversations.open for DMs
+    "im:history",  # message.im: answers to reflection prompts
+    "files:write",  # exports as file uploads
+    "users:read",  # names and timezones on first contact
+)
+BOT_EVENTS = ("app_home_opened", "message.im")
+DESCRIPTION_LIMIT = 2000
+USAGE_HINT_LIMIT = 1000
+SHORT_DESCRIPTION_LIMIT = 139
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def slack_manifest(
+    settings: Settings, registry: CommandRegistry, *, public_url: str | None = None
+) -> dict[str, Any]:
+    """The manifest as a dict (print it as JSON).
+
+    HTTP mode needs ``public_url``, the address Slack reaches this server on
+    (``https://staffroom.school.org``); the events path from the settings is added to it.
+    """
+    slack = settings.slack
+    http = slack.mode == "http"
+    if http and not public_url:
+        raise ValueError(
+            "Slack HTTP mode needs the public address Slack can reach, e.g. "
+            "--url https://staffroom.example.org"
+        )
+    request_url = f"{(public_url or '').rstrip('/')}{slack.events_path}" if http else None
+    groups = registry.groups()
+    about = "; ".join(
+        f"{group}: {_(registry.group_help[group])}" if group in registry.group_help else group
+        for group in groups
+    )
+    examples = [e for c in registry.commands.values() for e in c.examples[:1]]
+    command: dict[str, Any] = {
+        "command": slack.command,
+        "description": _cut(
+            _("Professional learning for educators. {about}", about=about), DESCRIPTION_LIMIT
+        ),
+        "usage_hint": _cut(" | ".join(["help", *examples]), USAGE_HINT_LIMIT),
+        # Escaped: a member named in a command arrives as <@U123>, their permanent id.
+        "should_escape": True,
+    }
+    if request_url:
+        command["url"] = request_url
+    name = settings.staffroom.name
+    events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    if request_url:
+        events["request_url"] = request_url
+        interactivity["request_url"] = request_url
+    return {
+        "_metadata": {"major_version": 1, "minor_version": 1},
+        "display_information": {
+            "name": _cut(name, 35),
+            "description": _cut(
+                _("Communities, mentoring, CPD and reflection where you already chat."),
+                SHORT_DESCRIPTION_LIMIT,
+            ),
+        },
+        "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": False,
+            },
+            "bot_user": {"display_name": _cut(name, 80), "always_online": True},
+            "slash_commands": [command],
+        },
+        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "settings": {
+            "event_subscriptions": events,
+            "interactivity": interactivity,
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": not http,
+            "token_rotation_enabled": False,
+        },
+    }

@@ -1,0 +1,156 @@
+"""The Messenger port on Slack: DM a member or post in a community's channel.
+
+Used by the delivery engine, which does its own pacing and retrying: this client has no automatic
+429 retry, so a rate limit comes back at once as ``RetryAfter`` with Slack's ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import select
+
+from adapters.slack.render import render
+from core.app import Staffroom
+from core.delivery.ports import (
+    PermanentFailure,
+    Recipient,
+    RetryAfter,
+    TransientFailure,
+)
+from core.identity.models import Account
+from core.reply import Reply
+
+log = logging.getLogger("staffroom.slack")
+
+PLATFORM = "slack"
+
+_TRANSIENT_ERRORS = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
+)
+"""Slack error codes worth retrying; every other ``ok: false`` means retrying cannot help
+(``channel_not_found``, ``user_not_found``, ``account_inactive``, ``is_archived``, ...)."""
+
+
+def classify(error: SlackApiError) -> RetryAfter | TransientFailure | PermanentFailure:
+    """Map a Slack API error to the delivery engine's failure kinds."""
+    response = error.response
+    status = response.status_code
+    code = str(response.get("error", "")) if isinstance(response.data, dict) else ""
+    if status == 429 or code == "ratelimited":
+        headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+        raw = headers.get("retry-after", "1")
+        value = raw[0] if isinstance(raw, list) else raw
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            seconds = 1.0
+        return RetryAfter(seconds, f"slack rate limit ({code or status})")
+    if status >= 500 or code in _TRANSIENT_ERRORS:
+        return TransientFailure(f"slack {status} {code}".strip())
+    return PermanentFailure(f"slack refused the message: {code or status}")
+
+
+class SlackMessenger:
+    """Sends replies to Slack users (by DM) and channels; returns the message's ``ts``."""
+
+    platform = PLATFORM
+
+    def __init__(self, app: Staffroom, client: AsyncWebClient) -> None:
+        self.app = app
+        self.client = client
+        self._dm_channels: dict[tuple[str, str], str] = {}
+
+    async def send(self, recipient: Recipient, reply: Reply) -> str:
+        """Post ``reply`` to the recipient; raise RetryAfter, TransientFailure or
+        PermanentFailure when Slack does not take it."""
+        try:
+            if recipient.user_id is not None:
+                channel = await self.dm_channel(recipient.tenant, recipient.user_id)
+            elif recipient.channel_id is not None:
+                channel = recipient.channel_id
+            else:
+                raise PermanentFailure("a Slack recipient needs a user or a channel")
+            return await self.post(channel, reply, team_id=recipient.tenant)
+        except SlackApiError as error:
+            raise classify(error) from error
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise TransientFailure(f"slack unreachable: {type(error).__name__}") from error
+
+    async def post(
+        self,
+        channel: str,
+        reply: Reply,
+        *,
+        team_id: str | None = None,
+        thread_ts: str | None = None,
+    ) -> str:
+        """Post a reply (and upload its files) in a channel or DM; returns the message ts."""
+        args: dict[str, Any] = {"channel": channel, **render(reply)}
+        if team_id:
+            args["team_id"] = team_id
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+        # link_names off and parse none: Slack must not look for @names in the fallback text.
+        response = await self.client.chat_postMessage(
+            **args, link_names=False, parse="none", unfurl_links=False
+        )
+        ts = str(response.get("ts") or "")
+        try:
+            await self.upload(channel, reply)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            # The message is out; failing now would make the deliverer send it twice.
+            log.warning("slack file upload to %s failed after the message: %s", channel, error)
+        return ts
+
+    async def upload(self, channel: str, reply: Reply) -> None:
+        """Send the reply's attachments as Slack files in ``channel``."""
+        if not reply.attachments:
+            return
+        await self.client.files_upload_v2(
+            channel=channel,
+            file_uploads=[
+                {"content": a.data, "filename": a.filename, "title": a.filename}
+                for a in reply.attachments
+            ],
+        )
+
+    async def dm_channel(self, team_id: str, user_id: str) -> str:
+        """The bot's DM channel with a user: cached in memory and on the account row."""
+        key = (team_id, user_id)
+        known = self._dm_channels.get(key) or await asyncio.to_thread(
+            self._stored_dm, team_id, user_id
+        )
+        if known:
+            self._dm_channels[key] = known
+            return known
+        opened = await self.client.conversations_open(users=user_id)
+        channel = str((opened.get("channel") or {}).get("id") or "")
+        if not channel:
+            raise PermanentFailure("Slack opened no DM channel")
+        self._dm_channels[key] = channel
+        await asyncio.to_thread(self._store_dm, team_id, user_id, channel)
+        return channel
+
+    def _stored_dm(self, team_id: str, user_id: str) -> str | None:
+        with self.app.session() as session:
+            account = session.exec(_account(team_id, user_id)).first()
+            return account.dm_channel if account else None
+
+    def _store_dm(self, team_id: str, user_id: str, channel: str) -> None:
+        with self.app.session() as session:
+            account = session.exec(_account(team_id, user_id)).first()
+            if account is not None and account.dm_channel != channel:
+                account.dm_channel = channel
+                session.add(account)
+
+
+def _account(team_id: str, user_id: str) -> Any:
+    return select(Account).where(
+        Account.platform == PLATFORM, Account.tenant == team_id, Account.user_id == user_id
+    )

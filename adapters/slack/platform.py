@@ -1,0 +1,121 @@
+"""The Slack platform object: a Bolt app in the shared asyncio loop, in Socket Mode or HTTP mode."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.endpoint import SlackHttpEndpoint
+from adapters.slack.inbound import SlackInbound
+from adapters.slack.messenger import SlackMessenger
+from core.app import Staffroom
+
+log = logging.getLogger("staffroom.slack")
+
+RATE_LIMIT_RETRIES = 3
+
+
+class SlackNotConfigured(Exception):
+    """A token or secret the chosen mode needs is missing; the message names the variable."""
+
+
+class SlackPlatform:
+    """Staffroom on Slack. ``start()`` and ``stop()`` run inside an already running loop.
+
+    In HTTP mode the endpoint is served on ``[server]`` host and port unless ``serve_http`` is
+    False, in which case the caller mounts it on its own server with :meth:`add_routes`.
+    """
+
+    name = "slack"
+
+    def __init__(self, app: Staffroom, *, serve_http: bool = True) -> None:
+        settings = app.settings.slack
+        if settings.bot_token is None:
+            raise SlackNotConfigured("set STAFFROOM_SLACK__BOT_TOKEN (xoxb-...) to run on Slack")
+        self.app = app
+        self.mode = settings.mode
+        self.serve_http = serve_http
+        token = settings.bot_token.get_secret_value()
+        # Replies to members ride out short rate limits by waiting; the delivery engine's client
+        # does not, so 429 reaches the engine's own pacing as RetryAfter.
+        self.client = AsyncWebClient(
+            token=token,
+            base_url=settings.api_base_url,
+            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+        )
+        self.messenger = SlackMessenger(
+            app, AsyncWebClient(token=token, base_url=settings.api_base_url)
+        )
+        self.bolt = AsyncApp(
+            client=self.client,
+            # HTTP requests are verified by SlackHttpEndpoint on the raw body; Socket Mode needs none.
+            request_verification_enabled=False,
+            signing_secret="",
+        )
+        self.inbound = SlackInbound(app, SlackMessenger(app, self.client))
+        self.inbound.register(self.bolt)
+        self.endpoint: SlackHttpEndpoint | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+        if self.mode == "http":
+            if settings.signing_secret is None:
+                raise SlackNotConfigured("Slack HTTP mode needs STAFFROOM_SLACK__SIGNING_SECRET")
+            self.endpoint = SlackHttpEndpoint(
+                self.bolt, settings.signing_secret.get_secret_value(), settings.events_path
+            )
+        elif settings.app_token is None:
+            raise SlackNotConfigured(
+                "Slack Socket Mode needs STAFFROOM_SLACK__APP_TOKEN (xapp-...), "
+                'or set slack.mode = "http"'
+            )
+
+    def add_routes(self, web_app: web.Application) -> None:
+        """Mount the HTTP-mode endpoint on an aiohttp application shared with other routes."""
+        if self.endpoint is None:
+            raise RuntimeError("the Slack endpoint exists only in HTTP mode")
+        self.endpoint.add_routes(web_app)
+
+    def web_app(self) -> web.Application:
+        """An aiohttp application with the HTTP-mode endpoint (add /healthz etc. to it)."""
+        if self.endpoint is None:
+            raise RuntimeError("the Slack endpoint exists only in HTTP mode")
+        return self.endpoint.web_app()
+
+    async def start(self) -> None:
+        """Connect (Socket Mode) or start serving (HTTP mode); returns once ready."""
+        if self.endpoint is not None:
+            if self.serve_http:
+                server = self.app.settings.server
+                self._runner = web.AppRunner(
+                    self.web_app(), handle_signals=False, access_log=None, shutdown_timeout=2
+                )
+                await self._runner.setup()
+                await web.TCPSite(self._runner, server.host, server.port).start()
+                self.port = self._runner.addresses[0][1]
+                log.info("slack: HTTP mode on %s:%s%s", server.host, self.port, self.endpoint.path)
+            return
+        app_token = self.app.settings.slack.app_token
+        assert app_token is not None
+        self._socket = AsyncSocketModeHandler(self.bolt, app_token=app_token.get_secret_value())
+        await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        log.info("slack: connected in Socket Mode")
+
+    async def stop(self) -> None:
+        """Disconnect and stop serving; safe to call more than once."""
+        if self._socket is not None:
+            socket, self._socket = self._socket, None
+            await socket.close_async()  # type: ignore[no-untyped-call]
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+
+def create_platform(app: Staffroom) -> SlackPlatform:
+    """The Slack platform for ``app``, configured from ``app.settings.slack``."""
+    return SlackPlatform(app)
