@@ -132,8 +132,10 @@ def check(ctx: click.Context) -> None:
 
 def _register_platform_commands() -> None:
     from adapters.slack.cli import slack_manifest_command
+    from adapters.telegram.onboarding import telegram_link
 
     main.add_command(slack_manifest_command)
+    main.add_command(telegram_link)
 
 
 _register_platform_commands()

@@ -1,0 +1,282 @@
+"""Telegram updates -> Invocations -> replies.
+
+Identity is always the Telegram user who acted (``from.id``), under the bot's id as tenant; names
+are only shown, never used to identify. In groups the bot sees only commands and replies to its own
+messages (privacy mode); answers meant for one person (ephemeral replies) go to that person's private
+chat, so an export or a link code is never posted in a group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+
+from telegram import Chat, Message, MessageEntity, Update, User
+from telegram.constants import ChatType
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import BaseHandler, ContextTypes
+
+from adapters.telegram.menu import START, command_groups
+from adapters.telegram.messenger import PLATFORM, send_reply
+from adapters.telegram.onboarding import deep_link, start_command
+from core.actions.service import expand
+from core.app import Staffroom
+from core.i18n import _, set_language
+from core.invocation import ChannelRef, Invocation
+from core.reply import Reply, Text, bold, spans
+
+log = logging.getLogger("staffroom.telegram")
+
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{1,64}))?$")
+TOAST_LIMIT = 200
+"""Telegram's limit on the text of an answered callback query."""
+
+
+@dataclass(frozen=True, slots=True)
+class SlashCommand:
+    """A ``/name@bot rest of the line`` message, taken apart."""
+
+    name: str
+    rest: str
+    addressed: bool
+    """``/name@ourbot``: meant for this bot even in a group full of bots."""
+
+
+def parse_command(text: str, bot_username: str) -> SlashCommand | None:
+    """The command in ``text``, or None if it is not one or is addressed to another bot."""
+    parts = text.strip().split(maxsplit=1)
+    match = _COMMAND.match(parts[0]) if parts else None
+    if match is None:
+        return None
+    target = match.group(2)
+    if target is not None and target.lower() != bot_username.lower():
+        return None
+    rest = parts[1].strip() if len(parts) > 1 else ""
+    return SlashCommand(match.group(1).lower(), rest, target is not None)
+
+
+class SlashCommandHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
+    """Matches new messages that start with a command for this bot, one of ours or ``/start``.
+
+    In groups an unknown command without ``@ourbot`` probably belongs to another bot: ignored.
+    """
+
+    def __init__(self, inbound: Inbound) -> None:
+        super().__init__(inbound.on_command)
+        self.inbound = inbound
+
+    def check_update(self, update: object) -> SlashCommand | None:
+        """Decide without I/O whether this update is a command for us."""
+        if not isinstance(update, Update) or update.message is None:
+            return None
+        message = update.message
+        entities = message.entities
+        if not message.text or not entities or message.from_user is None:
+            return None
+        if entities[0].type != MessageEntity.BOT_COMMAND or entities[0].offset != 0:
+            return None
+        found = parse_command(message.text, message.get_bot().username)
+        if found is None:
+            return None
+        known = found.name == START or found.name in self.inbound.groups
+        if message.chat.type != ChatType.PRIVATE and not (known or found.addressed):
+            return None
+        return found
+
+
+class Inbound:
+    """Handles commands, messages and button presses for one bot."""
+
+    def __init__(self, app: Staffroom, tenant: str) -> None:
+        self.app = app
+        self.tenant = tenant
+        self.groups = command_groups(app.registry)
+
+    # Translation ------------------------------------------------------------------------------
+
+    def invocation(
+        self,
+        user: User,
+        chat: Chat | None,
+        text: str,
+        *,
+        kind: str = "command",
+        reply_to: int | None = None,
+    ) -> Invocation:
+        """An Invocation from the permanent ids of the Telegram user who acted."""
+        channel = (
+            ChannelRef(id=str(chat.id), direct=chat.type == ChatType.PRIVATE, name=chat.title or "")
+            if chat is not None
+            else ChannelRef(id=str(user.id), direct=True)
+        )
+        return Invocation(
+            platform=PLATFORM,
+            tenant=self.tenant,
+            user_id=str(user.id),
+            display_name=user.full_name,
+            handle=f"@{user.username}" if user.username else None,
+            text=text,
+            kind="message" if kind == "message" else "command",
+            channel=channel,
+            reply_to=str(reply_to) if reply_to is not None else None,
+        )
+
+    def command_text(self, command: SlashCommand) -> str:
+        """``/cpd log 1.5 "Workshop"`` -> ``cpd log 1.5 "Workshop"`` (the core parses the rest)."""
+        group = self.groups.get(command.name, command.name)
+        return f"{group} {command.rest}".strip()
+
+    # Handlers ---------------------------------------------------------------------------------
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A ``/command``: onboarding for ``/start``, else the core's command of that group."""
+        message = update.message
+        assert message is not None and message.from_user is not None and message.text
+        command = parse_command(message.text, context.bot.username)
+        assert command is not None
+        user = message.from_user
+        if command.name == START:
+            reply = await self.start(user, message.chat, command.rest)
+        else:
+            text = self.command_text(command)
+            reply = await self.app.handle(self.invocation(user, message.chat, text))
+        await self.respond(context, message.chat, user, reply, quote=message)
+
+    async def start(self, user: User, chat: Chat, payload: str) -> Reply:
+        """``/start`` with an optional deep-link payload (link accounts, join a community)."""
+        command = start_command(payload, self.app.registry)
+        if command is not None:
+            return await self.app.handle(self.invocation(user, chat, command))
+        reply = await self.app.handle(self.invocation(user, chat, "help"))
+        set_language(self.app.settings.staffroom.language)
+        welcome = Text(
+            spans=spans(
+                _("Welcome to {name}, ", name=self.app.settings.staffroom.name),
+                bold(user.full_name),
+                _(
+                    "! Tell me about yourself with /profile set, log learning, join communities "
+                    "and reflect, right here."
+                ),
+            )
+        )
+        reply.blocks.insert(1 if reply.blocks else 0, welcome)
+        return reply
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Free text: in a private chat anything; in a group only a reply to the bot."""
+        message = update.message
+        if message is None or message.from_user is None or not message.text:
+            return
+        replied = message.reply_to_message
+        to_bot = (
+            replied is not None
+            and replied.from_user is not None
+            and replied.from_user.id == context.bot.id
+        )
+        if message.chat.type != ChatType.PRIVATE and not to_bot:
+            return
+        invocation = self.invocation(
+            message.from_user,
+            message.chat,
+            message.text,
+            kind="message",
+            reply_to=replied.message_id if replied is not None and to_bot else None,
+        )
+        reply = await self.app.handle(invocation)
+        await self.respond(context, message.chat, message.from_user, reply, quote=message)
+
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button press: run the stored command as the presser. Always answer the query."""
+        query = update.callback_query
+        if query is None:
+            return
+        set_language(self.app.settings.staffroom.language)
+        toast: str | None = None
+        try:
+            command = await asyncio.to_thread(self._expand, query.data or "")
+            if command is None:
+                toast = _(
+                    "That button has expired. Send the command again instead, or /help to "
+                    "see them all."
+                )
+                return
+            message = query.message if isinstance(query.message, Message) else None
+            chat = message.chat if message is not None else None
+            if chat is not None and chat.type == ChatType.PRIVATE and chat.id != query.from_user.id:
+                # Not the presser's own chat (a forged press): answer them privately instead.
+                chat = None
+            reply = await self.app.handle(self.invocation(query.from_user, chat, command))
+            toast = await self.respond(context, chat, query.from_user, reply, quote=None)
+            if reply.tone == "error":
+                toast = reply.plain_text().split("\n", 1)[0]
+        except Exception:
+            log.exception("button press failed")
+            toast = _("Something went wrong on our side. Please try again.")
+        finally:
+            try:
+                await query.answer(_shorten(toast) if toast else None)
+            except TelegramError as exc:
+                log.warning("could not answer a button press: %s", exc)
+
+    def _expand(self, key: str) -> str | None:
+        if not key:
+            return None
+        with self.app.session() as session:
+            return expand(session, key)
+
+    # Answering --------------------------------------------------------------------------------
+
+    async def respond(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        chat: Chat | None,
+        user: User,
+        reply: Reply,
+        *,
+        quote: Message | None,
+    ) -> str | None:
+        """Send ``reply`` where it belongs; returns a short notice for a button's toast, if any.
+
+        Public replies and anything in a private chat go to that chat. A reply meant for one person
+        given in a group goes to their private chat; if they never pressed Start, the group is told
+        how to start one (without the reply itself).
+        """
+        bot = context.bot
+        if chat is None or chat.type == ChatType.PRIVATE or not reply.ephemeral:
+            target = chat.id if chat is not None else user.id
+            in_group = chat is not None and chat.type != ChatType.PRIVATE
+            reply_to = quote.message_id if quote is not None and in_group else None
+            await send_reply(bot, self.app, target, reply, reply_to=reply_to)
+            return None
+        set_language(self.app.settings.staffroom.language)
+        try:
+            await send_reply(bot, self.app, user.id, reply)
+        except Forbidden:
+            notice = Reply.message(
+                _("I answer that in a private chat, and we have not met there yet. Open "),
+                deep_link(bot.username),
+                _(", press Start, then ask again."),
+            )
+            await send_reply(
+                bot,
+                self.app,
+                chat.id,
+                notice,
+                reply_to=quote.message_id if quote is not None else None,
+            )
+            return _("Open a private chat with me first (press Start), then try again.")
+        if quote is not None:
+            await send_reply(
+                bot,
+                self.app,
+                chat.id,
+                Reply.message(_("I answered you in a private chat.")),
+                reply_to=quote.message_id,
+            )
+        return _("I answered you in a private chat.")
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= TOAST_LIMIT else text[: TOAST_LIMIT - 1].rstrip() + "…"
