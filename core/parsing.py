@@ -98,7 +98,7 @@ def split_args(tokens: list[Token]) -> ParsedArgs:
                 args.keyword[key.group(1).replace("-", "_")] = key.group(2)
                 continue
             tag = _TAG.match(token.text)
-            if tag:
+            if tag and not tag.group(1).isdigit():  # "#12" is an id, not a tag
                 args.tags.append(tag.group(1).lower())
                 continue
         args.positional.append(token.text)

@@ -47,6 +47,12 @@ def test_quoted_value_after_key() -> None:
     assert args.positional == ["#not-a-tag", "a=b"]
 
 
+def test_hash_number_is_an_id_not_a_tag() -> None:
+    args = split_args(tokenize("profile show #12 #maths"))
+    assert args.positional == ["profile", "show", "#12"]
+    assert args.tags == ["maths"]
+
+
 def test_unclosed_quote_is_a_friendly_error() -> None:
     with pytest.raises(ParseError, match="closing"):
         tokenize('cpd log 1 "unfinished')
