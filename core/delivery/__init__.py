@@ -1,0 +1,48 @@
+"""The delivery engine: schedules as data, an outbox, and workers that send each message once.
+
+Features call :func:`create_schedule` (recurring or future messages, produced by their
+``schedule_kind``) or :func:`enqueue` (one message now or later). The bot process runs
+:func:`plan_due` and :func:`deliver_due` periodically (``bots/scheduler.py``).
+"""
+
+from core.delivery.deliverer import DeliveryStats, deliver_due, release_claims
+from core.delivery.housekeeping import (
+    OutboxReport,
+    outbox_report,
+    prune,
+    release_expired_leases,
+)
+from core.delivery.kinds import Outgoing, schedule_kind
+from core.delivery.outbox import enqueue
+from core.delivery.pacing import Pacer
+from core.delivery.planner import outbox_key, plan_due
+from core.delivery.schedules import (
+    cancel_schedule,
+    create_schedule,
+    is_paused,
+    pause_schedule,
+    resume_schedule,
+    schedules_for,
+)
+
+__all__ = [
+    "DeliveryStats",
+    "OutboxReport",
+    "Outgoing",
+    "Pacer",
+    "cancel_schedule",
+    "create_schedule",
+    "deliver_due",
+    "enqueue",
+    "is_paused",
+    "outbox_key",
+    "outbox_report",
+    "pause_schedule",
+    "plan_due",
+    "prune",
+    "release_claims",
+    "release_expired_leases",
+    "resume_schedule",
+    "schedule_kind",
+    "schedules_for",
+]

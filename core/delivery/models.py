@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.db import JSONList, UTCDateTime
@@ -43,6 +43,8 @@ class Schedule(SQLModel, table=True):
 
 
 class OutboxState(StrEnum):
+    """Where a message is: waiting, being sent by a worker (leased), or finished one way or another."""
+
     PENDING = "pending"
     CLAIMED = "claimed"
     SENT = "sent"
@@ -55,7 +57,11 @@ class OutboxMessage(SQLModel, table=True):
     is unique, so planning the same occurrence twice adds nothing."""
 
     __tablename__ = "outbox"
-    __table_args__ = (UniqueConstraint("key", name="uq_outbox_key"),)
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_outbox_key"),
+        # The deliverer's claim: due rows of one state, oldest first.
+        Index("ix_outbox_claim", "state", "next_attempt_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200)
@@ -78,6 +84,9 @@ class OutboxMessage(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)
     next_attempt_at: datetime = Field(sa_type=UTCDateTime, index=True)
     attempts: int = 0
+    """Failed attempts (errors, timeouts, crashes while claimed); at max_attempts the row fails."""
+    deferrals: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Times the platform said "slow down" (429); these count as attempts only beyond a cap."""
     lease_owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,142 @@
+"""Schedules as data: what features call to make, pause, resume and cancel recurring messages.
+
+A schedule is paused in one of two ways: *until a date* (``paused_until`` set: occurrences before
+it are skipped, then it resumes by itself) or *until resumed* (``paused_reason`` set and
+``paused_until`` empty: nothing is planned until :func:`resume_schedule`). A permanent delivery
+failure (bot blocked, channel gone) pauses the second way, with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from core.delivery.models import Schedule
+from core.delivery.recurrence import (
+    next_occurrence,
+    validate_quiet_hours,
+    validate_recurrence,
+    zone_of,
+)
+from core.identity.models import Member
+
+log = logging.getLogger("staffroom.delivery")
+
+_TINY = timedelta(microseconds=1)
+
+
+def create_schedule(
+    session: Session,
+    *,
+    kind: str,
+    now: datetime,
+    recurrence: dict[str, Any],
+    timezone: str,
+    member_id: int | None = None,
+    community_id: int | None = None,
+    subject_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    follow_member_timezone: bool = True,
+    quiet_hours: dict[str, Any] | None = None,
+) -> Schedule:
+    """Add a schedule and work out its first occurrence after ``now``.
+
+    ``recurrence`` is ``{"type": "weekly", "weekdays": [0..6], "time": "HH:MM", "every_weeks": N}``,
+    ``{"type": "daily", "time": "HH:MM"}`` or ``{"type": "once", "at": ISO instant}``; ``timezone``
+    is an IANA name; ``quiet_hours`` is ``{"start": "21:00", "end": "07:00"}`` in that timezone.
+    Raises :class:`core.params.BadValue` naming what is wrong. A once-schedule whose instant has
+    passed is stored inactive (it will never fire).
+    """
+    zone = zone_of(timezone)
+    normal = validate_recurrence(recurrence, now, zone)
+    quiet = validate_quiet_hours(quiet_hours)
+    schedule = Schedule(
+        kind=kind,
+        member_id=member_id,
+        community_id=community_id,
+        subject_id=subject_id,
+        recurrence=normal,
+        timezone=timezone,
+        follow_member_timezone=follow_member_timezone and member_id is not None,
+        quiet_hours=quiet,
+        payload=dict(payload or {}),
+        created_at=now,
+    )
+    schedule.next_due_at = next_occurrence(normal, zone, now - _TINY)
+    schedule.active = schedule.next_due_at is not None
+    session.add(schedule)
+    session.flush()
+    return schedule
+
+
+def cancel_schedule(session: Session, schedule: Schedule) -> None:
+    """Stop the schedule for good. Messages already in the outbox still go out."""
+    schedule.active = False
+    schedule.next_due_at = None
+    session.add(schedule)
+    session.flush()
+
+
+def pause_schedule(
+    session: Session, schedule: Schedule, until: datetime | None, reason: str
+) -> None:
+    """Skip occurrences before ``until``; with ``until=None``, until :func:`resume_schedule`."""
+    schedule.paused_until = until
+    schedule.paused_reason = reason[:200]
+    session.add(schedule)
+    session.flush()
+
+
+def resume_schedule(session: Session, schedule: Schedule, now: datetime) -> None:
+    """End a pause; the next occurrence is the first one after ``now`` (missed ones stay missed)."""
+    schedule.paused_until = None
+    schedule.paused_reason = None
+    if schedule.active or schedule.recurrence.get("type") != "once":
+        schedule.next_due_at = next_occurrence(
+            schedule.recurrence, zone_of(schedule.timezone), now - _TINY
+        )
+        schedule.active = schedule.next_due_at is not None
+    session.add(schedule)
+    session.flush()
+
+
+def schedules_for(session: Session, member_id: int, kind: str | None = None) -> list[Schedule]:
+    """A member's schedules (active or not), oldest first, optionally of one kind."""
+    query = select(Schedule).where(Schedule.member_id == member_id)
+    if kind is not None:
+        query = query.where(Schedule.kind == kind)
+    return list(session.exec(query.order_by(col(Schedule.id))))
+
+
+def is_paused(schedule: Schedule, at: datetime) -> bool:
+    """Whether an occurrence at ``at`` is skipped because the schedule is paused."""
+    if schedule.paused_until is not None:
+        return at < schedule.paused_until
+    return schedule.paused_reason is not None
+
+
+def follow_member_timezone(session: Session, member_id: int) -> None:
+    """Move a member's following schedules to their new timezone (``timezone_changed``).
+
+    Each keeps its local time in the new zone; its next occurrence is recomputed after the last
+    one planned (or its creation), so nothing already planned is planned again and the planner's
+    grace window drops any occurrence the move put in the past.
+    """
+    member = session.get(Member, member_id)
+    if member is None:
+        return
+    for schedule in schedules_for(session, member_id):
+        if not schedule.follow_member_timezone or schedule.timezone == member.timezone:
+            continue
+        schedule.timezone = member.timezone
+        if schedule.active and schedule.recurrence.get("type") != "once":
+            base = schedule.last_planned_at or (schedule.created_at - _TINY)
+            schedule.next_due_at = next_occurrence(
+                schedule.recurrence, zone_of(member.timezone), base
+            )
+            schedule.active = schedule.next_due_at is not None
+        session.add(schedule)
+    session.flush()
