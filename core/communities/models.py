@@ -83,3 +83,18 @@ class ChannelBinding(SQLModel, table=True):
         default=None, sa_column=member_fk(nullable=True, ondelete="SET NULL")
     )
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Announcement(SQLModel, table=True):
+    """A moderator's message to every channel bound to a community; its id keys the outbox rows,
+    so a retried send posts each announcement once per channel."""
+
+    __tablename__ = "community_announcement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(sa_column=community_fk())
+    author_id: int | None = Field(
+        default=None, sa_column=member_fk(nullable=True, ondelete="SET NULL")
+    )
+    text: str = Field(max_length=2000)
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -1,0 +1,271 @@
+"""Commands for community events, the reminder schedule kind and the digest's events section."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from core.commands import N_, REGISTRY, Param
+from core.communities.digest import digest_section
+from core.communities.models import Community
+from core.communities.service import find_community, require_inside
+from core.context import Context
+from core.delivery.kinds import Outgoing, schedule_kind
+from core.delivery.models import Schedule
+from core.events.models import Answer, Event
+from core.events.service import (
+    EVENT_DATA,
+    REMINDER_KIND,
+    attendees,
+    cancel_event,
+    cpd_command,
+    create_event,
+    rsvp,
+    to_ical,
+    upcoming,
+    visible_event,
+    when_local,
+)
+from core.i18n import _
+from core.identity.models import Member
+from core.params import Kind
+from core.privacy.registry import PRIVACY
+from core.reply import Reply, SpanLike, bold, code, link
+
+PRIVACY.register(EVENT_DATA)
+REGISTRY.group("event", N_("Community events: teachmeets, webinars, book clubs. RSVP and remind."))
+
+DIGEST_LOOKAHEAD = timedelta(days=14)
+ANSWER_WORDS = {Answer.YES: N_("going"), Answer.NO: N_("not going"), Answer.MAYBE: N_("maybe")}
+
+
+def _event_reply(
+    event: Event, community: Community, zone: ZoneInfo, heading: str | None = None
+) -> Reply:
+    reply = Reply().heading(heading or event.title)
+    fields = [
+        (_("When"), when_local(event.starts_at, zone)),
+        (_("Length"), _("{minutes} minutes", minutes=event.duration_minutes)),
+        (_("Community"), community.name),
+        (_("Event id"), str(event.id)),
+    ]
+    reply.fields(fields)
+    if event.link:
+        reply.text(link(event.link, event.link))
+    return reply
+
+
+@REGISTRY.command(
+    "event create",
+    help=N_("Create an event in a community you belong to; WHEN is in your timezone."),
+    params=[
+        Param("community", Kind.COMMUNITY, N_("the community"), required=True, autocomplete=True),
+        Param("title", help=N_("what it is"), required=True, max_length=200),
+        Param("when", Kind.DATETIME, N_('start, like "2026-12-01 16:00"'), required=True),
+        Param("duration", Kind.DURATION, N_("how long, like 1h or 90m (default 1h)")),
+        Param("link", Kind.URL, N_("where to join or read more")),
+    ],
+    examples=[
+        'event create maths-secondary "Exit tickets teachmeet" "2026-12-01 16:00" 1h '
+        "https://meet.example.org/abc",
+    ],
+)
+def event_create(
+    ctx: Context,
+    community: str,
+    title: str,
+    when: datetime,
+    duration: timedelta | None,
+    link: str | None,
+) -> Reply:
+    found = find_community(ctx.session, community)
+    event = create_event(
+        ctx.session,
+        found,
+        creator_id=ctx.member_id,
+        title=title,
+        starts_at=when,
+        duration=duration or timedelta(hours=1),
+        link_url=link,
+        timezone=ctx.member.timezone,
+        now=ctx.now,
+    )
+    ctx.audit("event.create", event_id=event.id, community=found.slug)
+    reply = _event_reply(event, found, ctx.zone)
+    reply.tone = "success"
+    reply.note(
+        _(
+            "You are down as going. Those who answer yes get reminders a day and an hour "
+            "before. Share it with: event rsvp {id} yes",
+            id=event.id,
+        )
+    )
+    reply.action(_("Calendar file"), f"event export {event.id}")
+    return reply
+
+
+@REGISTRY.command(
+    "event list",
+    help=N_("Upcoming events of your communities, or of one community, in your local time."),
+    params=[Param("community", Kind.COMMUNITY, N_("one community"), autocomplete=True)],
+    examples=["event list", "event list maths-secondary"],
+)
+def event_list(ctx: Context, community: str | None) -> Reply:
+    found = None
+    if community is not None:
+        found = find_community(ctx.session, community)
+        require_inside(ctx.session, found, ctx.member_id)
+    rows = upcoming(ctx.session, ctx.member_id, ctx.now, community=found)
+    if not rows:
+        if found is not None:
+            return Reply.message(
+                _("{community} has no upcoming events. Create one with ", community=found.name),
+                code(f'event create {found.slug} "TITLE" "YYYY-MM-DD HH:MM"'),
+                ".",
+            )
+        return Reply.message(
+            _(
+                "No upcoming events in your communities. Find communities with community list, "
+                "or see one's events with event list COMMUNITY."
+            )
+        )
+    lines: list[list[SpanLike]] = []
+    for row in rows:
+        line: list[SpanLike] = [
+            bold(row.event.title),
+            _(" (id {id}) — ", id=row.event.id),
+            when_local(row.event.starts_at, ctx.zone),
+        ]
+        if found is None:
+            line.append(f" · {row.community.name}")
+        line.append(_(" · {n} going", n=row.going))
+        if row.your_answer is not None:
+            line.append(_(" · you: {answer}", answer=_(ANSWER_WORDS[Answer(row.your_answer)])))
+        lines.append(line)
+    title = (
+        _("Upcoming in {community}", community=found.name)
+        if found is not None
+        else _("Upcoming events")
+    )
+    return (
+        Reply()
+        .heading(title)
+        .items(lines)
+        .note(
+            _(
+                "Answer with event rsvp ID yes, no or maybe; get a calendar file with event export ID."
+            )
+        )
+    )
+
+
+@REGISTRY.command(
+    "event rsvp",
+    help=N_("Say whether you are coming: yes, no or maybe."),
+    params=[
+        Param("id", Kind.ID, N_("the event id, like 12"), required=True),
+        Param(
+            "answer",
+            Kind.CHOICE,
+            N_("yes, no or maybe"),
+            choices=tuple(a.value for a in Answer),
+            required=True,
+        ),
+    ],
+    examples=["event rsvp 12 yes"],
+)
+def event_rsvp(ctx: Context, id: int, answer: str) -> Reply:
+    event, community = visible_event(ctx.session, id, ctx.member_id)
+    chosen = Answer(answer)
+    rsvp(ctx.session, event, ctx.member_id, chosen, ctx.now)
+    reply = _event_reply(event, community, ctx.zone)
+    reply.tone = "success"
+    if chosen is Answer.YES:
+        reply.text(_("You are going. I will remind you a day and an hour before."))
+        reply.action(_("Calendar file"), f"event export {event.id}")
+        reply.action(_("Log as CPD"), cpd_command(event, ctx.zone))
+    elif chosen is Answer.MAYBE:
+        reply.text(_("Noted as maybe. Answer yes to get reminders."))
+    else:
+        reply.text(_("Noted: you are not going."))
+    return reply
+
+
+@REGISTRY.command(
+    "event export",
+    help=N_("Get an event as a calendar file (iCalendar) for Outlook, Google or Apple Calendar."),
+    params=[Param("id", Kind.ID, N_("the event id, like 12"), required=True)],
+    examples=["event export 12"],
+)
+def event_export(ctx: Context, id: int) -> Reply:
+    event, community = visible_event(ctx.session, id, ctx.member_id)
+    return Reply.success(
+        _("Open the file to add "), bold(event.title), _(" to your calendar.")
+    ).attach(f"staffroom-event-{event.id}.ics", "text/calendar", to_ical(event, community, ctx.now))
+
+
+@REGISTRY.command(
+    "event cancel",
+    help=N_("Cancel an event you organise (or, as a moderator, any event of your community)."),
+    params=[Param("id", Kind.ID, N_("the event id, like 12"), required=True)],
+    examples=["event cancel 12"],
+)
+def event_cancel(ctx: Context, id: int) -> Reply:
+    event, community = visible_event(ctx.session, id, ctx.member_id)
+    told = cancel_event(ctx.session, event, community, by=ctx.member_id, now=ctx.now)
+    ctx.audit("event.cancel", event_id=event.id)
+    return Reply.success(
+        bold(event.title),
+        _(" is cancelled; {n} people who planned to come have been told.", n=told),
+    )
+
+
+@schedule_kind(REMINDER_KIND)
+def produce_reminder(session: Session, schedule: Schedule, at: datetime) -> list[Outgoing]:
+    """A direct message to each member who said yes, with the time on their own clock."""
+    event = session.get(Event, schedule.subject_id) if schedule.subject_id else None
+    if event is None or event.id is None or event.cancelled_at is not None:
+        return []
+    community = session.get(Community, event.community_id)
+    if community is None or event.starts_at <= at:
+        return []
+    hours = float(schedule.payload.get("hours_before", 1))
+    going = attendees(session, event.id, (Answer.YES,))
+    zones = {
+        m.id: m.timezone for m in session.exec(select(Member).where(col(Member.id).in_(going)))
+    }
+    out = []
+    for member_id in going:
+        zone = ZoneInfo(zones.get(member_id, "UTC"))
+        heading = (
+            _("Tomorrow: {title}", title=event.title)
+            if hours >= 24
+            else _("Starting soon: {title}", title=event.title)
+        )
+        reply = _event_reply(event, community, zone, heading)
+        reply.action(_("Log as CPD"), cpd_command(event, zone))
+        reply.action(_("Not going now"), f"event rsvp {event.id} no")
+        out.append(Outgoing(reply=reply, member_id=member_id, suffix=f"member-{member_id}"))
+    return out
+
+
+@digest_section(N_("Coming up"))
+def digest_events(
+    session: Session, community: Community, since: datetime, until: datetime, zone: ZoneInfo
+) -> list[list[SpanLike]]:
+    """The community's events in the two weeks after the digest."""
+    events = session.exec(
+        select(Event)
+        .where(
+            Event.community_id == community.id,
+            col(Event.cancelled_at).is_(None),
+            Event.starts_at >= until,
+            Event.starts_at < until + DIGEST_LOOKAHEAD,
+        )
+        .order_by(col(Event.starts_at))
+    ).all()
+    return [
+        [bold(e.title), _(" (id {id}) — ", id=e.id), when_local(e.starts_at, zone)] for e in events
+    ]

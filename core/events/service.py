@@ -1,0 +1,375 @@
+"""Community events: creating, listing, answering, cancelling, calendar files and reminders.
+
+Who may do what: any active member of a community may create an event in it (communities of
+practice are grass-roots: a teachmeet is often organised by a member, not a moderator); the
+organiser or a moderator may cancel it. Anyone who can see inside the community may answer
+(open communities: everyone; approval-only: members only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import icalendar
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from core.communities.models import Community, CommunityMember, MembershipStatus, Role
+from core.communities.service import (
+    can_see_inside,
+    post_to_channels,
+    require_role,
+    role_of,
+)
+from core.delivery.models import Schedule
+from core.delivery.outbox import enqueue
+from core.delivery.schedules import cancel_schedule, create_schedule
+from core.errors import NotFound, PermissionDenied, UserError
+from core.events.models import Answer, Event, Rsvp
+from core.i18n import _
+from core.params import BadValue
+from core.reply import Reply, bold, link
+
+REMINDER_KIND = "event.reminder"
+REMINDERS_BEFORE = (timedelta(hours=24), timedelta(hours=1))
+LONGEST_EVENT = timedelta(hours=12)
+FURTHEST_AHEAD = timedelta(days=2 * 366)
+
+
+def when_local(instant: datetime, zone: ZoneInfo) -> str:
+    """``Tue 01 Dec 2026, 16:00 (Europe/London)``: a moment as the reader's clock shows it."""
+    return f"{instant.astimezone(zone):%a %d %b %Y, %H:%M} ({zone.key})"
+
+
+def cpd_command(event: Event, zone: ZoneInfo) -> str:
+    """The ``cpd log`` line that records attending the event (the button on reminders)."""
+    hours = round(event.duration_minutes / 60, 2)
+    title = event.title.replace('"', "'")
+    day = event.starts_at.astimezone(zone).date().isoformat()
+    return f'cpd log {hours:g} "{title}" category=conference date={day}'
+
+
+def create_event(
+    session: Session,
+    community: Community,
+    *,
+    creator_id: int,
+    title: str,
+    starts_at: datetime,
+    duration: timedelta,
+    link_url: str | None,
+    timezone: str,
+    now: datetime,
+) -> Event:
+    """A new event in the community (active members); reminders are scheduled, the organiser
+    is down as coming, and the community's channels hear about it."""
+    assert community.id is not None
+    require_role(session, community, creator_id, Role.MEMBER)
+    if starts_at <= now:
+        raise BadValue(
+            _(
+                'when is in the past. Give a future date and time, like "2026-12-01 16:00" '
+                'or "next thursday 4pm".'
+            ),
+            "when",
+        )
+    if starts_at > now + FURTHEST_AHEAD:
+        raise BadValue(_("when is more than two years away; please pick a nearer date."), "when")
+    if duration > LONGEST_EVENT:
+        raise BadValue(
+            _("duration can be at most 12 hours; for a longer course, create one per day."),
+            "duration",
+        )
+    event = Event(
+        community_id=community.id,
+        title=" ".join(title.split()),
+        starts_at=starts_at,
+        duration_minutes=max(1, round(duration.total_seconds() / 60)),
+        link=link_url,
+        timezone=timezone,
+        created_by=creator_id,
+        created_at=now,
+    )
+    session.add(event)
+    session.flush()
+    assert event.id is not None
+    session.add(Rsvp(event_id=event.id, member_id=creator_id, answer=Answer.YES, answered_at=now))
+    _schedule_reminders(session, event, now)
+    zone = ZoneInfo(timezone)
+    notice = Reply(ephemeral=False).heading(_("New event in {community}", community=community.name))
+    notice.text(bold(event.title))
+    notice.text(when_local(event.starts_at, zone))
+    if event.link:
+        notice.text(link(event.link, event.link))
+    notice.action(_("I'm going"), f"event rsvp {event.id} yes", "primary")
+    notice.action(_("Add to calendar"), f"event export {event.id}")
+    post_to_channels(session, community, key=f"event.created:{event.id}", reply=notice, now=now)
+    session.flush()
+    return event
+
+
+def _schedule_reminders(session: Session, event: Event, now: datetime) -> None:
+    assert event.id is not None
+    for before in REMINDERS_BEFORE:
+        at = event.starts_at - before
+        if at <= now:
+            continue  # created less than a day (or an hour) ahead: that reminder has passed
+        create_schedule(
+            session,
+            kind=REMINDER_KIND,
+            now=now,
+            recurrence={"type": "once", "at": at.isoformat()},
+            timezone="UTC",
+            community_id=event.community_id,
+            subject_id=event.id,
+            payload={"event_id": event.id, "hours_before": before.total_seconds() / 3600},
+            follow_member_timezone=False,
+        )
+
+
+def reminder_schedules(session: Session, event_id: int) -> list[Schedule]:
+    return list(
+        session.exec(
+            select(Schedule)
+            .where(Schedule.kind == REMINDER_KIND, Schedule.subject_id == event_id)
+            .order_by(col(Schedule.next_due_at))
+        )
+    )
+
+
+def visible_event(session: Session, event_id: int, viewer_id: int) -> tuple[Event, Community]:
+    """The event and its community, if the viewer may see it (else the same NotFound as for an
+    event that does not exist, so ids of private communities' events reveal nothing)."""
+    event = session.get(Event, event_id)
+    community = session.get(Community, event.community_id) if event is not None else None
+    if event is None or community is None or not can_see_inside(session, community, viewer_id):
+        raise NotFound(
+            _("There is no event {id} that you can see. List events with event list.", id=event_id)
+        )
+    return event, community
+
+
+@dataclass(frozen=True, slots=True)
+class Upcoming:
+    event: Event
+    community: Community
+    going: int
+    your_answer: str | None
+
+
+def upcoming(
+    session: Session,
+    viewer_id: int,
+    now: datetime,
+    *,
+    community: Community | None = None,
+    limit: int = 20,
+) -> list[Upcoming]:
+    """Events not yet over and not cancelled: of one community, or of the viewer's communities."""
+    statement = (
+        select(Event, Community)
+        .join(Community, col(Community.id) == col(Event.community_id))
+        .where(col(Event.cancelled_at).is_(None), Event.starts_at > now - LONGEST_EVENT)
+    )
+    if community is not None:
+        statement = statement.where(Event.community_id == community.id)
+    else:
+        mine = select(CommunityMember.community_id).where(
+            CommunityMember.member_id == viewer_id,
+            CommunityMember.status == MembershipStatus.ACTIVE,
+        )
+        statement = statement.where(col(Event.community_id).in_(mine))
+    rows = [
+        (e, c)
+        for e, c in session.exec(statement.order_by(col(Event.starts_at), col(Event.id)))
+        if e.ends_at > now
+    ][:limit]
+    ids = [e.id for e, _c in rows]
+    going = dict(
+        session.exec(
+            select(Rsvp.event_id, func.count())
+            .where(col(Rsvp.event_id).in_(ids), Rsvp.answer == Answer.YES)
+            .group_by(col(Rsvp.event_id))
+        ).all()
+    )
+    answers = {
+        r.event_id: r.answer
+        for r in session.exec(
+            select(Rsvp).where(col(Rsvp.event_id).in_(ids), Rsvp.member_id == viewer_id)
+        )
+    }
+    return [Upcoming(e, c, going.get(e.id or 0, 0), answers.get(e.id or 0)) for e, c in rows]
+
+
+def rsvp(session: Session, event: Event, member_id: int, answer: Answer, now: datetime) -> Rsvp:
+    """Record (or change) the member's answer."""
+    assert event.id is not None
+    if event.cancelled_at is not None:
+        raise UserError(_("{title} was cancelled, so it takes no answers.", title=event.title))
+    if event.ends_at <= now:
+        raise UserError(_("{title} is over, so it takes no answers.", title=event.title))
+    found = session.exec(
+        select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.member_id == member_id)
+    ).first()
+    if found is None:
+        found = Rsvp(event_id=event.id, member_id=member_id, answer=answer, answered_at=now)
+    found.answer = answer
+    found.answered_at = now
+    session.add(found)
+    session.flush()
+    return found
+
+
+def attendees(session: Session, event_id: int, answers: tuple[Answer, ...]) -> list[int]:
+    return list(
+        session.exec(
+            select(Rsvp.member_id)
+            .where(Rsvp.event_id == event_id, col(Rsvp.answer).in_(answers))
+            .order_by(col(Rsvp.id))
+        )
+    )
+
+
+def cancel_event(
+    session: Session, event: Event, community: Community, *, by: int, now: datetime
+) -> int:
+    """Cancel (organiser or moderators): reminders stop, and those who said yes or maybe are
+    told. Returns how many were told."""
+    assert event.id is not None
+    held = role_of(session, community, by)
+    is_moderator = held is not None and held.rank >= Role.MODERATOR.rank
+    if event.created_by != by and not is_moderator:
+        raise PermissionDenied(
+            _(
+                "Only the organiser of {title} or a moderator of {community} can cancel it.",
+                title=event.title,
+                community=community.name,
+            )
+        )
+    if event.cancelled_at is not None:
+        raise UserError(_("{title} is already cancelled.", title=event.title))
+    if event.starts_at <= now:
+        raise UserError(
+            _("{title} has already started, so it cannot be cancelled.", title=event.title)
+        )
+    event.cancelled_at = now
+    session.add(event)
+    for schedule in reminder_schedules(session, event.id):
+        cancel_schedule(session, schedule)
+    told = 0
+    for member_id in attendees(session, event.id, (Answer.YES, Answer.MAYBE)):
+        if member_id == by:
+            continue
+        notice = Reply().heading(_("Cancelled: {title}", title=event.title))
+        notice.text(
+            _("The event of "), bold(community.name), _(" you planned to attend was cancelled.")
+        )
+        told += (
+            enqueue(
+                session,
+                key=f"event.cancelled:{event.id}:{member_id}",
+                reply=notice,
+                due_at=now,
+                now=now,
+                member_id=member_id,
+            )
+            is not None
+        )
+    session.flush()
+    return told
+
+
+def to_ical(event: Event, community: Community, now: datetime) -> bytes:
+    """The event as an iCalendar file that calendar apps import (cancelled ones say so)."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Staffroom//Community events//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if event.cancelled_at else "PUBLISH")
+    item = icalendar.Event()
+    item.add("uid", f"event-{event.id}@staffroom")
+    item.add("dtstamp", now)
+    item.add("dtstart", event.starts_at)
+    item.add("dtend", event.ends_at)
+    item.add("summary", event.title)
+    description = community.name + (f"\n{event.link}" if event.link else "")
+    item.add("description", description)
+    if event.link:
+        item.add("url", event.link)
+        item.add("location", event.link)
+    item.add("status", "CANCELLED" if event.cancelled_at else "CONFIRMED")
+    calendar.add_component(item)
+    data: bytes = calendar.to_ical()
+    return data
+
+
+class EventData:
+    """The events feature's part in privacy export, deletion and account merging. Events a
+    member organised stay with the community (others are coming); only the link to them goes."""
+
+    name = "events"
+
+    def export(self, session: Session, member_id: int) -> dict[str, Any]:
+        organised = session.exec(
+            select(Event).where(Event.created_by == member_id).order_by(col(Event.starts_at))
+        ).all()
+        answers = session.exec(
+            select(Rsvp, Event)
+            .join(Event, col(Event.id) == col(Rsvp.event_id))
+            .where(Rsvp.member_id == member_id)
+            .order_by(col(Event.starts_at))
+        ).all()
+        return {
+            "organised": [
+                {
+                    "id": e.id,
+                    "community_id": e.community_id,
+                    "title": e.title,
+                    "starts_at": e.starts_at.isoformat(),
+                    "cancelled": e.cancelled_at is not None,
+                }
+                for e in organised
+            ],
+            "rsvps": [
+                {
+                    "event_id": e.id,
+                    "title": e.title,
+                    "answer": r.answer,
+                    "answered_at": r.answered_at.isoformat(),
+                }
+                for r, e in answers
+            ],
+        }
+
+    def delete(self, session: Session, member_id: int) -> None:
+        for answer in session.exec(select(Rsvp).where(Rsvp.member_id == member_id)):
+            session.delete(answer)
+        for event in session.exec(select(Event).where(Event.created_by == member_id)):
+            event.created_by = None
+            session.add(event)
+        session.flush()
+
+    def merge(self, session: Session, source_id: int, target_id: int) -> None:
+        for answer in session.exec(select(Rsvp).where(Rsvp.member_id == source_id)).all():
+            kept = session.exec(
+                select(Rsvp).where(Rsvp.event_id == answer.event_id, Rsvp.member_id == target_id)
+            ).first()
+            if kept is None:
+                answer.member_id = target_id
+                session.add(answer)
+                continue
+            if answer.answered_at > kept.answered_at:  # the latest answer is the person's own
+                kept.answer = answer.answer
+                kept.answered_at = answer.answered_at
+                session.add(kept)
+            session.delete(answer)
+        session.flush()
+        for event in session.exec(select(Event).where(Event.created_by == source_id)):
+            event.created_by = target_id
+            session.add(event)
+        session.flush()
+
+
+EVENT_DATA = EventData()
