@@ -1,0 +1,587 @@
+"""Sharing, finding, voting on, bookmarking, reporting and moderating resources.
+
+Choices made here, for the people who use it:
+
+- A link is stored once in all of Staffroom: sharing an address that is already here (after
+  normalising it, see :func:`normalise_url`) changes nothing and points to the existing resource,
+  so votes gather on one entry rather than being split between copies.
+- Resources in an approval-only community are seen only by its active members; resources with no
+  community, or in an open community, are seen by everyone. Hidden resources are seen only by those
+  who may restore them.
+- Voting is idempotent (voting twice is one vote; ``resource unvote`` takes it back), so a double
+  click on a button never undoes a vote. A member cannot vote for what they shared.
+- Moderators of a resource's community (and Staffroom admins) hide and restore it; resources with
+  no community are moderated by Staffroom admins. Hiding or restoring closes open reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, true
+from sqlmodel import Session, col, select
+
+from core.communities.models import Community, CommunityMember, MembershipStatus, Role
+from core.communities.service import require_role, role_of
+from core.errors import NotFound, PermissionDenied, UserError
+from core.i18n import _
+from core.params import BadValue
+from core.resources.models import (
+    DESCRIPTION_LENGTH,
+    Resource,
+    ResourceReport,
+    ResourceSave,
+    ResourceTag,
+    ResourceVote,
+)
+
+_TRACKING_PARAMS = ("fbclid", "gclid", "mc_cid", "mc_eid")
+_Row = TypeVar("_Row", ResourceVote, ResourceSave, ResourceReport)
+
+
+def normalise_url(url: str) -> str:
+    """The address reduced to what identifies the page, for spotting duplicates.
+
+    Scheme and host are lower-cased, default ports, ``www.``-less duplicates are *not* merged (they
+    can be different sites), the fragment, a trailing slash and tracking parameters (``utm_*``,
+    ``fbclid``...) are dropped, and the remaining query parameters are sorted.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port if parts.port not in (None, 80 if scheme == "http" else 443) else None
+    netloc = f"{host}:{port}" if port else host
+    path = parts.path.rstrip("/")
+    query = sorted(
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in _TRACKING_PARAMS
+    )
+    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def visible_to(member_id: int | None) -> ColumnElement[bool]:
+    """Resources a member may see: not hidden, and public or in a community they belong to.
+
+    ``member_id=None`` means nobody in particular: only public resources (for digests and shared
+    channels).
+    """
+    open_communities = select(Community.id).where(col(Community.approval_required).is_(False))
+    scope = [
+        col(Resource.community_id).is_(None),
+        col(Resource.community_id).in_(open_communities),
+    ]
+    if member_id is not None:
+        scope.append(
+            col(Resource.community_id).in_(
+                select(CommunityMember.community_id).where(
+                    CommunityMember.member_id == member_id,
+                    CommunityMember.status == MembershipStatus.ACTIVE,
+                )
+            )
+        )
+    return and_(col(Resource.hidden).is_(False), or_(*scope))
+
+
+def can_moderate(session: Session, resource: Resource, member_id: int, is_admin: bool) -> bool:
+    """Moderators and owners of the resource's community, and Staffroom admins."""
+    if is_admin:
+        return True
+    if resource.community_id is None:
+        return False
+    community = session.get(Community, resource.community_id)
+    if community is None:
+        return False
+    held = role_of(session, community, member_id)
+    return held is not None and held.rank >= Role.MODERATOR.rank
+
+
+def get_resource(
+    session: Session, resource_id: int, member_id: int, *, is_admin: bool = False
+) -> Resource:
+    """A resource the member may see (moderators also see hidden ones), else NotFound."""
+    found = session.exec(
+        select(Resource).where(Resource.id == resource_id, visible_to(member_id))
+    ).first()
+    if found is not None:
+        return found
+    hidden = session.get(Resource, resource_id)
+    if hidden is not None and can_moderate(session, hidden, member_id, is_admin):
+        return hidden
+    raise NotFound(
+        _(
+            "There is no resource #{id} that you can see. Check the number with resource search.",
+            id=resource_id,
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """The outcome of sharing: the resource, and whether it was new or already here."""
+
+    resource: Resource
+    created: bool
+
+
+def share_resource(
+    session: Session,
+    *,
+    member_id: int,
+    url: str,
+    title: str,
+    now: datetime,
+    tags: list[str] | None = None,
+    community: Community | None = None,
+    description: str = "",
+    subject: str = "",
+    phase: str = "",
+    title_limit: int = 200,
+    tag_limit: int = 10,
+) -> Shared:
+    """Store a new resource, or return the one already stored for the same address."""
+    title = " ".join(title.split())
+    if not title:
+        raise BadValue(_("Give the resource a title, in quotes."), "title")
+    if len(title) > title_limit:
+        raise BadValue(
+            _(
+                "That title is {length} characters; the limit is {limit}. Please shorten it.",
+                length=len(title),
+                limit=title_limit,
+            ),
+            "title",
+        )
+    tags = list(dict.fromkeys(tags or []))
+    if len(tags) > tag_limit:
+        raise BadValue(
+            _(
+                "That is {count} tags; a resource can have at most {limit}. Keep the most useful.",
+                count=len(tags),
+                limit=tag_limit,
+            ),
+            "tags",
+        )
+    description = description.strip()
+    if len(description) > DESCRIPTION_LENGTH:
+        raise BadValue(
+            _("The description is too long; keep it under {limit} characters.", limit=2000),
+            "description",
+        )
+    if community is not None and community.approval_required:
+        assert community.id is not None
+        if role_of(session, community, member_id) is None:
+            raise PermissionDenied(
+                _(
+                    "Only members of {community} can share there. Ask to join with "
+                    "community join {slug}, or share without community=.",
+                    community=community.name,
+                    slug=community.slug,
+                )
+            )
+    key = normalise_url(url)
+    existing = session.exec(select(Resource).where(Resource.url_key == key)).first()
+    if existing is not None:
+        if session.exec(
+            select(Resource.id).where(Resource.id == existing.id, visible_to(member_id))
+        ).first():
+            return Shared(existing, created=False)
+        raise UserError(
+            _(
+                "That link is already in Staffroom, but not where you can see it (it was hidden "
+                "by moderators or shared in a members-only community), so it was not shared again."
+            )
+        )
+    resource = Resource(
+        url=url.strip(),
+        url_key=key,
+        title=title,
+        description=description,
+        tags=tags,
+        tag_text=" ".join(tags),
+        subject=subject.strip().lower(),
+        phase=phase,
+        community_id=community.id if community is not None else None,
+        shared_by=member_id,
+        created_at=now,
+    )
+    session.add(resource)
+    session.flush()
+    assert resource.id is not None
+    for tag in tags:
+        session.add(ResourceTag(resource_id=resource.id, tag=tag))
+    session.flush()
+    return Shared(resource, created=True)
+
+
+def _count(session: Session, model: type[ResourceVote], resource_id: int) -> int:
+    return session.exec(
+        select(func.count()).select_from(model).where(model.resource_id == resource_id)
+    ).one()
+
+
+def _refresh_votes(session: Session, resource_ids: set[int]) -> None:
+    """Set each resource's vote_count from its votes (after merges and deletions)."""
+    session.flush()
+    for resource_id in resource_ids:
+        resource = session.get(Resource, resource_id)
+        if resource is not None:
+            resource.vote_count = _count(session, ResourceVote, resource_id)
+            session.add(resource)
+
+
+def vote(session: Session, resource: Resource, member_id: int, now: datetime) -> bool:
+    """Count the member's vote; returns False if they had already voted (nothing changes)."""
+    assert resource.id is not None
+    if resource.shared_by == member_id:
+        raise UserError(
+            _("You shared this resource, so you cannot vote for it. Others' votes will lift it.")
+        )
+    if _find(session, ResourceVote, resource.id, member_id) is not None:
+        return False
+    session.add(ResourceVote(resource_id=resource.id, member_id=member_id, created_at=now))
+    _refresh_votes(session, {resource.id})
+    return True
+
+
+def unvote(session: Session, resource: Resource, member_id: int) -> bool:
+    """Take back the member's vote; returns False if there was none."""
+    assert resource.id is not None
+    found = _find(session, ResourceVote, resource.id, member_id)
+    if found is None:
+        return False
+    session.delete(found)
+    _refresh_votes(session, {resource.id})
+    return True
+
+
+def _find(session: Session, model: type[_Row], resource_id: int, member_id: int) -> _Row | None:
+    return session.exec(
+        select(model).where(model.resource_id == resource_id, model.member_id == member_id)
+    ).first()
+
+
+def save(session: Session, resource: Resource, member_id: int, now: datetime) -> bool:
+    """Bookmark the resource; returns False if it was already saved."""
+    assert resource.id is not None
+    if _find(session, ResourceSave, resource.id, member_id) is not None:
+        return False
+    session.add(ResourceSave(resource_id=resource.id, member_id=member_id, created_at=now))
+    session.flush()
+    return True
+
+
+def unsave(session: Session, resource: Resource, member_id: int) -> bool:
+    """Remove the bookmark; returns False if there was none."""
+    assert resource.id is not None
+    found = _find(session, ResourceSave, resource.id, member_id)
+    if found is None:
+        return False
+    session.delete(found)
+    session.flush()
+    return True
+
+
+def saved(session: Session, member_id: int, *, limit: int, offset: int = 0) -> list[Resource]:
+    """The member's bookmarks that they can still see, newest first."""
+    return list(
+        session.exec(
+            select(Resource)
+            .join(ResourceSave, col(ResourceSave.resource_id) == col(Resource.id))
+            .where(ResourceSave.member_id == member_id, visible_to(member_id))
+            .order_by(col(ResourceSave.created_at).desc(), col(ResourceSave.id).desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def report(
+    session: Session, resource: Resource, member_id: int, reason: str, now: datetime
+) -> bool:
+    """Ask moderators to look; returns False if this member's report is already open."""
+    assert resource.id is not None
+    reason = " ".join(reason.split())
+    if not reason:
+        raise BadValue(_("Say briefly what is wrong with it, in quotes."), "reason")
+    found = _find(session, ResourceReport, resource.id, member_id)
+    if found is not None and found.resolved_at is None:
+        return False
+    if found is None:
+        found = ResourceReport(
+            resource_id=resource.id, member_id=member_id, reason="", created_at=now
+        )
+    found.reason, found.created_at, found.resolved_at = reason[:500], now, None
+    session.add(found)
+    session.flush()
+    return True
+
+
+def open_reports(
+    session: Session, member_id: int, is_admin: bool, *, limit: int
+) -> list[tuple[Resource, int, str]]:
+    """Reported resources this member may moderate: (resource, open reports, latest reason)."""
+    moderated = select(CommunityMember.community_id).where(
+        CommunityMember.member_id == member_id,
+        CommunityMember.status == MembershipStatus.ACTIVE,
+        col(CommunityMember.role).in_([Role.MODERATOR.value, Role.OWNER.value]),
+    )
+    scope = true() if is_admin else col(Resource.community_id).in_(moderated)
+    rows = session.exec(
+        select(Resource, func.count(col(ResourceReport.id)), func.max(ResourceReport.created_at))
+        .join(ResourceReport, col(ResourceReport.resource_id) == col(Resource.id))
+        .where(col(ResourceReport.resolved_at).is_(None), scope)
+        .group_by(col(Resource.id))
+        .order_by(func.count(col(ResourceReport.id)).desc(), col(Resource.id))
+        .limit(limit)
+    ).all()
+    out: list[tuple[Resource, int, str]] = []
+    for resource, count, _latest in rows:
+        latest = session.exec(
+            select(ResourceReport.reason)
+            .where(
+                ResourceReport.resource_id == resource.id,
+                col(ResourceReport.resolved_at).is_(None),
+            )
+            .order_by(col(ResourceReport.created_at).desc(), col(ResourceReport.id).desc())
+        ).first()
+        out.append((resource, int(count), latest or ""))
+    return out
+
+
+def require_moderator(session: Session, resource: Resource, member_id: int, is_admin: bool) -> None:
+    """Refuse unless the member may hide or restore this resource."""
+    if is_admin:
+        return
+    if resource.community_id is None:
+        raise PermissionDenied(
+            _("Only Staffroom admins can moderate resources that are not in a community.")
+        )
+    community = session.get(Community, resource.community_id)
+    assert community is not None
+    require_role(session, community, member_id, Role.MODERATOR)
+
+
+def _close_reports(session: Session, resource_id: int, now: datetime) -> None:
+    for found in session.exec(
+        select(ResourceReport).where(
+            ResourceReport.resource_id == resource_id, col(ResourceReport.resolved_at).is_(None)
+        )
+    ):
+        found.resolved_at = now
+        session.add(found)
+
+
+def hide(session: Session, resource: Resource, member_id: int, reason: str, now: datetime) -> bool:
+    """Hide the resource from everyone but moderators; returns False if it was already hidden."""
+    assert resource.id is not None
+    if resource.hidden:
+        return False
+    resource.hidden, resource.hidden_at, resource.hidden_by = True, now, member_id
+    resource.hidden_reason = " ".join(reason.split())[:300]
+    session.add(resource)
+    _close_reports(session, resource.id, now)
+    session.flush()
+    return True
+
+
+def restore(session: Session, resource: Resource, now: datetime) -> bool:
+    """Show a hidden resource again; returns False if it was not hidden."""
+    assert resource.id is not None
+    if not resource.hidden:
+        return False
+    resource.hidden, resource.hidden_at, resource.hidden_by = False, None, None
+    resource.hidden_reason = ""
+    session.add(resource)
+    _close_reports(session, resource.id, now)
+    session.flush()
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class TopResource:
+    """A resource with the votes it received in the period asked about."""
+
+    resource: Resource
+    votes_in_period: int
+
+
+def top_resources(
+    session: Session,
+    community_id: int | None,
+    since: datetime,
+    limit: int,
+    *,
+    viewer_id: int | None = None,
+) -> list[TopResource]:
+    """The most useful resources since ``since``: most votes received in the period first.
+
+    Resources shared in the period are candidates even before anyone votes, so a digest shows
+    what is new. ``community_id=None`` covers every resource ``viewer_id`` may see (``None``:
+    public ones only). Hidden resources never appear.
+    """
+    recent_votes = (
+        select(ResourceVote.resource_id, func.count().label("n"))
+        .where(ResourceVote.created_at >= since)
+        .group_by(col(ResourceVote.resource_id))
+        .subquery()
+    )
+    in_period = func.coalesce(recent_votes.c.n, 0)
+    scope = true() if community_id is None else col(Resource.community_id) == community_id
+    rows = session.exec(
+        select(Resource, in_period)
+        .outerjoin(recent_votes, recent_votes.c.resource_id == col(Resource.id))
+        .where(
+            scope,
+            visible_to(viewer_id) if community_id is None else col(Resource.hidden).is_(False),
+            or_(in_period > 0, col(Resource.created_at) >= since),
+        )
+        .order_by(
+            in_period.desc(),
+            col(Resource.vote_count).desc(),
+            col(Resource.created_at).desc(),
+            col(Resource.id).desc(),
+        )
+        .limit(limit)
+    ).all()
+    return [TopResource(resource, int(n)) for resource, n in rows]
+
+
+def community_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """Community names by id, for showing where resources were shared."""
+    if not ids:
+        return {}
+    rows = session.exec(select(Community.id, Community.name).where(col(Community.id).in_(ids)))
+    return {cid: name for cid, name in rows if cid is not None}
+
+
+class ResourceData:
+    """The resources feature's part in the privacy contract.
+
+    Deleting a member deletes the resources they shared (with everyone's votes, bookmarks and
+    reports on them), as ``privacy delete`` promises: a shared link carries the sharer's name and
+    words, and a school would not expect them to stay after the person asked to be forgotten.
+    Their votes, bookmarks and reports go too, and resources they hid stay hidden without their id.
+    """
+
+    name = "resources"
+
+    def export(self, session: Session, member_id: int) -> dict[str, object]:
+        shared = session.exec(
+            select(Resource).where(Resource.shared_by == member_id).order_by(col(Resource.id))
+        ).all()
+
+        def rows(model: type[_Row]) -> list[dict[str, object]]:
+            return [
+                {"resource_id": row.resource_id, "at": row.created_at.isoformat()}
+                for row in session.exec(
+                    select(model).where(model.member_id == member_id).order_by(col(model.id))
+                )
+            ]
+
+        reports = session.exec(
+            select(ResourceReport)
+            .where(ResourceReport.member_id == member_id)
+            .order_by(col(ResourceReport.id))
+        ).all()
+        return {
+            "shared": [
+                r.model_dump(mode="json", exclude={"shared_by", "url_key", "tag_text"})
+                for r in shared
+            ],
+            "votes": rows(ResourceVote),
+            "saved": rows(ResourceSave),
+            "reports": [r.model_dump(mode="json", exclude={"member_id", "id"}) for r in reports],
+            "hidden_by_you": [
+                r.id for r in session.exec(select(Resource).where(Resource.hidden_by == member_id))
+            ],
+        }
+
+    def delete(self, session: Session, member_id: int) -> None:
+        voted = set(
+            session.exec(
+                select(ResourceVote.resource_id).where(ResourceVote.member_id == member_id)
+            )
+        )
+        session.execute(delete(ResourceVote).where(col(ResourceVote.member_id) == member_id))
+        session.execute(delete(ResourceSave).where(col(ResourceSave.member_id) == member_id))
+        session.execute(delete(ResourceReport).where(col(ResourceReport.member_id) == member_id))
+        own = select(Resource.id).where(Resource.shared_by == member_id)
+        # Explicitly, not by ON DELETE CASCADE: the rows of others on these resources must go
+        # whether or not the database enforces foreign keys.
+        session.execute(delete(ResourceVote).where(col(ResourceVote.resource_id).in_(own)))
+        session.execute(delete(ResourceSave).where(col(ResourceSave.resource_id).in_(own)))
+        session.execute(delete(ResourceReport).where(col(ResourceReport.resource_id).in_(own)))
+        session.execute(delete(ResourceTag).where(col(ResourceTag.resource_id).in_(own)))
+        session.execute(delete(Resource).where(col(Resource.shared_by) == member_id))
+        for resource in session.exec(select(Resource).where(Resource.hidden_by == member_id)):
+            resource.hidden_by = None
+            session.add(resource)
+        _refresh_votes(session, voted)
+
+    def merge(self, session: Session, source_id: int, target_id: int) -> None:
+        touched = _merge_rows(session, ResourceVote, source_id, target_id)
+        _merge_rows(session, ResourceSave, source_id, target_id)
+        _merge_rows(session, ResourceReport, source_id, target_id)
+        for resource in session.exec(select(Resource).where(Resource.shared_by == source_id)):
+            assert resource.id is not None
+            touched.add(resource.id)
+            resource.shared_by = target_id
+            session.add(resource)
+        for resource in session.exec(select(Resource).where(Resource.hidden_by == source_id)):
+            resource.hidden_by = target_id
+            session.add(resource)
+        session.flush()
+        # A person cannot vote for what they shared: drop votes that merging made self-votes.
+        session.execute(
+            delete(ResourceVote).where(
+                col(ResourceVote.member_id) == target_id,
+                col(ResourceVote.resource_id).in_(
+                    select(Resource.id).where(Resource.shared_by == target_id)
+                ),
+            )
+        )
+        _refresh_votes(session, touched)
+
+
+def _merge_rows(session: Session, model: type[_Row], source_id: int, target_id: int) -> set[int]:
+    """Move the source's rows to the target, dropping those the target already has (one vote,
+    one bookmark, one report per member and resource). Returns the resources touched."""
+    touched: set[int] = set()
+    for row in session.exec(select(model).where(model.member_id == source_id)).all():
+        touched.add(row.resource_id)
+        if _find(session, model, row.resource_id, target_id) is not None:
+            session.delete(row)
+        else:
+            row.member_id = target_id
+            session.add(row)
+        session.flush()
+    return touched
+
+
+RESOURCE_DATA = ResourceData()
+
+__all__ = [
+    "RESOURCE_DATA",
+    "Shared",
+    "TopResource",
+    "can_moderate",
+    "get_resource",
+    "hide",
+    "normalise_url",
+    "open_reports",
+    "report",
+    "require_moderator",
+    "restore",
+    "save",
+    "saved",
+    "share_resource",
+    "top_resources",
+    "unsave",
+    "unvote",
+    "visible_to",
+    "vote",
+]
