@@ -31,3 +31,9 @@ class CpdSettings(Section):
     """Nudge a member who has logged nothing for this many weeks (0 = never)."""
     goal_reminder_days: int = Field(default=7, ge=0, le=90)
     max_hours_per_activity: float = Field(default=60.0, gt=0, le=1000)
+    standards_frameworks: list[str] = Field(
+        default_factory=lambda: ["teachers-standards-england", "generic"]
+    )
+    """Standards frameworks activities can be tagged with (data files shipped in core/cpd)."""
+    pdf_font: str = ""
+    """A Unicode TTF font for PDF exports; empty: look for DejaVu Sans in the usual places."""

@@ -1,0 +1,533 @@
+"""Commands for the CPD record: log, list, edit, delete, summary, export, goals and reminders.
+
+Importing this module registers the commands, the privacy participant and the reminder kinds.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from core.commands import N_, REGISTRY, Param
+from core.context import Context
+from core.cpd import reminders
+from core.cpd.exports import summary_csv, summary_ics, summary_pdf
+from core.cpd.frameworks import catalogue, load_framework, parse_standards
+from core.cpd.models import CpdActivity, CpdGoal, GoalStatus
+from core.cpd.periods import Period, parse_period
+from core.cpd.privacy import CPD_DATA
+from core.cpd.service import (
+    ActivityInput,
+    activities_in,
+    add_goal,
+    check_day,
+    check_hours,
+    check_reflection,
+    complete_goal,
+    get_activity,
+    get_goal,
+    goal_progress,
+    goals_of,
+    log_activity,
+    match_category,
+    preference_of,
+    summarise,
+)
+from core.errors import UserError
+from core.i18n import _, ngettext
+from core.params import ConvertContext, Kind, parse_date, parse_hours, parse_int, parse_url
+from core.privacy.registry import PRIVACY
+from core.reply import Reply, SpanLike, bold, code
+from core.signals import timezone_changed
+
+REGISTRY.group(
+    "cpd", N_("Your CPD record: log activities, set goals, see summaries and export them.")
+)
+PRIVACY.register(CPD_DATA)
+timezone_changed.connect(reminders.follow_timezone)
+
+LIST_LIMIT = 30
+FORMATS = ("csv", "ics", "pdf")
+CLEAR = ("-", "none")
+"""Values that clear an optional field in cpd edit."""
+
+_PERIOD_HELP = N_("this-year (default), last-year, month, last-month, week, all or FROM..TO")
+
+
+def _period(ctx: Context, text: str | None) -> Period:
+    return parse_period(text, ctx.local_now.date(), ctx.settings.cpd.cycle_start_month)
+
+
+def _hours(value: float) -> str:
+    return f"{value:g}"
+
+
+def _activity_line(activity: CpdActivity) -> list[SpanLike]:
+    parts: list[SpanLike] = [
+        code(f"#{activity.id}"),
+        f" {activity.occurred_on.isoformat()} · {_hours(activity.hours)} h · {activity.category} · ",
+        bold(activity.title),
+    ]
+    if activity.standards:
+        parts.append(f" ({', '.join(activity.standards)})")
+    return parts
+
+
+def _activity_fields(activity: CpdActivity) -> list[tuple[str, str]]:
+    fields = [
+        (_("Date"), activity.occurred_on.isoformat()),
+        (_("Hours"), _hours(activity.hours)),
+        (_("Category"), activity.category),
+    ]
+    if activity.provider:
+        fields.append((_("Provider"), activity.provider))
+    if activity.standards:
+        fields.append((_("Standards"), ", ".join(activity.standards)))
+    if activity.evidence_url:
+        fields.append((_("Evidence"), activity.evidence_url))
+    if activity.reflection_entry_id is not None:
+        fields.append((_("Journal entry"), f"#{activity.reflection_entry_id}"))
+    return fields
+
+
+def _year_progress(ctx: Context) -> str:
+    summary = summarise(ctx.session, ctx.member_id, _period(ctx, None), ctx.settings.cpd)
+    return _(
+        "This CPD year: {hours} of {target} hours.",
+        hours=_hours(summary.total_hours),
+        target=_hours(ctx.settings.cpd.yearly_target_hours),
+    )
+
+
+@REGISTRY.command(
+    "cpd log",
+    help=N_("Log an activity: hours, a title, and optionally category, date and standards."),
+    params=[
+        Param("hours", Kind.HOURS, N_("how long, like 1.5, 90m or 1h30"), required=True),
+        Param("title", help=N_("what it was, in quotes"), required=True, max_length=200),
+        Param("category", help=N_("course, workshop, reading…"), positional=False, max_length=60),
+        Param("date", Kind.DATE, N_("when: 2026-11-20, yesterday, last friday"), positional=False),
+        Param("provider", help=N_("who ran it"), positional=False, max_length=200),
+        Param("evidence", Kind.URL, N_("a link to a certificate or notes"), positional=False),
+        Param("standards", help=N_("standard codes, like TS1,TS4"), positional=False),
+        Param(
+            "notes", Kind.LONG_TEXT, N_("what you took from it"), positional=False, max_length=2000
+        ),
+        Param("reflection", Kind.ID, N_("a journal entry to keep as evidence"), positional=False),
+    ],
+    form=True,
+    examples=[
+        'cpd log 1.5 "Formative assessment workshop" category=workshop standards=TS6',
+        'cpd log 90m "Rosenshine\'s principles" category=reading date=yesterday',
+    ],
+)
+def cpd_log(
+    ctx: Context,
+    hours: float,
+    title: str,
+    category: str | None,
+    date: date | None,
+    provider: str | None,
+    evidence: str | None,
+    standards: str | None,
+    notes: str | None,
+    reflection: int | None,
+) -> Reply:
+    settings = ctx.settings.cpd
+    today = ctx.local_now.date()
+    chosen = match_category(category, settings.categories) if category else settings.categories[0]
+    entry = ActivityInput(
+        hours=check_hours(hours, settings),
+        title=title,
+        category=chosen,
+        day=check_day(date or today, today),
+        provider=provider,
+        evidence_url=evidence,
+        standards=parse_standards(standards, settings.standards_frameworks) if standards else [],
+        notes=notes or "",
+        reflection_entry_id=(
+            check_reflection(ctx.session, ctx.member_id, reflection)
+            if reflection is not None
+            else None
+        ),
+    )
+    activity = log_activity(ctx.session, ctx.member_id, entry, now=ctx.now, today=today)
+    reminders.sync_nudge(
+        ctx.session, ctx.member_id, zone=ctx.member.timezone, now=ctx.now, settings=settings
+    )
+    reply = Reply.success(_("Logged #{id}: ", id=activity.id), bold(activity.title))
+    reply.fields(_activity_fields(activity))
+    reply.text(_year_progress(ctx))
+    if category is None:
+        reply.note(
+            _(
+                "Filed under {category}. Change it with cpd edit {id} category=…",
+                category=chosen,
+                id=activity.id,
+            )
+        )
+    return reply
+
+
+@REGISTRY.command(
+    "cpd list",
+    help=N_("List your CPD activities in a period (this CPD year unless you say)."),
+    params=[Param("period", help=_PERIOD_HELP, max_length=40)],
+    examples=["cpd list", "cpd list last-year", "cpd list 2025-09-01..2025-12-31"],
+)
+def cpd_list(ctx: Context, period: str | None) -> Reply:
+    chosen = _period(ctx, period)
+    activities = activities_in(ctx.session, ctx.member_id, chosen)
+    reply = Reply().heading(_("Your CPD: {period}", period=chosen.label()))
+    if not activities:
+        return reply.text(
+            _("Nothing logged in this period. Log an activity with "),
+            bold('cpd log 1 "Title"'),
+            ".",
+        )
+    newest = list(reversed(activities))
+    reply.items([_activity_line(a) for a in newest[:LIST_LIMIT]])
+    total = sum(a.hours for a in activities)
+    reply.text(
+        ngettext(
+            "{n} activity, {hours} hours.",
+            "{n} activities, {hours} hours.",
+            len(activities),
+            hours=_hours(round(total, 2)),
+        )
+    )
+    if len(activities) > LIST_LIMIT:
+        reply.note(
+            _("Showing the newest {shown}. cpd export gives you all of them.", shown=LIST_LIMIT)
+        )
+    return reply
+
+
+@REGISTRY.command(
+    "cpd edit",
+    help=N_("Change an activity: cpd edit ID key=value (use - to clear a field)."),
+    params=[
+        Param("id", Kind.ID, N_("the activity's number, from cpd list"), required=True),
+        Param("hours", help=N_("like 1.5 or 90m"), positional=False, max_length=20),
+        Param("title", help=N_("what it was"), positional=False, max_length=200),
+        Param("category", help=N_("course, workshop, reading…"), positional=False, max_length=60),
+        Param("date", help=N_("when it happened"), positional=False, max_length=64),
+        Param("provider", help=N_("who ran it"), positional=False, max_length=200),
+        Param("evidence", help=N_("a link"), positional=False, max_length=2000),
+        Param("standards", help=N_("standard codes, like TS1,TS4"), positional=False),
+        Param(
+            "notes", Kind.LONG_TEXT, N_("what you took from it"), positional=False, max_length=2000
+        ),
+        Param("reflection", help=N_("a journal entry number"), positional=False, max_length=20),
+    ],
+    examples=["cpd edit 12 hours=2 standards=TS4,TS5", "cpd edit 12 provider=-"],
+)
+def cpd_edit(
+    ctx: Context,
+    id: int,
+    hours: str | None,
+    title: str | None,
+    category: str | None,
+    date: str | None,
+    provider: str | None,
+    evidence: str | None,
+    standards: str | None,
+    notes: str | None,
+    reflection: str | None,
+) -> Reply:
+    settings = ctx.settings.cpd
+    activity = get_activity(ctx.session, ctx.member_id, id)
+    if all(
+        v is None
+        for v in (hours, title, category, date, provider, evidence, standards, notes, reflection)
+    ):
+        raise UserError(
+            _("Say what to change, like cpd edit {id} hours=2 category=reading.", id=id),
+            show_usage=True,
+        )
+    convert = ConvertContext(now=ctx.now, timezone=ctx.member.timezone)
+    today = ctx.local_now.date()
+    if hours is not None:
+        activity.hours = check_hours(parse_hours(hours, "hours"), settings)
+    if title is not None:
+        if not title.strip():
+            raise UserError(_("The title cannot be empty."))
+        activity.title = title.strip()
+    if category is not None:
+        activity.category = match_category(category, settings.categories)
+    if date is not None:
+        activity.occurred_on = check_day(parse_date(date, "date", convert), today)
+    if provider is not None:
+        activity.provider = None if provider.strip().lower() in CLEAR else provider.strip()
+    if evidence is not None:
+        cleared = evidence.strip().lower() in CLEAR
+        activity.evidence_url = None if cleared else parse_url(evidence, "evidence")
+    if standards is not None:
+        cleared = standards.strip().lower() in CLEAR
+        activity.standards = (
+            [] if cleared else parse_standards(standards, settings.standards_frameworks)
+        )
+    if notes is not None:
+        activity.notes = "" if notes.strip().lower() in CLEAR else notes.strip()
+    if reflection is not None:
+        activity.reflection_entry_id = (
+            None
+            if reflection.strip().lower() in CLEAR
+            else check_reflection(ctx.session, ctx.member_id, parse_int(reflection, "reflection"))
+        )
+    activity.updated_at = ctx.now
+    ctx.session.add(activity)
+    ctx.session.flush()
+    reply = Reply.success(_("Updated #{id}: ", id=activity.id), bold(activity.title))
+    return reply.fields(_activity_fields(activity))
+
+
+@REGISTRY.command(
+    "cpd delete",
+    help=N_("Delete an activity from your record. Asks you to confirm first."),
+    params=[
+        Param("id", Kind.ID, N_("the activity's number, from cpd list"), required=True),
+        Param("confirm", help=N_("type confirm to delete without asking"), max_length=10),
+    ],
+    examples=["cpd delete 12"],
+)
+def cpd_delete(ctx: Context, id: int, confirm: str | None) -> Reply:
+    activity = get_activity(ctx.session, ctx.member_id, id)
+    if (confirm or "").strip().lower() != "confirm":
+        reply = Reply().heading(_("Delete this activity?"))
+        reply.items([_activity_line(activity)])
+        reply.text(_("It will be gone from your summaries and exports. This cannot be undone."))
+        return reply.action(_("Delete it"), f"cpd delete {id} confirm", "danger")
+    ctx.session.delete(activity)
+    ctx.session.flush()
+    return Reply.success(
+        _("Deleted #{id}: ", id=id), bold(activity.title), ". ", _year_progress(ctx)
+    )
+
+
+@REGISTRY.command(
+    "cpd summary",
+    help=N_("Hours by category and standard, goals and the yearly target, for a period."),
+    params=[Param("period", help=_PERIOD_HELP, max_length=40)],
+    examples=["cpd summary", "cpd summary last-year", "cpd summary month"],
+)
+def cpd_summary(ctx: Context, period: str | None) -> Reply:
+    summary = summarise(ctx.session, ctx.member_id, _period(ctx, period), ctx.settings.cpd)
+    reply = Reply().heading(_("CPD summary: {period}", period=summary.period.label()))
+    totals = [
+        (_("Hours"), _hours(summary.total_hours)),
+        (_("Activities"), str(len(summary.activities))),
+    ]
+    if summary.target_hours:
+        percent = round(100 * summary.total_hours / summary.target_hours)
+        totals.append((_("Yearly target"), f"{_hours(summary.target_hours)} h ({percent}%)"))
+        left = round(summary.target_hours - summary.total_hours, 2)
+        if left > 0:
+            totals.append((_("Still to go"), f"{_hours(left)} h"))
+    reply.fields(totals)
+    if summary.by_category:
+        reply.text(bold(_("By category")))
+        reply.items([[f"{c}: {_hours(h)} h"] for c, h in summary.by_category])
+    if summary.by_standard or (summary.activities and summary.untagged_hours):
+        reply.text(bold(_("By standard")))
+        lines: list[list[SpanLike]] = [
+            [code(s.code), f" {s.title}: {_hours(h)} h"] for s, h in summary.by_standard
+        ]
+        if summary.untagged_hours:
+            lines.append([_("Not mapped: {hours} h", hours=_hours(summary.untagged_hours))])
+        reply.items(lines)
+    open_goals = [g for g in summary.goals if g.goal.status == GoalStatus.OPEN]
+    if open_goals:
+        reply.text(bold(_("Goals")))
+        reply.items([_goal_line(g.goal, g.hours) for g in open_goals])
+    if not summary.activities:
+        reply.text(_("Nothing logged in this period yet."))
+    reply.note(
+        _(
+            "Export it with cpd export {period} pdf (or csv, ics).",
+            period=summary.period.name if summary.period.name != "range" else (period or ""),
+        )
+    )
+    return reply
+
+
+@REGISTRY.command(
+    "cpd export",
+    help=N_("Your CPD record as a file to hand in: csv (default), ics calendar or pdf summary."),
+    params=[
+        Param("period", help=_PERIOD_HELP, max_length=40),
+        Param("format", Kind.CHOICE, N_("csv, ics or pdf"), choices=FORMATS),
+    ],
+    examples=["cpd export", "cpd export last-year pdf", "cpd export all csv"],
+)
+def cpd_export(ctx: Context, period: str | None, format: str | None) -> Reply:
+    if period is not None and period.strip().lower() in FORMATS and format is None:
+        # "cpd export pdf": the one word given is the format, the period is the default.
+        format = period.strip().lower()
+        period = None
+    chosen = format or "csv"
+    summary = summarise(ctx.session, ctx.member_id, _period(ctx, period), ctx.settings.cpd)
+    name = ctx.member.display_name
+    filename = f"cpd-{summary.period.slug()}.{chosen}"
+    if chosen == "csv":
+        data, kind = summary_csv(ctx.session, ctx.member_id, summary), "text/csv"
+    elif chosen == "ics":
+        data, kind = summary_ics(summary, member_name=name, now=ctx.now), "text/calendar"
+    else:
+        data = summary_pdf(
+            ctx.session,
+            ctx.member_id,
+            summary,
+            member_name=name,
+            now=ctx.now,
+            settings=ctx.settings.cpd,
+        )
+        kind = "application/pdf"
+    reply = Reply.success(
+        ngettext(
+            "Your CPD record ({period}): {n} activity, {hours} hours.",
+            "Your CPD record ({period}): {n} activities, {hours} hours.",
+            len(summary.activities),
+            period=summary.period.label(),
+            hours=_hours(summary.total_hours),
+        )
+    )
+    return reply.attach(filename, kind, data)
+
+
+@REGISTRY.command(
+    "cpd standards",
+    help=N_("The standards you can map activities to, with their codes."),
+)
+def cpd_standards(ctx: Context) -> Reply:
+    reply = Reply().heading(_("Standards"))
+    for framework_id in ctx.settings.cpd.standards_frameworks:
+        framework = load_framework(framework_id)
+        reply.text(bold(framework.name))
+        reply.items([[code(s.code), f" {s.title}"] for s in framework.standards])
+    codes = list(catalogue(ctx.settings.cpd.standards_frameworks))[:2]
+    reply.note(
+        _("Tag an activity with standards={codes}, when you log or edit it.", codes=",".join(codes))
+    )
+    return reply
+
+
+# Goals ----------------------------------------------------------------------------------------
+
+
+def _goal_line(goal: CpdGoal, hours: float) -> list[SpanLike]:
+    parts: list[SpanLike] = [code(f"#{goal.id}"), " ", bold(goal.title)]
+    details = []
+    if goal.target_hours:
+        details.append(
+            _("{hours} of {target} h", hours=_hours(hours), target=_hours(goal.target_hours))
+        )
+    if goal.category:
+        details.append(goal.category)
+    if goal.due:
+        details.append(_("due {due}", due=goal.due.isoformat()))
+    if goal.status == GoalStatus.DONE:
+        details.append(_("done"))
+    if details:
+        parts.append(" · " + " · ".join(details))
+    return parts
+
+
+@REGISTRY.command(
+    "cpd goal add",
+    help=N_("Set a CPD goal, with target hours and a due date if you like."),
+    params=[
+        Param("title", help=N_("the goal, in quotes"), required=True, max_length=200),
+        Param("hours", Kind.HOURS, N_("target hours, like 10"), positional=False, max_value=1000),
+        Param("due", Kind.DATE, N_("when, like 2027-03-31"), positional=False),
+        Param("category", help=N_("count only this category"), positional=False, max_length=60),
+    ],
+    form=True,
+    examples=['cpd goal add "Ten hours on assessment" hours=10 due=2027-03-31'],
+)
+def cpd_goal_add(
+    ctx: Context, title: str, hours: float | None, due: date | None, category: str | None
+) -> Reply:
+    settings = ctx.settings.cpd
+    goal = add_goal(
+        ctx.session,
+        ctx.member_id,
+        title=title,
+        target_hours=hours,
+        category=match_category(category, settings.categories) if category else None,
+        due=due,
+        today=ctx.local_now.date(),
+        now=ctx.now,
+        settings=settings,
+    )
+    zone = ctx.member.timezone
+    schedule = reminders.sync_goal_reminder(
+        ctx.session, goal, zone=zone, now=ctx.now, settings=settings
+    )
+    reminders.sync_nudge(ctx.session, ctx.member_id, zone=zone, now=ctx.now, settings=settings)
+    reply = Reply.success(_("Goal #{id} set: ", id=goal.id), bold(goal.title))
+    reply.items([_goal_line(goal, goal_progress(ctx.session, goal))])
+    if schedule is not None and schedule.active and goal.due is not None:
+        reply.note(
+            ngettext(
+                "I will remind you {n} day before it is due.",
+                "I will remind you {n} days before it is due.",
+                settings.goal_reminder_days,
+            )
+        )
+    return reply
+
+
+@REGISTRY.command("cpd goal list", help=N_("Your CPD goals and how far along you are."))
+def cpd_goal_list(ctx: Context) -> Reply:
+    goals = goals_of(ctx.session, ctx.member_id)
+    reply = Reply().heading(_("Your CPD goals"))
+    if not goals:
+        return reply.text(
+            _("No goals yet. Set one with "), bold('cpd goal add "Title" hours=10'), "."
+        )
+    return reply.items([_goal_line(g, goal_progress(ctx.session, g)) for g in goals])
+
+
+@REGISTRY.command(
+    "cpd goal done",
+    help=N_("Mark a CPD goal as achieved."),
+    params=[Param("id", Kind.ID, N_("the goal's number, from cpd goal list"), required=True)],
+    examples=["cpd goal done 3"],
+)
+def cpd_goal_done(ctx: Context, id: int) -> Reply:
+    goal = get_goal(ctx.session, ctx.member_id, id)
+    if not complete_goal(ctx.session, goal, ctx.now):
+        return Reply.message(_("Goal #{id} was already marked done.", id=id))
+    reminders.sync_goal_reminder(
+        ctx.session, goal, zone=ctx.member.timezone, now=ctx.now, settings=ctx.settings.cpd
+    )
+    return Reply.success(_("Well done! Goal #{id} achieved: ", id=id), bold(goal.title))
+
+
+@REGISTRY.command(
+    "cpd reminders",
+    help=N_("Turn CPD reminders (goal deadlines, nudges when you have not logged) on or off."),
+    params=[Param("state", Kind.CHOICE, N_("on or off"), choices=("on", "off"))],
+    examples=["cpd reminders off"],
+)
+def cpd_reminders(ctx: Context, state: str | None) -> Reply:
+    if state is None:
+        on = preference_of(ctx.session, ctx.member_id, ctx.now).reminders
+        return Reply.message(
+            _("Your CPD reminders are on.") if on else _("Your CPD reminders are off."),
+            _(" Change with cpd reminders on or cpd reminders off."),
+        )
+    on = state == "on"
+    reminders.set_reminders(
+        ctx.session,
+        ctx.member_id,
+        on,
+        zone=ctx.member.timezone,
+        now=ctx.now,
+        settings=ctx.settings.cpd,
+    )
+    if on:
+        return Reply.success(
+            _("CPD reminders are on: before goals are due, and a nudge after a quiet spell.")
+        )
+    return Reply.success(_("CPD reminders are off. Turn them back on with cpd reminders on."))

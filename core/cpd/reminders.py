@@ -1,0 +1,293 @@
+"""CPD reminders as delivery schedules: a reminder before a goal is due, and a gentle nudge.
+
+``cpd.goal_reminder``: one schedule per dated open goal, once, at 09:00 local time
+``goal_reminder_days`` before the due date. ``cpd.nudge``: one weekly schedule per member, Friday
+16:00 local time (the end of the teaching week, when there is something to log); it sends only when
+nothing has been logged for ``nudge_after_weeks`` weeks, and then at most once per such quiet spell.
+Settings are copied into each schedule's payload because producers run without the app's settings.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from core.cpd.models import CpdGoal, GoalStatus
+from core.cpd.service import goal_progress, last_logged_at, preference_of
+from core.cpd.settings import CpdSettings
+from core.delivery.kinds import Outgoing, schedule_kind
+from core.delivery.models import Schedule
+from core.delivery.schedules import create_schedule
+from core.i18n import _, ngettext
+from core.identity.models import Member
+from core.reply import Reply, bold
+
+GOAL_REMINDER = "cpd.goal_reminder"
+NUDGE = "cpd.nudge"
+KINDS = (GOAL_REMINDER, NUDGE)
+GOAL_REMINDER_TIME = time(9, 0)
+NUDGE_WEEKDAY = 4  # Friday
+NUDGE_TIME = time(16, 0)
+
+
+def local_instant(day: date, at: time, zone: str) -> datetime:
+    """``day`` at local time ``at`` in ``zone``, as an aware datetime (first of an ambiguous pair)."""
+    return datetime.combine(day, at, tzinfo=ZoneInfo(zone))
+
+
+def next_weekly(now: datetime, weekday: int, at: time, zone: str) -> datetime:
+    """The first ``weekday`` at local ``at`` strictly after ``now``."""
+    local_today = now.astimezone(ZoneInfo(zone)).date()
+    for offset in range(8):
+        day = local_today + timedelta(days=offset)
+        if day.weekday() == weekday:
+            candidate = local_instant(day, at, zone)
+            if candidate > now:
+                return candidate
+    raise AssertionError("a weekday recurs within eight days")
+
+
+def _new_schedule(
+    session: Session,
+    *,
+    kind: str,
+    now: datetime,
+    recurrence: dict[str, Any],
+    timezone: str,
+    member_id: int,
+    subject_id: int | None,
+    payload: dict[str, Any],
+    due: datetime,
+) -> Schedule:
+    """A schedule row made by the delivery engine (which works out when it is due)."""
+    return create_schedule(
+        session,
+        kind=kind,
+        now=now,
+        recurrence=recurrence,
+        timezone=timezone,
+        member_id=member_id,
+        subject_id=subject_id,
+        payload=payload,
+    )
+
+
+def _schedules(session: Session, member_id: int, kind: str) -> list[Schedule]:
+    return list(
+        session.exec(
+            select(Schedule)
+            .where(Schedule.member_id == member_id, Schedule.kind == kind)
+            .order_by(col(Schedule.id))
+        )
+    )
+
+
+def sync_goal_reminder(
+    session: Session, goal: CpdGoal, *, zone: str, now: datetime, settings: CpdSettings
+) -> Schedule | None:
+    """Create, move or stop the reminder for ``goal`` to match its due date and status."""
+    assert goal.id is not None
+    existing = next(
+        (s for s in _schedules(session, goal.member_id, GOAL_REMINDER) if s.subject_id == goal.id),
+        None,
+    )
+    reminders_on = preference_of(session, goal.member_id, now).reminders
+    at = None
+    if goal.due is not None and goal.status == GoalStatus.OPEN and settings.goal_reminder_days:
+        at = local_instant(
+            goal.due - timedelta(days=settings.goal_reminder_days), GOAL_REMINDER_TIME, zone
+        )
+    if at is None or at <= now:
+        # No reminder (undated, done, switched off in config), or its moment has passed: a goal
+        # set three days before it is due needs no reminder that it is due.
+        if existing is not None:
+            existing.active = False
+            session.add(existing)
+        return existing
+    recurrence = {"type": "once", "at": at.isoformat()}
+    payload = {"goal_id": goal.id, "days": settings.goal_reminder_days}
+    if existing is None:
+        existing = _new_schedule(
+            session,
+            kind=GOAL_REMINDER,
+            now=now,
+            recurrence=recurrence,
+            timezone=zone,
+            member_id=goal.member_id,
+            subject_id=goal.id,
+            payload=payload,
+            due=at,
+        )
+    existing.recurrence = recurrence
+    existing.payload = payload
+    existing.timezone = zone
+    existing.next_due_at = at
+    existing.active = reminders_on
+    session.add(existing)
+    return existing
+
+
+def sync_nudge(
+    session: Session, member_id: int, *, zone: str, now: datetime, settings: CpdSettings
+) -> Schedule | None:
+    """Make sure the member's weekly nudge check exists and is on exactly when it should be."""
+    existing = next(iter(_schedules(session, member_id, NUDGE)), None)
+    wanted = settings.nudge_after_weeks > 0 and preference_of(session, member_id, now).reminders
+    if not wanted:
+        if existing is not None:
+            existing.active = False
+            session.add(existing)
+        return existing
+    recurrence = {
+        "type": "weekly",
+        "weekdays": [NUDGE_WEEKDAY],
+        "time": NUDGE_TIME.strftime("%H:%M"),
+        "every_weeks": 1,
+    }
+    due = next_weekly(now, NUDGE_WEEKDAY, NUDGE_TIME, zone)
+    payload = {"weeks": settings.nudge_after_weeks}
+    if existing is None:
+        return _new_schedule(
+            session,
+            kind=NUDGE,
+            now=now,
+            recurrence=recurrence,
+            timezone=zone,
+            member_id=member_id,
+            subject_id=None,
+            payload=payload,
+            due=due,
+        )
+    if not existing.active or existing.timezone != zone or existing.next_due_at is None:
+        existing.next_due_at = due
+    existing.recurrence = recurrence
+    existing.payload = payload
+    existing.timezone = zone
+    existing.active = True
+    session.add(existing)
+    return existing
+
+
+def set_reminders(
+    session: Session, member_id: int, on: bool, *, zone: str, now: datetime, settings: CpdSettings
+) -> None:
+    """Turn the member's CPD reminders on or off, with every schedule that carries them."""
+    preference = preference_of(session, member_id, now)
+    preference.reminders = on
+    session.add(preference)
+    session.flush()
+    resync_member(session, member_id, zone=zone, now=now, settings=settings)
+
+
+def resync_member(
+    session: Session, member_id: int, *, zone: str, now: datetime, settings: CpdSettings
+) -> None:
+    """Bring every CPD schedule of the member in line with their goals, zone and preference."""
+    for goal in session.exec(select(CpdGoal).where(CpdGoal.member_id == member_id)):
+        sync_goal_reminder(session, goal, zone=zone, now=now, settings=settings)
+    if _schedules(session, member_id, NUDGE) or last_logged_at(session, member_id) is not None:
+        sync_nudge(session, member_id, zone=zone, now=now, settings=settings)
+
+
+# Producers ------------------------------------------------------------------------------------
+
+
+def _reminders_on(session: Session, member_id: int, occurrence: datetime) -> bool:
+    return session.get(Member, member_id) is not None and (
+        preference_of(session, member_id, occurrence).reminders
+    )
+
+
+@schedule_kind(GOAL_REMINDER)
+def goal_reminder(session: Session, schedule: Schedule, occurrence: datetime) -> list[Outgoing]:
+    """The reminder for one goal, unless it is done, deleted or reminders are off."""
+    goal = session.get(CpdGoal, schedule.subject_id) if schedule.subject_id else None
+    if (
+        goal is None
+        or goal.status != GoalStatus.OPEN
+        or goal.due is None
+        or goal.member_id != schedule.member_id
+        or not _reminders_on(session, goal.member_id, occurrence)
+    ):
+        return []
+    local_day = occurrence.astimezone(ZoneInfo(schedule.timezone)).date()
+    days = (goal.due - local_day).days
+    reply = Reply(tone="info").heading(
+        ngettext("A CPD goal is due tomorrow", "A CPD goal is due in {n} days", days)
+        if days > 0
+        else _("A CPD goal is due today")
+    )
+    reply.text(bold(goal.title), _(" (#{id}), due {due}.", id=goal.id, due=goal.due.isoformat()))
+    if goal.target_hours:
+        reply.text(
+            _(
+                "So far: {hours} of {target} hours.",
+                hours=f"{goal_progress(session, goal):g}",
+                target=f"{goal.target_hours:g}",
+            )
+        )
+    reply.action(_("Mark it done"), f"cpd goal done {goal.id}", "primary")
+    reply.action(_("Turn off CPD reminders"), "cpd reminders off")
+    return [Outgoing(reply=reply, member_id=goal.member_id)]
+
+
+@schedule_kind(NUDGE)
+def nudge(session: Session, schedule: Schedule, occurrence: datetime) -> list[Outgoing]:
+    """A gentle nudge after ``weeks`` quiet weeks; once per quiet spell."""
+    member_id = schedule.member_id
+    if member_id is None or not _reminders_on(session, member_id, occurrence):
+        return []
+    weeks = int(schedule.payload.get("weeks", 0))
+    if weeks <= 0:
+        return []
+    quiet_since = occurrence - timedelta(weeks=weeks)
+    preference = preference_of(session, member_id, occurrence)
+    last = last_logged_at(session, member_id) or preference.created_at
+    if last > quiet_since:
+        return []
+    if preference.last_nudged_at is not None and preference.last_nudged_at > quiet_since:
+        return []
+    preference.last_nudged_at = occurrence
+    session.add(preference)
+    reply = Reply.message(
+        ngettext(
+            "Nothing new in your CPD record for a week.",
+            "Nothing new in your CPD record for {n} weeks.",
+            weeks,
+        ),
+        _(
+            " Small things count: an article, a webinar, a conversation with a colleague "
+            "about a lesson. Log one with "
+        ),
+        bold('cpd log 0.5 "What I read"'),
+        ".",
+    )
+    reply.action(_("Turn off CPD reminders"), "cpd reminders off")
+    return [Outgoing(reply=reply, member_id=member_id)]
+
+
+def follow_timezone(session: Session, member_id: int) -> None:
+    """Keep CPD reminders at the same local time after the member changes timezone."""
+    member = session.get(Member, member_id)
+    if member is None:
+        return
+    zone = member.timezone
+    for schedule in _schedules(session, member_id, GOAL_REMINDER):
+        goal = session.get(CpdGoal, schedule.subject_id) if schedule.subject_id else None
+        if goal is None or goal.due is None:
+            continue
+        days = int(schedule.payload.get("days", 0))
+        at = local_instant(goal.due - timedelta(days=days), GOAL_REMINDER_TIME, zone)
+        schedule.recurrence = {"type": "once", "at": at.isoformat()}
+        schedule.next_due_at = at
+        schedule.timezone = zone
+        session.add(schedule)
+    for schedule in _schedules(session, member_id, NUDGE):
+        if schedule.next_due_at is not None:
+            day = schedule.next_due_at.astimezone(ZoneInfo(schedule.timezone)).date()
+            schedule.next_due_at = local_instant(day, NUDGE_TIME, zone)
+        schedule.timezone = zone
+        session.add(schedule)

@@ -1,0 +1,121 @@
+"""cpd list, edit and delete: one's own activities only, in chosen periods."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from core.app import Staffroom
+from tests.cpd.helpers import activities
+from tests.talk import say, text_of
+
+
+@pytest.fixture
+def record(app: Staffroom) -> Staffroom:
+    say(app, 'cpd log 2 "Last year\'s conference" category=conference date=2026-06-10')
+    say(app, 'cpd log 1 "Assessment course" category=course date=2026-10-02 standards=TS6')
+    say(app, 'cpd log 30m "Article on questioning" category=reading date=2026-11-20')
+    return app
+
+
+def test_list_defaults_to_this_cpd_year_newest_first(record: Staffroom) -> None:
+    shown = text_of(say(record, "cpd list"))
+    assert "2026-09-01 – 2027-08-31" in shown
+    assert shown.index("Article on questioning") < shown.index("Assessment course")
+    assert "Last year's conference" not in shown
+    assert "2 activities, 1.5 hours." in shown
+
+
+PERIODS = [
+    ("last-year", ["Last year's conference"]),
+    ("month", ["Article on questioning"]),
+    ("last-month", ["Assessment course"]),
+    ("week", []),
+    ("all", ["Last year's conference", "Assessment course", "Article on questioning"]),
+    ("2026-10-01..2026-11-20", ["Assessment course", "Article on questioning"]),
+]
+
+
+def test_list_periods(record: Staffroom) -> None:
+    everything = ["Last year's conference", "Assessment course", "Article on questioning"]
+    for period, titles in PERIODS:
+        shown = text_of(say(record, f"cpd list {period}"))
+        assert [t for t in everything if t in shown] == titles, period
+        if not titles:
+            assert "Nothing logged in this period" in shown
+    for period, needle in (
+        ("fortnight", "is not a period I know"),
+        ("2026-12-01..2026-01-01", "ends before it"),
+        ("2026-13-01..", "A date range looks like"),
+    ):
+        reply = say(record, f"cpd list {period}")
+        assert reply.tone == "error" and needle in text_of(reply), period
+
+
+def test_others_cannot_see_edit_or_delete(record: Staffroom) -> None:
+    first = activities(record)[0].id
+    assert "Nothing logged" in text_of(say(record, "cpd list all", user="bob"))
+    for line in (f"cpd edit {first} hours=3", f"cpd delete {first}", f"cpd delete {first} confirm"):
+        reply = say(record, line, user="bob")
+        assert reply.tone == "error"
+        assert f"You have no CPD activity #{first}" in text_of(reply)
+    assert len(activities(record)) == 3
+
+
+def test_edit_changes_and_clears_fields(record: Staffroom) -> None:
+    target = activities(record)[1]
+    reply = say(
+        record,
+        f'cpd edit {target.id} hours=90m title="Assessment for learning course" '
+        "category=online date=2026-10-03 provider=- standards=TS2,ts6 "
+        "evidence=https://example.org/a",
+    )
+    assert reply.tone == "success", text_of(reply)
+    edited = activities(record)[1]
+    assert edited.hours == 1.5
+    assert edited.title == "Assessment for learning course"
+    assert edited.category == "online learning"
+    assert edited.occurred_on == date(2026, 10, 3)
+    assert edited.provider is None
+    assert edited.standards == ["TS2", "TS6"]
+    assert edited.evidence_url == "https://example.org/a"
+    say(record, f"cpd edit {target.id} standards=- evidence=none")
+    cleared = activities(record)[1]
+    assert cleared.standards == [] and cleared.evidence_url is None
+
+
+BAD_EDITS = [
+    ("", "Say what to change"),
+    ("hours=100", "the limit is 60"),
+    ("hours=soon", "like 1.5, 90m or 1h30"),
+    ("date=2027-01-01", "is in the future"),
+    ("category=gardening", "not a CPD category"),
+    ("standards=TS0", "TS0 is not a standard"),
+    ("evidence=nope", "starting with http"),
+    ("colour=red", "has no setting called colour"),
+]
+
+
+def test_edit_refuses_bad_values_and_changes_nothing(record: Staffroom) -> None:
+    before = activities(record)[1]
+    for change, needle in BAD_EDITS:
+        line = f"cpd edit {before.id} title=Changed {change}" if change else f"cpd edit {before.id}"
+        reply = say(record, line)
+        assert reply.tone == "error", change
+        assert needle in text_of(reply), change
+    assert activities(record)[1] == before
+
+
+def test_delete_asks_first_with_a_button(record: Staffroom) -> None:
+    target = activities(record)[2]
+    ask = say(record, f"cpd delete {target.id}")
+    assert "Delete this activity?" in text_of(ask)
+    assert len(activities(record)) == 3
+    [button] = ask.actions
+    assert button.command == f"cpd delete {target.id} confirm" and button.style == "danger"
+    done = say(record, button.command)
+    assert done.tone == "success"
+    assert "This CPD year: 1 of 35 hours." in text_of(done)
+    assert [a.title for a in activities(record)] == ["Last year's conference", "Assessment course"]
+    assert say(record, f"cpd delete {target.id}").tone == "error"
