@@ -1,0 +1,541 @@
+"""``reflect`` (prompts and their schedule) and ``journal`` (the private journal).
+
+Importing this module registers the commands, the answer handler for free text, the schedule
+kinds ``reflection.prompt`` and ``reflection.follow_up``, and the privacy participant.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date, datetime, timedelta
+from datetime import time as TimeOfDay
+
+from sqlmodel import Session, col, select
+
+from core.commands import N_, REGISTRY, Param
+from core.communities.models import ChannelBinding, Community, CommunityMember, MembershipStatus
+from core.communities.service import find_community
+from core.context import Context
+from core.delivery import is_paused
+from core.delivery.models import Schedule
+from core.errors import UserError
+from core.i18n import _, ngettext
+from core.params import BadValue, Kind
+from core.privacy.registry import PRIVACY
+from core.reflection import library, schedules, service
+from core.reflection.models import JournalEntry
+from core.reflection.privacy import REFLECTION_DATA
+from core.reflection.replies import (
+    cpd_command,
+    entry_reply,
+    model_label,
+    prompt_reply,
+    saved_reply,
+    shared_reflection_reply,
+    short,
+)
+from core.reply import Reply, SpanLike, bold, code, italic
+
+REGISTRY.group(
+    "reflect", N_("Reflection prompts now or on a schedule, from Gibbs, Kolb, Schön and more.")
+)
+REGISTRY.group("journal", N_("Your private reflective journal: list, read, delete, share."))
+
+if REFLECTION_DATA not in PRIVACY.participants:
+    PRIVACY.register(REFLECTION_DATA)
+
+MODEL_PARAM_HELP = N_("reflective model: driscoll, gibbs, kolb, schon or brookfield")
+MAX_PAUSE_DAYS = 366
+
+
+# reflect -----------------------------------------------------------------------------------
+
+
+def _model_for(ctx: Context, chosen: str | None) -> str:
+    if chosen:
+        return chosen
+    schedule = schedules.reflection_schedule(ctx.session, ctx.member_id)
+    if schedule is not None and schedule.payload.get("model") in library.models():
+        return str(schedule.payload["model"])
+    return ctx.settings.reflection.default_model
+
+
+@REGISTRY.command(
+    "reflect",
+    help=N_("Get a reflection question now; reply with your answer to keep it in your journal."),
+    params=[Param("model", Kind.CHOICE, MODEL_PARAM_HELP, choices=library.MODELS)],
+    examples=["reflect", "reflect gibbs", "reflect model=brookfield"],
+)
+def reflect(ctx: Context, model: str | None) -> Reply:
+    model_key = _model_for(ctx, model)
+    question = service.pick_prompt(ctx.session, ctx.member_id, model_key)
+    prompt = service.open_prompt(ctx.session, ctx.member_id, question, ctx.now)
+    reply = prompt_reply(prompt, scheduled=False)
+    channel = ctx.invocation.channel
+    if channel is not None and not channel.direct:
+        reply.note(
+            _(
+                "Answer in a direct message to me, or with journal add, so your reflection "
+                "stays private."
+            )
+        )
+    return reply
+
+
+@REGISTRY.command(
+    "reflect models",
+    help=N_("The reflective models you can choose, with what each one asks you to think about."),
+)
+def reflect_models(ctx: Context) -> Reply:
+    reply = Reply().heading(_("Reflective models"))
+    lines: list[list[SpanLike]] = [
+        [code(m.key), " — ", bold(m.name), ": " + m.summary] for m in library.models().values()
+    ]
+    reply.items(lines)
+    reply.note(
+        _("Try one with reflect gibbs, or schedule it: reflect schedule mon 09:00 model=kolb")
+    )
+    return reply
+
+
+@REGISTRY.command(
+    "reflect schedule",
+    help=N_("Get reflection prompts by direct message on chosen days, at your local time."),
+    params=[
+        Param(
+            "weekdays",
+            help=N_("days like mon,thu or mon-fri, or weekdays, weekends, daily"),
+            required=True,
+            max_length=60,
+        ),
+        Param("time", Kind.TIME, N_("time of day in your timezone, like 09:00"), required=True),
+        Param("model", Kind.CHOICE, MODEL_PARAM_HELP, choices=library.MODELS, positional=False),
+    ],
+    examples=[
+        "reflect schedule mon,thu 09:00",
+        "reflect schedule weekdays 16:30 model=gibbs",
+        "reflect schedule fri 15:00 model=driscoll",
+    ],
+)
+def reflect_schedule(ctx: Context, weekdays: str, time: TimeOfDay, model: str | None) -> Reply:
+    days = schedules.parse_weekdays(weekdays)
+    model_key = _model_for(ctx, model)
+    schedule = schedules.set_schedule(
+        ctx.session,
+        ctx.member,
+        weekdays=days,
+        at=time,
+        model_key=model_key,
+        follow_up_hours=ctx.settings.reflection.follow_up_hours,
+        now=ctx.now,
+    )
+    ctx.audit("reflection.schedule", days=days, time=time.strftime("%H:%M"), model=model_key)
+    reply = Reply.success(
+        _("Reflection prompts are set for "),
+        bold(
+            _(
+                "{days} at {time}",
+                days=schedules.describe_days(days),
+                time=time.strftime("%H:%M"),
+            )
+        ),
+        _(" ({zone}).", zone=ctx.member.timezone),
+    )
+    reply.fields([(_("Model"), model_label(model_key))])
+    if schedule.next_due_at is not None:
+        reply.note(_("First prompt: {when}.", when=_local(ctx, schedule.next_due_at)))
+    if ctx.member.timezone == "UTC":
+        reply.note(
+            _(
+                "Times are in UTC because you have not set a timezone. Set yours with "
+                "settings timezone Europe/London (for example) and the prompts move with it."
+            )
+        )
+    return reply
+
+
+def _local(ctx: Context, at: datetime) -> str:
+    return at.astimezone(ctx.zone).strftime("%a %d %b %Y, %H:%M")
+
+
+def _future_date(ctx: Context, words: list[str]) -> date:
+    """A date after today in the member's timezone: ISO or natural ("next monday", "1 march")."""
+    raw = " ".join(words).strip()
+    if raw.lower().startswith("until "):
+        raw = raw[6:].strip()
+    today = ctx.local_now.date()
+    found: date | None = None
+    try:
+        found = date.fromisoformat(raw)
+    except ValueError:
+        if 0 < len(raw) <= 40:
+            import dateparser  # imported lazily: slow to import, only natural dates need it
+
+            parsed = dateparser.parse(
+                raw,
+                languages=["en"],
+                settings={
+                    "RELATIVE_BASE": ctx.local_now.replace(tzinfo=None),
+                    "PREFER_DATES_FROM": "future",
+                    "RETURN_AS_TIMEZONE_AWARE": False,
+                },
+            )
+            found = parsed.date() if parsed is not None else None
+    if found is None:
+        raise BadValue(
+            _("until must be a date, like 2026-12-01, next monday or 4 january."), "until"
+        )
+    if found <= today:
+        raise BadValue(
+            _(
+                "until must be after today ({today}). To stop until you say so, send "
+                "reflect pause on its own.",
+                today=today.isoformat(),
+            ),
+            "until",
+        )
+    if found > today + timedelta(days=MAX_PAUSE_DAYS):
+        raise BadValue(
+            _("until must be within a year. To stop for longer, send reflect stop."), "until"
+        )
+    return found
+
+
+def _need_schedule(ctx: Context) -> Schedule:
+    schedule = schedules.reflection_schedule(ctx.session, ctx.member_id)
+    if schedule is None:
+        raise UserError(
+            _(
+                "You have no reflection schedule. Set one with reflect schedule mon,thu 09:00, "
+                "or get a question now with reflect."
+            )
+        )
+    return schedule
+
+
+@REGISTRY.command(
+    "reflect pause",
+    help=N_("Pause scheduled prompts until a date, or until you resume."),
+    params=[
+        Param(
+            "until",
+            help=N_("a date, like 2026-12-01 or next monday"),
+            many=True,
+            max_length=40,
+        )
+    ],
+    examples=["reflect pause", "reflect pause until 2027-01-04", "reflect pause until next monday"],
+)
+def reflect_pause(ctx: Context, until: list[str] | None) -> Reply:
+    schedule = _need_schedule(ctx)
+    if not until:
+        schedules.pause(ctx.session, schedule, None)
+        return Reply.success(
+            _("Reflection prompts are paused. Send reflect resume when you want them back.")
+        )
+    resume_on = _future_date(ctx, until)
+    resume_at = datetime.combine(resume_on, datetime.min.time(), tzinfo=ctx.zone)
+    schedules.pause(ctx.session, schedule, resume_at)
+    return Reply.success(
+        _("Reflection prompts are paused until "),
+        bold(resume_on.strftime("%a %d %b %Y")),
+        _(". They start again by themselves after that."),
+    )
+
+
+@REGISTRY.command("reflect resume", help=N_("Start scheduled prompts again after a pause."))
+def reflect_resume(ctx: Context) -> Reply:
+    schedule = _need_schedule(ctx)
+    if not is_paused(schedule, ctx.now):
+        raise UserError(_("Your reflection prompts are not paused, so there is nothing to resume."))
+    schedules.resume(ctx.session, schedule, ctx.now)
+    reply = Reply.success(_("Reflection prompts are back on."))
+    if schedule.next_due_at is not None:
+        reply.note(_("Next prompt: {when}.", when=_local(ctx, schedule.next_due_at)))
+    return reply
+
+
+@REGISTRY.command(
+    "reflect stop", help=N_("Stop scheduled reflection prompts. Your journal is kept.")
+)
+def reflect_stop(ctx: Context) -> Reply:
+    if not schedules.stop(ctx.session, ctx.member_id):
+        raise UserError(_("You have no reflection schedule, so there is nothing to stop."))
+    return Reply.success(
+        _("Scheduled prompts are stopped; your journal is untouched. Send reflect any time.")
+    )
+
+
+@REGISTRY.command(
+    "reflect status", help=N_("Your reflection schedule, the next prompt, and your journal.")
+)
+def reflect_status(ctx: Context) -> Reply:
+    reply = Reply().heading(_("Your reflection"))
+    schedule = schedules.reflection_schedule(ctx.session, ctx.member_id)
+    fields: list[tuple[str, str]] = []
+    if schedule is None:
+        fields.append((_("Schedule"), _("none")))
+    else:
+        recurrence = schedule.recurrence
+        fields.append(
+            (
+                _("Schedule"),
+                _(
+                    "{days} at {time} ({zone})",
+                    days=schedules.describe_days(list(recurrence.get("weekdays", []))),
+                    time=recurrence.get("time", "?"),
+                    zone=schedule.timezone,
+                ),
+            )
+        )
+        fields.append((_("Model"), model_label(str(schedule.payload.get("model", "")))))
+        if is_paused(schedule, ctx.now):
+            fields.append(
+                (
+                    _("Paused"),
+                    _("until {when}", when=_local(ctx, schedule.paused_until))
+                    if schedule.paused_until is not None
+                    else _("until you resume"),
+                )
+            )
+            if schedules.paused_by_delivery_failure(schedule):
+                reply.note(
+                    _(
+                        "Prompts stopped because I could not reach you by direct message. "
+                        "Check that you have not blocked me, then send reflect resume."
+                    )
+                )
+        if schedule.next_due_at is not None:
+            fields.append((_("Next prompt"), _local(ctx, schedule.next_due_at)))
+    open_now = service.open_prompts(ctx.session, ctx.member_id)
+    entries = service.list_entries(ctx.session, ctx.member_id).total
+    fields.append((_("Journal entries"), str(entries)))
+    reply.fields(fields)
+    if open_now:
+        newest = max(open_now, key=lambda p: (p.sent_at, p.id or 0))
+        reply.text(_("Waiting for your answer: "), italic(newest.text))
+    if schedule is None:
+        reply.note(_("Set a schedule with reflect schedule mon,thu 09:00 model=gibbs."))
+    return reply
+
+
+# Answers -----------------------------------------------------------------------------------
+
+
+def _shareable(session: Session, member_id: int) -> list[str]:
+    """Slugs of communities the member is active in that have a channel to post to."""
+    return list(
+        session.exec(
+            select(Community.slug)
+            .join(CommunityMember, col(CommunityMember.community_id) == col(Community.id))
+            .where(
+                CommunityMember.member_id == member_id,
+                CommunityMember.status == MembershipStatus.ACTIVE,
+                col(Community.id).in_(select(ChannelBinding.community_id)),
+            )
+            .order_by(col(Community.slug))
+        )
+    )
+
+
+def _cpd_for(ctx: Context, entry: JournalEntry) -> str:
+    """The ``cpd log`` command behind the "Log as CPD evidence" button for this entry."""
+    categories = [c.lower() for c in ctx.settings.cpd.categories]
+    category = ctx.settings.reflection.cpd_category
+    return cpd_command(
+        entry,
+        hours=ctx.settings.reflection.cpd_hours,
+        category=category if category.lower() in categories else None,
+        zone=ctx.zone,
+    )
+
+
+def _saved(ctx: Context, entry: JournalEntry) -> Reply:
+    return saved_reply(
+        entry, cpd=_cpd_for(ctx, entry), communities=_shareable(ctx.session, ctx.member_id)
+    )
+
+
+def _looks_like_a_command(ctx: Context, text: str) -> bool:
+    """A few words that are close to a command name are a typo, not a reflection: the dispatcher
+    answers them with "did you mean", and the prompt stays open."""
+    words = text.lower().split()
+    if not 0 < len(words) <= 4:
+        return False
+    return bool(difflib.get_close_matches(words[0], ctx.app.registry.groups(), n=1, cutoff=0.8))
+
+
+@REGISTRY.on_message
+def answer_prompt(ctx: Context, text: str) -> Reply | None:
+    """A direct message while a prompt is open (or a reply to one) is its answer."""
+    channel = ctx.invocation.channel
+    if channel is not None and not channel.direct:
+        return None
+    prompt = service.prompt_awaiting_answer(
+        ctx.session,
+        ctx.member_id,
+        ctx.now,
+        window=timedelta(hours=ctx.settings.reflection.answer_window_hours),
+        reply_to=ctx.invocation.reply_to,
+    )
+    if prompt is None or _looks_like_a_command(ctx, text):
+        return None
+    entry = service.answer_prompt(
+        ctx.session, prompt, text, ctx.now, limit=ctx.settings.reflection.max_answer_length
+    )
+    return _saved(ctx, entry)
+
+
+# journal -----------------------------------------------------------------------------------
+
+
+@REGISTRY.command(
+    "journal add",
+    help=N_("Write a journal entry of your own, without a prompt."),
+    params=[
+        Param(
+            "text",
+            Kind.LONG_TEXT,
+            N_("your reflection"),
+            required=True,
+            many=True,
+            max_length=20000,
+        )
+    ],
+    examples=['journal add "Tried cold calling with Year 9 today: far more hands up by the end."'],
+)
+def journal_add(ctx: Context, text: list[str]) -> Reply:
+    entry = service.add_entry(
+        ctx.session,
+        ctx.member_id,
+        " ".join(text),
+        ctx.now,
+        limit=ctx.settings.reflection.max_answer_length,
+    )
+    return _saved(ctx, entry)
+
+
+@REGISTRY.command(
+    "journal list",
+    help=N_("Your journal entries, newest first, ten to a page."),
+    params=[Param("page", Kind.INT, N_("page number"), default=1, min_value=1, max_value=100000)],
+    examples=["journal list", "journal list 2"],
+)
+def journal_list(ctx: Context, page: int) -> Reply:
+    found = service.list_entries(ctx.session, ctx.member_id, page)
+    reply = Reply().heading(_("Your journal"))
+    if not found.entries:
+        return reply.text(
+            _('Your journal is empty. Send reflect for a question, or journal add "...".')
+        )
+    lines: list[list[SpanLike]] = []
+    for entry in found.entries:
+        when = entry.created_at.astimezone(ctx.zone).strftime("%d %b %Y")
+        shared = service.shares_of(ctx.session, entry.id or 0)
+        mark = _(" · shared") if shared else ""
+        lines.append(
+            [
+                bold(f"#{entry.id}"),
+                f" · {when} · {model_label(entry.model)}{mark} — ",
+                short(entry.body),
+            ]
+        )
+    reply.items(lines)
+    reply.note(
+        _(
+            "Page {page} of {pages}. Read one with journal show ID.",
+            page=found.page,
+            pages=found.pages,
+        )
+        + " "
+        + ngettext("{n} entry in all.", "{n} entries in all.", found.total)
+    )
+    if found.page < found.pages:
+        reply.action(_("Older entries"), f"journal list {found.page + 1}")
+    return reply
+
+
+@REGISTRY.command(
+    "journal show",
+    help=N_("Read one of your journal entries in full."),
+    params=[Param("id", Kind.ID, N_("the entry's number, from journal list"), required=True)],
+    examples=["journal show 12"],
+)
+def journal_show(ctx: Context, id: int) -> Reply:
+    entry = service.get_entry(ctx.session, ctx.member_id, id)
+    reply = entry_reply(entry, ctx.zone, service.shared_community_names(ctx.session, id))
+    reply.action(_("Log as CPD evidence"), _cpd_for(ctx, entry), "primary")
+    reply.action(_("Delete"), f"journal delete {id}", "danger")
+    return reply
+
+
+@REGISTRY.command(
+    "journal delete",
+    help=N_("Delete one of your journal entries. Asks you to confirm first."),
+    params=[
+        Param("id", Kind.ID, N_("the entry's number, from journal list"), required=True),
+        Param("confirm", help=N_("type confirm to delete without asking"), max_length=10),
+    ],
+    examples=["journal delete 12", "journal delete 12 confirm"],
+)
+def journal_delete(ctx: Context, id: int, confirm: str | None) -> Reply:
+    entry = service.get_entry(ctx.session, ctx.member_id, id)
+    if (confirm or "").strip().lower() != "confirm":
+        reply = (
+            Reply()
+            .heading(_("Delete journal entry #{id}?", id=id))
+            .text(short(entry.body, 200))
+            .note(_("This cannot be undone."))
+        )
+        if service.shares_of(ctx.session, id):
+            reply.note(_("Copies already posted to communities stay there."))
+        return reply.action(_("Delete it"), f"journal delete {id} confirm", "danger")
+    service.delete_entry(ctx.session, ctx.member_id, id)
+    return Reply.success(_("Journal entry #{id} is deleted.", id=id))
+
+
+@REGISTRY.command(
+    "journal share",
+    help=N_("Post one of your entries to a community's channels. Shows you the post first."),
+    params=[
+        Param("id", Kind.ID, N_("the entry's number, from journal list"), required=True),
+        Param(
+            "community",
+            Kind.COMMUNITY,
+            N_("a community you belong to"),
+            required=True,
+            autocomplete=True,
+            max_length=100,
+        ),
+        Param("confirm", help=N_("type confirm to post without previewing"), max_length=10),
+    ],
+    examples=["journal share 12 community=maths-secondary"],
+)
+def journal_share(ctx: Context, id: int, community: str, confirm: str | None) -> Reply:
+    entry = service.get_entry(ctx.session, ctx.member_id, id)
+    found = find_community(ctx.session, community)
+    if (confirm or "").strip().lower() != "confirm":
+        service.check_can_share(ctx.session, ctx.member_id, entry, found)
+        preview = shared_reflection_reply(ctx.member.display_name, entry, found.name)
+        reply = Reply().heading(_("Share this reflection?"))
+        reply.text(_("This is the post that would go to "), found.name, _("'s channels:"))
+        reply.blocks.extend(preview.blocks[1:])
+        reply.note(
+            _(
+                "Everyone in the community's channels will see it, with your name. "
+                "Your journal stays private otherwise."
+            )
+        )
+        return reply.action(
+            _("Post it"), f"journal share {id} community={found.slug} confirm", "primary"
+        )
+    share = service.share_entry(ctx.session, ctx.member, entry, found, ctx.now)
+    ctx.audit("journal.share", entry=id, community=found.slug)
+    return Reply.success(
+        _(
+            "Shared journal entry #{id} with {community} ({channels} channel(s)).",
+            id=id,
+            community=found.name,
+            channels=share.channels,
+        )
+    )

@@ -1,0 +1,132 @@
+"""What reflection messages look like: prompts, follow-ups, saved answers and shared posts.
+
+Prompts and stage names come from our library; answers are the member's own words and always go
+into plain spans, so every adapter escapes them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from core.i18n import _
+from core.reflection import library
+from core.reflection.models import JournalEntry, ReflectionPrompt
+from core.reply import Reply, bold, italic
+
+SHORT_PROMPT = 60
+
+
+def model_label(model_key: str | None) -> str:
+    if model_key is None or model_key not in library.models():
+        return _("Free entry")
+    return library.model(model_key).name
+
+
+def stage_label(model_key: str | None, stage: str | None) -> str | None:
+    if model_key is None or stage is None or model_key not in library.models():
+        return None
+    found = next((p for p in library.model(model_key).prompts if p.stage == stage), None)
+    return found.stage_title if found else None
+
+
+def short(text: str, limit: int = SHORT_PROMPT) -> str:
+    """A one-line cut of ``text`` for lists and titles (no double quotes: it goes in commands)."""
+    line = " ".join(text.split()).replace('"', "'")
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def prompt_reply(prompt: ReflectionPrompt, *, scheduled: bool) -> Reply:
+    """The message that asks a question and says how to answer it."""
+    stage = stage_label(prompt.model, prompt.stage)
+    heading = _("Time to reflect") if scheduled else _("A question to reflect on")
+    reply = Reply().heading(heading)
+    reply.text(
+        bold(f"{model_label(prompt.model)} · {stage}" if stage else model_label(prompt.model))
+    )
+    reply.text(italic(prompt.text))
+    reply.note(
+        _(
+            "Reply to me here with your thoughts: they go into your private journal, which "
+            "only you can read."
+        )
+    )
+    reply.action(_("A different question"), f"reflect {prompt.model}")
+    return reply
+
+
+def follow_up_reply(prompt: ReflectionPrompt) -> Reply:
+    """The one gentle reminder of an unanswered prompt."""
+    return (
+        Reply()
+        .text(_("Still thinking about this one? There is no rush."))
+        .text(italic(prompt.text))
+        .note(_("Reply here whenever you are ready, or send reflect pause if now is a busy time."))
+    )
+
+
+def cpd_command(entry: JournalEntry, *, hours: float, category: str | None, zone: ZoneInfo) -> str:
+    """The ``cpd log`` command that records a journal entry as CPD evidence."""
+    subject = short(entry.prompt_text or entry.body, 50)
+    parts = [f'cpd log {hours:g} "Reflection: {subject}"']
+    if category:
+        parts.append(f'category="{category}"')
+    parts.append(f"date={entry.created_at.astimezone(zone).date().isoformat()}")
+    parts.append(f"reflection={entry.id}")
+    return " ".join(parts)
+
+
+def saved_reply(entry: JournalEntry, *, cpd: str, communities: list[str]) -> Reply:
+    """Confirms an answer was kept, with the next steps: CPD evidence or sharing."""
+    reply = Reply.success(
+        _("Saved to your private journal as entry #{id}. Only you can read it.", id=entry.id)
+    )
+    reply.action(_("Log as CPD evidence"), cpd, "primary")
+    for slug in communities[:2]:
+        reply.action(
+            _("Share with {community}…", community=slug),
+            f"journal share {entry.id} community={slug}",
+        )
+    reply.note(
+        _(
+            "To share it with a community, send journal share {id} community=NAME; you will "
+            "see the post before it goes out.",
+            id=entry.id,
+        )
+    )
+    return reply
+
+
+def entry_heading(entry: JournalEntry, zone: ZoneInfo) -> str:
+    when = _when(entry.created_at, zone)
+    return _("Journal entry #{id} · {when}", id=entry.id, when=when)
+
+
+def _when(at: datetime, zone: ZoneInfo) -> str:
+    return at.astimezone(zone).strftime("%a %d %b %Y, %H:%M")
+
+
+def entry_reply(entry: JournalEntry, zone: ZoneInfo, shared_with: list[str]) -> Reply:
+    """One entry in full, for its author."""
+    reply = Reply().heading(entry_heading(entry, zone))
+    stage = stage_label(entry.model, entry.stage)
+    label = model_label(entry.model)
+    reply.fields([(_("Model"), f"{label} · {stage}" if stage else label)])
+    if entry.prompt_text:
+        reply.text(italic(entry.prompt_text))
+    reply.text(entry.body)
+    if shared_with:
+        reply.note(_("Shared with: {communities}", communities=", ".join(shared_with)))
+    else:
+        reply.note(_("Private: not shared with anyone."))
+    return reply
+
+
+def shared_reflection_reply(author: str, entry: JournalEntry, community: str) -> Reply:
+    """The post a community's channels receive when a member shares an entry."""
+    reply = Reply().heading(_("A shared reflection"))
+    reply.text(author, _(" shared this from their journal with "), community, ":")
+    if entry.prompt_text:
+        reply.text(italic(entry.prompt_text))
+    reply.text(entry.body)
+    return reply.public()

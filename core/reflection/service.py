@@ -1,0 +1,353 @@
+"""Reflection prompts and the private journal: choosing questions, storing answers, sharing.
+
+Journals are private. Every read goes through :func:`get_entry` or :func:`list_entries`, which
+only ever return the member's own entries; another person's entry id gets the same NotFound as a
+missing one, whoever asks (a community owner or a Staffroom admin included).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from core.communities.models import Community
+from core.communities.service import bound_channels, role_of
+from core.delivery.models import OutboxMessage, OutboxState
+from core.delivery.outbox import enqueue
+from core.errors import NotFound, PermissionDenied, UserError
+from core.i18n import _
+from core.identity.models import Member
+from core.reflection import library
+from core.reflection.models import JournalEntry, JournalShare, ReflectionPrompt
+from core.reflection.replies import shared_reflection_reply
+
+PAGE_SIZE = 10
+
+
+# Prompts -----------------------------------------------------------------------------------
+
+
+def pick_prompt(session: Session, member_id: int, model_key: str) -> library.Prompt:
+    """The next question of ``model_key`` for the member.
+
+    Questions the member has not seen come first, then the one seen longest ago, so no question
+    repeats until every question of the model has been asked. Among equally fresh questions the
+    next stage after the last one asked wins, so successive prompts walk round the model's cycle.
+    """
+    chosen = library.model(model_key)
+    history = session.exec(
+        select(ReflectionPrompt.prompt_key, ReflectionPrompt.stage, ReflectionPrompt.model)
+        .where(ReflectionPrompt.member_id == member_id)
+        .order_by(col(ReflectionPrompt.sent_at).desc(), col(ReflectionPrompt.id).desc())
+    ).all()
+    recency: dict[str, int] = {}
+    for rank, (key, _stage, _model) in enumerate(history):
+        recency.setdefault(key, rank)
+    last_key = history[0][0] if history else None
+    last_in_model = next((row for row in history if row[2] == model_key), None)
+    next_stage = 0
+    if last_in_model is not None and last_in_model[1] in chosen.stages:
+        next_stage = (chosen.stages.index(last_in_model[1]) + 1) % len(chosen.stages)
+    stage_count = len(chosen.stages)
+
+    def freshness(item: tuple[int, library.Prompt]) -> tuple[int, int, int]:
+        position, candidate = item
+        # Unseen questions rank as older than anything seen; a higher rank is older.
+        age = recency.get(candidate.key, len(history) + 1)
+        stage_distance = (candidate.stage_index - next_stage) % stage_count
+        return (-age, stage_distance, position)
+
+    candidates = [
+        (i, p) for i, p in enumerate(chosen.prompts) if p.key != last_key or len(chosen.prompts) < 2
+    ]
+    return min(candidates, key=freshness)[1]
+
+
+def open_prompt(
+    session: Session,
+    member_id: int,
+    question: library.Prompt,
+    now: datetime,
+    *,
+    source: str = "asked",
+    schedule_id: int | None = None,
+    occurrence_at: datetime | None = None,
+    outbox_key: str | None = None,
+) -> ReflectionPrompt:
+    """Record a question as sent and open for an answer; earlier unanswered ones close."""
+    for earlier in open_prompts(session, member_id):
+        earlier.closed_at = now
+        session.add(earlier)
+    row = ReflectionPrompt(
+        member_id=member_id,
+        prompt_key=question.key,
+        model=question.model,
+        stage=question.stage,
+        text=question.text,
+        source=source,
+        schedule_id=schedule_id,
+        occurrence_at=occurrence_at,
+        outbox_key=outbox_key,
+        sent_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def open_prompts(session: Session, member_id: int) -> list[ReflectionPrompt]:
+    """The member's unanswered prompts that no newer prompt has replaced."""
+    return list(
+        session.exec(
+            select(ReflectionPrompt).where(
+                ReflectionPrompt.member_id == member_id,
+                col(ReflectionPrompt.answered_at).is_(None),
+                col(ReflectionPrompt.closed_at).is_(None),
+            )
+        )
+    )
+
+
+def prompt_awaiting_answer(
+    session: Session,
+    member_id: int,
+    now: datetime,
+    *,
+    window: timedelta,
+    reply_to: str | None = None,
+) -> ReflectionPrompt | None:
+    """The prompt a free-text message answers, if any.
+
+    A platform reply to the message that carried a prompt answers that prompt, whatever its state
+    (the member said which one). Otherwise the newest open prompt answers, if it was sent within
+    ``window``: a stray message weeks later is not taken for an answer.
+    """
+    if reply_to:
+        replied = session.exec(
+            select(ReflectionPrompt)
+            .join(OutboxMessage, col(OutboxMessage.key) == col(ReflectionPrompt.outbox_key))
+            .where(
+                ReflectionPrompt.member_id == member_id,
+                OutboxMessage.platform_message_id == reply_to,
+            )
+        ).first()
+        if replied is not None:
+            return replied
+    newest = sorted(open_prompts(session, member_id), key=lambda p: (p.sent_at, p.id or 0))
+    if newest and newest[-1].sent_at >= now - window:
+        return newest[-1]
+    return None
+
+
+def answer_prompt(
+    session: Session, prompt: ReflectionPrompt, text: str, now: datetime, *, limit: int
+) -> JournalEntry:
+    """Store ``text`` as the journal entry answering ``prompt``."""
+    body = _body(text, limit)
+    prompt.answered_at = now
+    session.add(prompt)
+    entry = JournalEntry(
+        member_id=prompt.member_id,
+        prompt_id=prompt.id,
+        prompt_text=prompt.text,
+        model=prompt.model,
+        stage=prompt.stage,
+        body=body,
+        created_at=now,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def add_entry(
+    session: Session, member_id: int, text: str, now: datetime, *, limit: int
+) -> JournalEntry:
+    """A free journal entry, not tied to a prompt."""
+    entry = JournalEntry(member_id=member_id, body=_body(text, limit), created_at=now)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _body(text: str, limit: int) -> str:
+    body = text.strip()
+    if not body:
+        raise UserError(_("A journal entry cannot be empty. Write a sentence or two."))
+    if len(body) > limit:
+        raise UserError(
+            _(
+                "That reflection is {length} characters; the journal keeps up to {limit}. "
+                "Please shorten it or split it into two entries.",
+                length=len(body),
+                limit=limit,
+            )
+        )
+    return body
+
+
+# The journal -------------------------------------------------------------------------------
+
+
+def get_entry(session: Session, member_id: int, entry_id: int) -> JournalEntry:
+    """The member's own journal entry; NotFound for a missing id and for anyone else's entry."""
+    entry = session.get(JournalEntry, entry_id)
+    if entry is None or entry.member_id != member_id:
+        raise NotFound(
+            _(
+                "You have no journal entry #{id}. See your entries with journal list.",
+                id=entry_id,
+            )
+        )
+    return entry
+
+
+@dataclass(frozen=True, slots=True)
+class JournalPage:
+    entries: list[JournalEntry]
+    page: int
+    pages: int
+    total: int
+
+
+def list_entries(session: Session, member_id: int, page: int = 1) -> JournalPage:
+    """One page of the member's entries, newest first."""
+    total = session.exec(
+        select(func.count()).select_from(JournalEntry).where(JournalEntry.member_id == member_id)
+    ).one()
+    pages = max(1, -(-total // PAGE_SIZE))
+    if page > pages:
+        raise UserError(
+            _(
+                "Your journal has {pages} page(s); there is no page {page}.",
+                pages=pages,
+                page=page,
+            )
+        )
+    entries = list(
+        session.exec(
+            select(JournalEntry)
+            .where(JournalEntry.member_id == member_id)
+            .order_by(col(JournalEntry.created_at).desc(), col(JournalEntry.id).desc())
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+    )
+    return JournalPage(entries, page, pages, total)
+
+
+def delete_entry(session: Session, member_id: int, entry_id: int) -> None:
+    """Delete the member's own entry (and the record of where it was shared)."""
+    entry = get_entry(session, member_id, entry_id)
+    for share in shares_of(session, entry_id):
+        withdraw_unsent_posts(session, share)
+        session.delete(share)
+    session.flush()
+    session.delete(entry)
+
+
+def shares_of(session: Session, entry_id: int) -> list[JournalShare]:
+    return list(
+        session.exec(
+            select(JournalShare)
+            .where(JournalShare.entry_id == entry_id)
+            .order_by(col(JournalShare.shared_at))
+        )
+    )
+
+
+def withdraw_unsent_posts(session: Session, share: JournalShare) -> None:
+    """Drop the share's channel posts that have not gone out yet (deleted entry, deleted member).
+
+    Posts already delivered stay in the channels: Staffroom cannot unsend them.
+    """
+    for row in session.exec(
+        select(OutboxMessage).where(
+            col(OutboxMessage.key).startswith(f"journal-share:{share.id}:"),
+            col(OutboxMessage.state).in_((OutboxState.PENDING, OutboxState.FAILED)),
+        )
+    ):
+        session.delete(row)
+
+
+def shared_community_names(session: Session, entry_id: int) -> list[str]:
+    return list(
+        session.exec(
+            select(Community.name)
+            .join(JournalShare, col(JournalShare.community_id) == col(Community.id))
+            .where(JournalShare.entry_id == entry_id)
+            .order_by(col(JournalShare.shared_at))
+        )
+    )
+
+
+def check_can_share(
+    session: Session, member_id: int, entry: JournalEntry, community: Community
+) -> None:
+    """Refuse a share the member may not make, or one that would reach nobody."""
+    assert community.id is not None and entry.id is not None
+    if role_of(session, community, member_id) is None:
+        raise PermissionDenied(
+            _(
+                "You can only share with a community you belong to, and you are not an active "
+                "member of {community}. Join it first with community join {slug}.",
+                community=community.name,
+                slug=community.slug,
+            )
+        )
+    already = session.exec(
+        select(JournalShare).where(
+            JournalShare.entry_id == entry.id, JournalShare.community_id == community.id
+        )
+    ).first()
+    if already is not None:
+        raise UserError(
+            _(
+                "Journal entry #{id} is already shared with {community}.",
+                id=entry.id,
+                community=community.name,
+            )
+        )
+    if not bound_channels(session, community.id):
+        raise UserError(
+            _(
+                "{community} has no channel connected yet, so there is nowhere to post your "
+                "reflection. Ask one of its owners to bind a channel.",
+                community=community.name,
+            )
+        )
+
+
+def share_entry(
+    session: Session, member: Member, entry: JournalEntry, community: Community, now: datetime
+) -> JournalShare:
+    """Post the entry to every channel bound to the community, once, and record the share."""
+    assert member.id is not None and community.id is not None and entry.id is not None
+    check_can_share(session, member.id, entry, community)
+    channels = bound_channels(session, community.id)
+    share = JournalShare(
+        entry_id=entry.id,
+        member_id=member.id,
+        community_id=community.id,
+        channels=len(channels),
+        shared_at=now,
+    )
+    session.add(share)
+    session.flush()
+    post = shared_reflection_reply(member.display_name, entry, community.name)
+    for binding in channels:
+        enqueue(
+            session,
+            key=f"journal-share:{share.id}:{binding.id}",
+            reply=post,
+            due_at=now,
+            now=now,
+            platform=binding.platform,
+            tenant=binding.tenant,
+            channel_id=binding.channel_id,
+            kind="reflection.share",
+        )
+    return share
