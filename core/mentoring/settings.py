@@ -24,5 +24,8 @@ class MentoringSettings(Section):
     proposal_expiry_days: int = Field(default=7, ge=1, le=60)
     checkin_every_weeks: int = Field(default=2, ge=1, le=12)
     exclude_same_school: bool = False
+    min_fit: float = Field(default=2.0, ge=0)
+    """Pairs that fit less than this (before the priority bonus) are never proposed: sharing only
+    a timezone is not a reason to mentor someone."""
     coffee_avoid_repeat_rounds: int = Field(default=6, ge=0, le=52)
     """A coffee pair is not repeated within this many rounds."""

@@ -1,0 +1,141 @@
+"""Mentoring through commands, on SQLite and PostgreSQL: rounds, answers, privacy."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from core.app import Staffroom
+from core.clock import FixedClock
+from tests.core.test_privacy import rows_mentioning
+from tests.mentoring.conftest import community, dms, member_id, ok, person
+from tests.talk import say, text_of
+
+
+def setup_pair(app: Staffroom) -> int:
+    """Ana mentors, Bob asks; a moderator runs a round; returns the proposal id."""
+    person(app, "ana", "subjects=maths phases=secondary timezone=Europe/Madrid experience=12")
+    person(app, "bob", "subjects=maths phases=secondary timezone=Europe/London experience=1")
+    person(app, "mod", "role=teacher")
+    ok(say(app, 'mentor offer capacity=1 "behaviour management"', user="ana"))
+    ok(say(app, 'mentor request "behaviour management" "marking"', user="bob"))
+    community(app, "maths", {"ana": "member", "bob": "member", "mod": "moderator"})
+    done = ok(say(app, "mentor match maths", user="mod"))
+    assert "1 proposals" in text_of(done)
+    proposal = dms(app, "bob")[-1]
+    return int(proposal.actions[0].command.split()[-1])
+
+
+def test_round_proposes_with_explanation_and_contacts_after_both_accept(mapp: Staffroom) -> None:
+    match = setup_pair(mapp)
+    to_bob = text_of(dms(mapp, "bob")[-1])
+    assert "You both teach secondary maths" in to_bob
+    assert "Ana mentors on behaviour management, your first goal" in to_bob
+    assert "1 h apart" in to_bob
+    assert "@" not in to_bob and "Console:" not in to_bob
+    assert [a.command for a in dms(mapp, "ana")[-1].actions] == [
+        f"mentor accept {match}",
+        f"mentor decline {match}",
+    ]
+    first = ok(say(mapp, f"mentor accept {match}", user="bob"))
+    assert "Console" not in text_of(first)
+    assert "Console" not in text_of(say(mapp, "mentor status", user="bob"))
+    second = ok(say(mapp, f"mentor accept {match}", user="ana"))
+    assert "Console: Bob" in text_of(second)
+    assert "Console: Ana" in text_of(dms(mapp, "bob")[-1])
+    assert "Console: Ana" in text_of(say(mapp, "mentor status", user="bob"))
+
+
+def test_forged_accept_is_not_found(mapp: Staffroom) -> None:
+    match = setup_pair(mapp)
+    forged = say(mapp, f"mentor accept {match}", user="mod")
+    assert forged.tone == "error"
+    assert "You have no mentoring match" in text_of(forged)
+    assert say(mapp, "mentor accept 99999", user="bob").tone == "error"
+
+
+def test_decline_is_private_and_pair_never_proposed_again(mapp: Staffroom) -> None:
+    match = setup_pair(mapp)
+    ok(say(mapp, f"mentor decline {match}", user="ana"))
+    heard = text_of(dms(mapp, "bob")[-1])
+    assert "did not work out" in heard and "declin" not in heard
+    assert say(mapp, f"mentor accept {match}", user="bob").tone == "error"
+    again = ok(say(mapp, "mentor match maths", user="mod"))
+    assert "0 proposals" in text_of(again)
+
+
+def test_proposal_expires(mapp: Staffroom, clock: FixedClock) -> None:
+    match = setup_pair(mapp)
+    clock.advance(timedelta(days=mapp.settings.mentoring.proposal_expiry_days, seconds=1))
+    late = say(mapp, f"mentor accept {match}", user="bob")
+    assert late.tone == "error" and "expired" in text_of(late)
+    assert "expired" in text_of(dms(mapp, "ana")[-1])
+    # Back in the queue: the next round proposes again.
+    assert "1 proposals" in text_of(ok(say(mapp, "mentor match maths", user="mod")))
+
+
+def test_capacity_and_priority_across_rounds(mapp: Staffroom) -> None:
+    person(mapp, "ana", "subjects=maths phases=secondary")
+    person(mapp, "bob", "subjects=maths phases=secondary")
+    person(mapp, "cat", "subjects=english phases=primary")
+    ok(say(mapp, 'mentor offer capacity=1 "assessment"', user="ana"))
+    ok(say(mapp, 'mentor request "assessment"', user="bob"))
+    ok(say(mapp, 'mentor request "assessment"', user="cat"))
+    ok(say(mapp, "mentor match", user="admin"))
+    assert dms(mapp, "bob") and not dms(mapp, "cat")  # Bob fits better; capacity 1
+    match = int(dms(mapp, "bob")[-1].actions[1].command.split()[-1])
+    ok(say(mapp, f"mentor decline {match}", user="bob"))
+    ok(say(mapp, "mentor match", user="admin"))
+    assert dms(mapp, "cat")[-1].actions  # Cat, unmatched last round, now gets the place
+
+
+def test_checkin_end_feedback_and_cpd_action(mapp: Staffroom) -> None:
+    match = setup_pair(mapp)
+    ok(say(mapp, f"mentor accept {match}", user="ana"))
+    ok(say(mapp, f"mentor accept {match}", user="bob"))
+    noted = ok(say(mapp, f'mentor checkin {match} "Planned seating"', user="bob"))
+    assert noted.actions[0].command == 'cpd log 1 "Mentoring with Ana" category=coaching/mentoring'
+    early = say(mapp, f'mentor feedback {match} 5 "great"', user="bob")
+    assert early.tone == "error"
+    ended = ok(say(mapp, f"mentor end {match}", user="ana"))
+    assert "1 to 5" in text_of(ended)
+    assert "mentor feedback" in text_of(dms(mapp, "bob")[-1])
+    ok(say(mapp, f'mentor feedback {match} 5 "Practical and kind"', user="bob"))
+    bad = say(mapp, f'mentor feedback {match} 9 "x"', user="bob")
+    assert bad.tone == "error" and "at most 5" in text_of(bad)
+
+
+def test_friendly_errors(mapp: Staffroom) -> None:
+    person(mapp, "mod", "role=teacher")
+    person(mapp, "bob", "role=teacher")
+    community(mapp, "maths", {"mod": "moderator", "bob": "member"})
+    assert "not offered" in text_of(say(mapp, "mentor pause", user="bob"))
+    assert "needs goals" in text_of(say(mapp, "mentor request", user="bob"))
+    assert "Only moderators" in text_of(say(mapp, "mentor match maths", user="bob"))
+    assert "Name the community" in text_of(say(mapp, "mentor match", user="bob"))
+    assert "no community called" in text_of(say(mapp, "mentor match nowhere", user="mod"))
+    assert "capacity must be at least 1" in text_of(say(mapp, "mentor offer capacity=0"))
+    assert "every 2 weeks" in text_of(say(mapp, "mentor schedule maths sometimes", user="mod"))
+    assert "no mentoring request" in text_of(say(mapp, "mentor withdraw", user="bob"))
+
+
+def test_scheduled_round(mapp: Staffroom) -> None:
+    person(mapp, "mod", "role=teacher")
+    community(mapp, "maths", {"mod": "moderator"})
+    reply = ok(say(mapp, "mentor schedule maths every 4 weeks", user="mod"))
+    assert "every 4 weeks" in text_of(reply)
+    assert "are off" in text_of(ok(say(mapp, "mentor schedule maths off", user="mod")))
+
+
+def test_privacy_export_and_delete(mapp: Staffroom) -> None:
+    match = setup_pair(mapp)
+    ok(say(mapp, f"mentor decline {match}", user="ana"))
+    exported = json.loads(say(mapp, "privacy export", user="bob").attachments[0].data)
+    mine = exported["mentoring"]
+    assert mine["requests"][0]["goals"] == ["behaviour management", "marking"]
+    assert mine["matches"][0]["with"] is None  # never agreed: no name, no "who declined"
+    assert mine["matches"][0]["you_declined"] is False
+    ana = member_id(mapp, "ana")
+    ok(say(mapp, "privacy delete confirm", user="ana"))
+    assert rows_mentioning(mapp, ana) == {}
+    assert "Waiting for the next round" in text_of(say(mapp, "mentor status", user="bob"))
