@@ -1,0 +1,31 @@
+"""Staffroom on Discord: slash commands generated from the registry, persistent buttons, modal
+forms, DMs and embeds; one connection or shards. See ``create_platform`` and ``sync_commands``.
+
+Modules: ``render`` (Reply -> messages), ``tree`` (registry -> application commands),
+``autocomplete``, ``buttons``, ``modal``, ``inbound`` (interactions and DMs -> core), ``messenger``
+(the delivery port), ``client``, ``platform`` and ``sync`` (the ``staffroom discord`` CLI group).
+"""
+
+from __future__ import annotations
+
+from adapters.discord.autocomplete import register_id_source, register_suggester
+from adapters.discord.messenger import DiscordMessenger
+from adapters.discord.platform import DiscordNotConfigured, DiscordPlatform, create_platform
+from adapters.discord.render import DiscordMessage, render
+from adapters.discord.sync import discord_group, sync_commands
+from adapters.discord.tree import build_tree, build_tree_commands
+
+__all__ = [
+    "DiscordMessage",
+    "DiscordMessenger",
+    "DiscordNotConfigured",
+    "DiscordPlatform",
+    "build_tree",
+    "build_tree_commands",
+    "create_platform",
+    "discord_group",
+    "register_id_source",
+    "register_suggester",
+    "render",
+    "sync_commands",
+]

@@ -1,0 +1,229 @@
+"""Discord interactions and DMs in, Invocations to the core, replies rendered back out.
+
+Identity is always the interaction's (or message's) user id with the application id as tenant: a
+Discord user id is global, so the guild only says where something was said. A button press runs as
+whoever pressed it; a payload is never trusted for identity or permission.
+
+Answering within Discord's 3 seconds: the core gets ``answer_within`` seconds (default 2); if it
+answers in time, the reply is the interaction's one response, private or public as the reply says.
+If not, the interaction is deferred ("thinking…", private unless the command is declared public)
+and the reply follows up when ready, with the deferral's visibility.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord.autocomplete import Typed, member_of, suggest
+from adapters.discord.messenger import PLATFORM, prepare, send_all
+from adapters.discord.modal import build_modal, field_label, form_command, read_submission
+from adapters.discord.render import DiscordMessage
+from core.actions.service import expand
+from core.app import Staffroom
+from core.commands import Command, Param
+from core.i18n import _, set_language
+from core.invocation import ChannelRef, Invocation
+from core.parsing import ParseError, tokenize
+from core.reply import Reply
+
+log = logging.getLogger("staffroom.discord")
+
+ANSWER_WITHIN = 2.0
+"""Seconds the core may take before the interaction is deferred (Discord allows 3)."""
+
+
+class DiscordInbound:
+    """Turns one client's interactions and DMs into core invocations and answers them."""
+
+    def __init__(self, app: Staffroom, *, answer_within: float = ANSWER_WITHIN) -> None:
+        self.app = app
+        self.answer_within = answer_within
+
+    # invocations -----------------------------------------------------------------------------
+    def invocation(self, interaction: discord.Interaction[Any], **what: Any) -> Invocation:
+        """An invocation by the person who acted, in the channel they acted in."""
+        user = interaction.user
+        channel = interaction.channel
+        return Invocation(
+            platform=PLATFORM,
+            tenant=str(interaction.application_id),
+            user_id=str(user.id),
+            display_name=user.display_name,
+            handle=user.name,
+            channel=ChannelRef(
+                id=str(interaction.channel_id or ""),
+                direct=interaction.guild_id is None,
+                name=str(getattr(channel, "name", "") or ""),
+            ),
+            **what,
+        )
+
+    # slash commands --------------------------------------------------------------------------
+    async def run_command(
+        self, interaction: discord.Interaction[Any], command: Command, options: dict[str, Any]
+    ) -> None:
+        """A slash command: open its form when it is a form given nothing, else run it."""
+        if command.form and command.params and not options:
+            await interaction.response.send_modal(build_modal(command))
+            return
+        invocation = self.invocation(interaction, command=command.name, args=options)
+        await self.answer(interaction, invocation, public=command.public)
+
+    async def autocomplete(
+        self, interaction: discord.Interaction[Any], command: Command, param: Param, current: str
+    ) -> list[app_commands.Choice[Any]]:
+        """Suggestions for the option being typed (read-only: nobody is registered by typing)."""
+        tenant, user = str(interaction.application_id), str(interaction.user.id)
+
+        def work() -> list[tuple[str, str | int]]:
+            with self.app.session() as session:
+                typed = Typed(
+                    settings=self.app.settings,
+                    member_id=member_of(session, tenant, user),
+                    command=command,
+                    param=param,
+                    text=current,
+                )
+                return suggest(session, typed)
+
+        try:
+            found = await asyncio.to_thread(work)
+        except Exception:  # a suggestion failing must not break typing the command
+            log.exception("discord: autocomplete for %s %s failed", command.name, param.name)
+            return []
+        return [app_commands.Choice(name=name, value=value) for name, value in found]
+
+    # buttons ---------------------------------------------------------------------------------
+    async def press(self, interaction: discord.Interaction[Any], key: str) -> None:
+        """A button press: the command behind ``key``, run as the presser."""
+        command_text = await asyncio.to_thread(self._expand, key)
+        if command_text is None:
+            self._language()
+            expired = Reply.error(
+                _("That button has expired. Please run the command again to get a fresh one.")
+            )
+            await self.respond(interaction, expired)
+            return
+        form = self._form_for(command_text)
+        if form is not None:
+            await interaction.response.send_modal(build_modal(form))
+            return
+        await self.answer(interaction, self.invocation(interaction, text=command_text))
+
+    def _expand(self, key: str) -> str | None:
+        with self.app.session() as session:
+            return expand(session, key)
+
+    def _form_for(self, text: str) -> Command | None:
+        try:
+            words = [t.text for t in tokenize(text)]
+        except ParseError:
+            return None
+        found = self.app.registry.resolve(words) if words else None
+        if found is None or found[1] or not found[0].form or not found[0].params:
+            return None
+        return found[0]
+
+    # forms -----------------------------------------------------------------------------------
+    async def interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Every interaction passes here; Staffroom form submissions are handled."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        name = form_command(str(data.get("custom_id") or ""))
+        if name is None:
+            return
+        found = self.app.registry.resolve(name.split())
+        if found is None or found[1]:
+            self._language()
+            stale = _("This form is out of date. Close it and run the command again.")
+            await self.respond(interaction, Reply.error(stale))
+            return
+        command = found[0]
+        invocation = self.invocation(
+            interaction, command=command.name, args=read_submission(command, data), via_form=True
+        )
+        reply = await self._dispatch(interaction, invocation, public=command.public)
+        if reply.tone == "error" and reply.error_field:
+            param = next((p for p in command.params if p.name == reply.error_field), None)
+            if param is not None:
+                reply.note(
+                    _(
+                        'Check the "{field}" field and send the form again.',
+                        field=field_label(param),
+                    )
+                )
+            reply.ephemeral = True
+        await self.respond(interaction, reply)
+
+    # direct messages -------------------------------------------------------------------------
+    async def message(self, message: discord.Message, tenant: str) -> None:
+        """A DM from a person: a command if it starts with one, else free text (a prompt's answer)."""
+        if message.author.bot or message.guild is not None:
+            return
+        text = message.content.strip()
+        if not text:
+            return
+        first = text.split(maxsplit=1)[0].lower().lstrip("/")
+        is_command = first in self.app.registry.groups()
+        reference = message.reference.message_id if message.reference else None
+        reply = await self.app.handle(
+            Invocation(
+                platform=PLATFORM,
+                tenant=tenant,
+                user_id=str(message.author.id),
+                display_name=message.author.display_name,
+                handle=message.author.name,
+                text=text.lstrip("/") if is_command else text,
+                kind="command" if is_command else "message",
+                channel=ChannelRef(id=str(message.channel.id), direct=True),
+                reply_to=str(reference) if reference else None,
+            )
+        )
+        await send_all(message.channel, await prepare(self.app, reply))
+
+    # answering -------------------------------------------------------------------------------
+    async def answer(
+        self, interaction: discord.Interaction[Any], invocation: Invocation, *, public: bool = False
+    ) -> None:
+        """Run the invocation and answer the interaction with its reply."""
+        reply = await self._dispatch(interaction, invocation, public=public)
+        await self.respond(interaction, reply)
+
+    async def _dispatch(
+        self, interaction: discord.Interaction[Any], invocation: Invocation, *, public: bool
+    ) -> Reply:
+        work = asyncio.ensure_future(self.app.handle(invocation))
+        done, _pending = await asyncio.wait({work}, timeout=self.answer_within)
+        if not done:
+            # Past the budget: acknowledge now so Discord does not drop the interaction.
+            await interaction.response.defer(ephemeral=not public, thinking=True)
+        return await work
+
+    async def respond(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
+        """Send the reply as the interaction's response (or follow-ups after a deferral)."""
+        messages = await prepare(self.app, reply)
+        await self._send(interaction, messages, ephemeral=reply.ephemeral)
+
+    @staticmethod
+    async def _send(
+        interaction: discord.Interaction[Any],
+        messages: Sequence[DiscordMessage],
+        *,
+        ephemeral: bool,
+    ) -> None:
+        for message in messages:
+            kwargs: dict[str, Any] = message.payload()
+            if not interaction.response.is_done():
+                await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
+            else:
+                await interaction.followup.send(ephemeral=ephemeral, **kwargs)
+
+    def _language(self) -> None:
+        set_language(self.app.settings.staffroom.language)

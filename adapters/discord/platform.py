@@ -1,0 +1,99 @@
+"""The Discord platform object: a discord.py client running in the shared asyncio loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from adapters.discord.client import (
+    ShardedStaffroomClient,
+    StaffroomClient,
+    configure_endpoints,
+    make_client,
+)
+from adapters.discord.inbound import ANSWER_WITHIN, DiscordInbound
+from adapters.discord.messenger import DiscordMessenger
+from core.app import Staffroom
+
+log = logging.getLogger("staffroom.discord")
+
+READY_WAIT = 30.0
+"""Seconds ``start()`` waits for READY; after that the client keeps connecting in the background."""
+STOP_WAIT = 5.0
+
+
+class DiscordNotConfigured(Exception):
+    """The token is missing; the message names the variable to set."""
+
+
+class DiscordPlatform:
+    """Staffroom on Discord. ``start()`` and ``stop()`` run inside an already running loop;
+    the command tree is never synced here (``staffroom discord sync`` does that)."""
+
+    name = "discord"
+
+    def __init__(
+        self,
+        app: Staffroom,
+        *,
+        answer_within: float = ANSWER_WITHIN,
+        ready_wait: float = READY_WAIT,
+        receive: bool = True,
+        **client_options: Any,
+    ) -> None:
+        settings = app.settings.discord
+        if settings.token is None:
+            raise DiscordNotConfigured("set STAFFROOM_DISCORD__TOKEN to run on Discord")
+        self.app = app
+        self.ready_wait = ready_wait
+        self.receive = receive
+        self.inbound = DiscordInbound(app, answer_within=answer_within)
+        self.client: StaffroomClient | ShardedStaffroomClient = make_client(
+            app, self.inbound, **client_options
+        )
+        self.messenger = DiscordMessenger(app, self.client)
+        self._runner: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Log in and connect; returns once READY (or after ``ready_wait``, still connecting).
+
+        A refused token raises here (``discord.LoginFailure``)."""
+        settings = self.app.settings.discord
+        assert settings.token is not None
+        configure_endpoints(settings)
+        await self.client.login(settings.token.get_secret_value())
+        if not self.receive:
+            return  # a delivery worker: REST only, no gateway connection
+        self._runner = asyncio.create_task(self.client.connect(reconnect=True))
+        ready = asyncio.ensure_future(self.client.wait_until_ready())
+        done, _pending = await asyncio.wait(
+            {ready, self._runner}, timeout=self.ready_wait, return_when=asyncio.FIRST_COMPLETED
+        )
+        if self._runner in done:
+            ready.cancel()
+            self._runner.result()  # the connection ended before READY: raise why
+            raise ConnectionError("the Discord gateway closed before READY")
+        if ready not in done:
+            ready.cancel()
+            log.warning("discord: no READY within %ss; still connecting", self.ready_wait)
+            return
+        log.info(
+            "discord: connected as %s (application %s)",
+            self.client.user,
+            self.client.application_id,
+        )
+
+    async def stop(self) -> None:
+        """Close the gateway and HTTP session; safe to call more than once."""
+        await self.client.close()
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(runner, STOP_WAIT)
+
+
+def create_platform(app: Staffroom, **options: Any) -> DiscordPlatform:
+    """The Discord platform for ``app`` (token and endpoints from ``app.settings.discord``)."""
+    return DiscordPlatform(app, **options)

@@ -1,0 +1,80 @@
+"""``staffroom discord sync [--guild ID]``: register the command tree with Discord.
+
+Syncing is an explicit admin action, never done on start: Discord rate-limits command updates,
+and re-syncing on every reconnect is a well-known way to hit that limit. A guild sync shows the
+commands in that server at once (useful while testing); a global sync can take a while to appear.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import click
+import discord
+from discord import app_commands
+
+from adapters.discord.client import configure_endpoints, intents
+from adapters.discord.tree import build_tree
+from core.commands import REGISTRY, Command, CommandRegistry, Param
+from core.config import ConfigError, Settings, load_settings
+from core.i18n import set_language
+
+
+class _SyncOnly:
+    """The runner of a tree that is only uploaded, never dispatched."""
+
+    async def run_command(
+        self, interaction: discord.Interaction[Any], command: Command, options: dict[str, Any]
+    ) -> None:
+        raise RuntimeError("a sync-only command tree does not run commands")
+
+    async def autocomplete(
+        self, interaction: discord.Interaction[Any], command: Command, param: Param, current: str
+    ) -> list[app_commands.Choice[Any]]:
+        return []
+
+
+async def sync_commands(
+    settings: Settings, guild_id: int | None = None, *, registry: CommandRegistry = REGISTRY
+) -> list[app_commands.AppCommand]:
+    """Log in over REST only, upload the registry's commands (globally or to one guild), close."""
+    from core.features import load_features
+
+    if settings.discord.token is None:
+        raise ValueError("set STAFFROOM_DISCORD__TOKEN to sync Discord commands")
+    load_features()
+    configure_endpoints(settings.discord)
+    set_language(settings.staffroom.language)
+    client = discord.Client(intents=intents())
+    tree = build_tree(client, registry, _SyncOnly())
+    async with client:
+        await client.login(settings.discord.token.get_secret_value())
+        if guild_id is None:
+            return await tree.sync()
+        guild = discord.Object(id=guild_id)
+        tree.copy_global_to(guild=guild)
+        return await tree.sync(guild=guild)
+
+
+@click.group("discord")
+def discord_group() -> None:
+    """Discord administration."""
+
+
+@discord_group.command("sync")
+@click.option("--guild", "guild_id", type=int, default=None, help="Sync to this server only.")
+@click.pass_context
+def sync_command(ctx: click.Context, guild_id: int | None) -> None:
+    """Register Staffroom's slash commands with Discord (run after an upgrade)."""
+    config: Path | None = (ctx.obj or {}).get("config")
+    try:
+        settings = load_settings(config)
+        synced = asyncio.run(sync_commands(settings, guild_id))
+    except (ConfigError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except discord.HTTPException as exc:
+        raise click.ClickException(f"Discord refused the commands: {exc}") from None
+    where = f"server {guild_id}" if guild_id else "every server (may take a while to appear)"
+    click.echo(f"synced {len(synced)} commands to {where}: " + ", ".join(c.name for c in synced))

@@ -1,0 +1,206 @@
+"""The application-command tree, generated from the command registry.
+
+Shape: one top-level command per registry group (``/cpd``, ``/community``, ...), with the group's
+commands as subcommands and three-word paths as subcommand groups (``/cpd goal add``). A group
+that is a single one-word command (``help``, ``link``) is a top-level command of its own. When a
+group has both a bare command and subcommands (``reflect`` and ``reflect schedule``), Discord
+cannot run the bare group, so the bare command becomes the subcommand ``now`` (``/reflect now``;
+``run`` if a command called ``now`` exists).
+
+How the commands are built: each is a real ``app_commands.Command`` whose callback is generated
+per registry command, with an ``inspect.Signature`` listing one keyword parameter per ``Param``
+(annotated ``str``, ``int``, ``float`` or ``bool``). discord.py reads that signature as it would
+a hand-written one, so option parsing, validation of the payload, autocomplete dispatch and
+syncing all stay discord.py's own; descriptions, choices, bounds and autocomplete are then set on
+the resulting ``CommandParameter`` objects. The callback hands the options, keyed by parameter
+name, to the inbound handler, which builds ``Invocation(command=path, args=...)``.
+
+Option types: INT and ID are integers, NUMBER a number, BOOL a boolean, a parameter with up to 25
+choices a string with those choices; everything else is a string the core converts (HOURS stays
+text so "90m" works; a ``many`` parameter is one string the core splits; TAGS is one string of
+``#tags``). Commands declared ``form=True`` have no required options on Discord, so that the bare
+command can open the form; the core still checks what is required.
+"""
+
+from __future__ import annotations
+
+import inspect
+import keyword
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
+
+import discord
+from discord import app_commands
+
+from adapters.discord.autocomplete import suggester_for
+from core.commands import Command, CommandRegistry, Param
+from core.i18n import _
+from core.params import Kind
+
+log = logging.getLogger("staffroom.discord")
+
+DESCRIPTION_LIMIT = 100
+MAX_CHOICES = 25
+MAX_CHILDREN = 25
+BARE_NAMES = ("now", "run")
+
+
+class CommandRunner(Protocol):
+    """What the generated callbacks call: the inbound handler (or a test double of Discord)."""
+
+    async def run_command(
+        self, interaction: discord.Interaction[Any], command: Command, options: dict[str, Any]
+    ) -> None: ...
+
+    async def autocomplete(
+        self, interaction: discord.Interaction[Any], command: Command, param: Param, current: str
+    ) -> list[app_commands.Choice[Any]]: ...
+
+
+def describe(text: str, fallback: str) -> str:
+    """A translated description within Discord's 1-100 characters."""
+    shown = _(text) if text else fallback
+    shown = " ".join(shown.split()) or fallback
+    return shown if len(shown) <= DESCRIPTION_LIMIT else shown[: DESCRIPTION_LIMIT - 1] + "…"
+
+
+def _annotation(param: Param) -> type:
+    if param.choices:
+        return str
+    match param.kind:
+        case Kind.INT | Kind.ID:
+            return int
+        case Kind.NUMBER:
+            return float
+        case Kind.BOOL:
+            return bool
+        case _:
+            return str
+
+
+def _python_name(param: Param, index: int) -> str:
+    name = param.name
+    return name if name.isidentifier() and not keyword.iskeyword(name) else f"option_{index}"
+
+
+def build_command(
+    name: str, command: Command, runner: CommandRunner
+) -> app_commands.Command[Any, ..., None]:
+    """One application command for a registry command, shown under ``name``."""
+    names = {_python_name(p, i): p for i, p in enumerate(command.params)}
+    parameters = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    for python_name, param in names.items():
+        required = param.required and not command.form
+        parameters.append(
+            inspect.Parameter(
+                python_name,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=_annotation(param),
+                default=inspect.Parameter.empty if required else None,
+            )
+        )
+
+    async def callback(interaction: discord.Interaction[Any], **given: Any) -> None:
+        options = {names[k].name: v for k, v in given.items() if v is not None}
+        await runner.run_command(interaction, command, options)
+
+    # A module-level looking name: discord.py treats a dotted qualname as a method (self first).
+    callback.__qualname__ = callback.__name__ = "staffroom_" + "_".join(command.path).replace(
+        "-", "_"
+    )
+    callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    app_command: app_commands.Command[Any, ..., None] = app_commands.Command(
+        name=name, description=describe(command.help, command.name), callback=callback
+    )
+    for python_name, param in names.items():
+        _configure(app_command, python_name, param, command, runner)
+    return app_command
+
+
+def _configure(
+    app_command: app_commands.Command[Any, ..., None],
+    python_name: str,
+    param: Param,
+    command: Command,
+    runner: CommandRunner,
+) -> None:
+    option = app_command._params[python_name]
+    if python_name != param.name:
+        option._rename = param.name
+    option.description = describe(param.help, param.name)
+    if param.choices and len(param.choices) <= MAX_CHOICES:
+        option.choices = [app_commands.Choice(name=c[:100], value=c) for c in param.choices]
+    elif suggester_for(command, param) is not None:
+        option.autocomplete = _autocomplete_for(runner, command, param)
+    if param.kind in (Kind.INT, Kind.NUMBER) and not param.choices:
+        option.min_value = param.min_value
+        option.max_value = param.max_value
+
+
+def _autocomplete_for(
+    runner: CommandRunner, command: Command, param: Param
+) -> Callable[..., Coroutine[Any, Any, list[app_commands.Choice[Any]]]]:
+    async def complete(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[Any]]:
+        return await runner.autocomplete(interaction, command, param, str(current or ""))
+
+    return complete
+
+
+def discord_path(command: Command, registry: CommandRegistry) -> tuple[str, ...]:
+    """Where a registry command sits in the Discord tree (``("reflect", "now")`` for ``reflect``)."""
+    path = command.path
+    siblings = [c.path for c in registry.commands.values() if c.path[: len(path)] == path]
+    if len(siblings) == 1:
+        return path
+    taken = {p[len(path)] for p in siblings if len(p) > len(path)}
+    bare = next((n for n in BARE_NAMES if n not in taken), BARE_NAMES[-1])
+    return (*path, bare)
+
+
+def build_tree_commands(
+    registry: CommandRegistry, runner: CommandRunner
+) -> list[app_commands.Command[Any, ..., None] | app_commands.Group]:
+    """Every top-level application command for the registry, in group order."""
+    top: dict[str, app_commands.Command[Any, ..., None] | app_commands.Group] = {}
+    for group_name in registry.groups():
+        help_text = registry.group_help.get(group_name, "")
+        for command in registry.in_group(group_name):
+            path = discord_path(command, registry)
+            if len(path) == 1:
+                top[group_name] = build_command(group_name, command, runner)
+                continue
+            group = top.get(group_name)
+            if not isinstance(group, app_commands.Group):
+                group = app_commands.Group(
+                    name=group_name, description=describe(help_text, group_name)
+                )
+                top[group_name] = group
+            parent = group
+            if len(path) == 3:
+                found = group.get_command(path[1])
+                if not isinstance(found, app_commands.Group):
+                    found = app_commands.Group(
+                        name=path[1], description=describe("", f"{group_name} {path[1]}")
+                    )
+                    group.add_command(found)
+                parent = found
+            if len(parent.commands) >= MAX_CHILDREN:
+                log.warning(
+                    "discord: /%s has 25 subcommands; %s left out", parent.name, command.name
+                )
+                continue
+            parent.add_command(build_command(path[-1], command, runner))
+    return list(top.values())
+
+
+def build_tree(
+    client: discord.Client, registry: CommandRegistry, runner: CommandRunner
+) -> app_commands.CommandTree[Any]:
+    """A command tree for ``client`` holding the registry's commands (not synced)."""
+    tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
+    for item in build_tree_commands(registry, runner):
+        tree.add_command(item)
+    return tree

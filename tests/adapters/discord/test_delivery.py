@@ -1,0 +1,100 @@
+"""The Messenger port: DMs and channel posts through the delivery engine, DM answers, failures."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from core.delivery.deliverer import deliver_due
+from core.delivery.planner import plan_due
+from core.delivery.ports import PermanentFailure, Recipient
+from core.reply import Reply
+from tests.adapters.discord.conftest import ANA, APP_ID, BEN, CHANNEL_ID, GUILD_ID, Bot, text_of
+
+RAW = "@everyone <!channel> <@910000000000000101> <@&5> <b>bold</b> **stars**"
+
+
+async def deliver(bot: Bot) -> None:
+    """One planning pass and one delivery round, as the scheduler runs them."""
+    settings = bot.app.settings.delivery
+    now = bot.app.clock.now()
+    with bot.app.session() as session:
+        plan_due(session, now, settings)
+    await deliver_due(bot.app.engine, {"discord": bot.platform.messenger}, now, settings, "test")
+
+
+async def test_a_reflection_prompt_arrives_by_dm_and_the_dm_answer_is_journalled(
+    synced: Bot,
+) -> None:
+    from core.reflection.models import JournalEntry
+
+    await synced.command(ANA, ["reflect", "schedule"], {"weekdays": "daily", "time": "10:30"})
+    synced.advance(timedelta(minutes=31))
+
+    await deliver(synced)
+    dm = synced.dc.dm_channel_id(ANA)
+    [prompt] = synced.dc.messages(dm)
+    await synced.dc.wait_for_request("POST", rf"/channels/{dm}/messages")  # the prompt's
+    await synced.dc.message_create(ANA, content="Cold calling <worked> & kept @everyone on task")
+    answer = await synced.dc.wait_for_request("POST", rf"/channels/{dm}/messages")
+
+    assert prompt.allowed_mentions == {"parse": []}
+    assert "⚠️" not in text_of(answer.json), text_of(answer.json)
+    assert "journal" in text_of(answer.json).lower(), text_of(answer.json)
+    member = synced.member(ANA)
+    assert member is not None
+    with Session(synced.app.engine) as session:
+        entries = session.exec(select(JournalEntry).where(JournalEntry.member_id == member.id))
+        assert [e.body for e in entries] == ["Cold calling <worked> & kept @everyone on task"]
+
+
+async def test_a_dm_command_is_run_as_a_command(synced: Bot) -> None:
+    dm = synced.dc.dm_channel_id(BEN)
+    await synced.dc.message_create(BEN, content="help")
+    answer = await synced.dc.wait_for_request("POST", rf"/channels/{dm}/messages")
+
+    assert "cpd" in text_of(answer.json)
+
+
+async def test_an_announcement_with_mentions_pings_nobody(synced: Bot) -> None:
+    synced.say(ANA, 'community create "Maths Secondary"')
+    bound = await synced.command(ANA, ["community", "bind"], {"community": "maths-secondary"})
+    assert "⚠️" not in text_of(bound["data"]), text_of(bound["data"])
+    await synced.command(
+        ANA, ["community", "announce"], {"community": "maths-secondary", "text": RAW}
+    )
+
+    await deliver(synced)
+
+    [posted] = [m for m in synced.dc.messages(CHANNEL_ID) if m.interaction_id is None]
+    shown = text_of(posted)
+    assert posted.allowed_mentions == {"parse": []}
+    assert "@everyone" not in shown and "@\u200beveryone" in shown
+    assert "\\<@\u200b910000000000000101>" in shown and "\\<@&5>" in shown
+    assert re.search(r"(?<!\\)<[@#]", shown) is None, "every mention token is escaped"
+    assert "\\*\\*stars\\*\\*" in shown
+    assert all(m.allowed_mentions == {"parse": []} for m in synced.dc.messages())
+
+
+async def test_the_messenger_maps_refusals_to_permanent_failures(synced: Bot) -> None:
+    messenger = synced.platform.messenger
+    synced.dc.fail_next("POST", r"/channels/\d+/messages", status=403, code=50007)
+
+    with pytest.raises(PermanentFailure, match="50007"):
+        await messenger.send(
+            Recipient("discord", str(APP_ID), user_id=str(BEN)), Reply.message("Hello")
+        )
+    with pytest.raises(PermanentFailure):
+        await messenger.send(
+            Recipient("discord", str(APP_ID), channel_id="123456"), Reply.message("Hello")
+        )
+    sent = await messenger.send(
+        Recipient("discord", str(APP_ID), channel_id=str(CHANNEL_ID)), Reply.message(RAW)
+    )
+
+    message = synced.dc.message(int(sent))
+    assert message.guild_id == GUILD_ID and message.allowed_mentions == {"parse": []}
+    assert "@\u200beveryone" in message.content
