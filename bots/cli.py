@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import logging
 import sys
 from pathlib import Path
 
 import click
 
+from core.app import Staffroom
 from core.config import ConfigError, Settings, load_settings
 
 
@@ -38,26 +38,40 @@ def _settings(ctx: click.Context) -> Settings:
 @click.pass_context
 def main(ctx: click.Context, config: Path | None, log_level: str) -> None:
     """Staffroom: professional learning for educators in Slack, Discord and Telegram."""
-    logging.basicConfig(
-        level=log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    from bots.logs import configure_logging
+
+    configure_logging(log_level, json_logs=False)
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
+    ctx.obj["log_level"] = log_level
+
+
+def _build(ctx: click.Context) -> Staffroom:
+    from bots.runtime import SchemaOutOfDate, build_app
+
+    try:
+        return build_app(settings=_settings(ctx))
+    except SchemaOutOfDate as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+async def _console_session(app: Staffroom, name: str) -> int:
+    """The console, with the delivery service running so scheduled messages reach it too."""
+    from adapters.console import ConsoleMessenger, run_console
+    from bots.runner import Runner
+
+    runner = Runner(app, platforms=[], extra_messengers={"console": ConsoleMessenger(sys.stdout)})
+    await runner.start()
+    try:
+        return await run_console(app, name)
+    finally:
+        await runner.stop()
 
 
 def _console(ctx: click.Context, name: str | None) -> None:
-    from adapters.console import run_console
-    from bots.runtime import SchemaOutOfDate, build_app
-
-    settings = _settings(ctx)
-    try:
-        app = build_app(settings=settings)
-    except SchemaOutOfDate as exc:
-        raise click.ClickException(str(exc)) from None
+    app = _build(ctx)
     who = name or getpass.getuser() or "you"
-    sys.exit(asyncio.run(run_console(app, who)))
+    sys.exit(asyncio.run(_console_session(app, who)))
 
 
 @main.command()
@@ -69,11 +83,21 @@ def console(ctx: click.Context, name: str | None) -> None:
 
 
 @main.command()
+@click.option(
+    "--only",
+    default=None,
+    metavar="PLATFORMS",
+    help="Comma-separated platforms to run (default: every configured one).",
+)
+@click.option("--no-scheduler", is_flag=True, help="Do not plan or deliver scheduled messages.")
 @click.pass_context
-def run(ctx: click.Context) -> None:
+def run(ctx: click.Context, only: str | None, no_scheduler: bool) -> None:
     """Run every platform that has credentials, plus the scheduler; the console if none has."""
+    from bots.logs import configure_logging
+    from bots.runner import PlatformUnavailable, Runner, choose_platforms
+
     settings = _settings(ctx)
-    if not settings.platforms():
+    if not settings.platforms() and not only:
         click.echo(
             "No platform credentials are configured (see config.example.toml), so "
             "Staffroom starts the console.",
@@ -81,7 +105,14 @@ def run(ctx: click.Context) -> None:
         )
         _console(ctx, None)
         return
-    raise click.ClickException("platform adapters are not available in this build yet")
+    configure_logging(ctx.obj["log_level"], json_logs=True)
+    app = _build(ctx)
+    wanted = [name.strip() for name in only.split(",") if name.strip()] if only else None
+    try:
+        platforms = choose_platforms(app, wanted)
+        asyncio.run(Runner(app, platforms, scheduler=not no_scheduler).run_until_signalled())
+    except PlatformUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.group()
@@ -131,10 +162,15 @@ def check(ctx: click.Context) -> None:
 
 
 def _register_platform_commands() -> None:
+    from adapters.discord.sync import discord_group
     from adapters.slack.cli import slack_manifest_command
     from adapters.telegram.onboarding import telegram_link
+    from bots.worker import outbox, worker
 
+    main.add_command(outbox)
+    main.add_command(worker)
     main.add_command(slack_manifest_command)
+    main.add_command(discord_group)
     main.add_command(telegram_link)
 
 

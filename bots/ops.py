@@ -40,8 +40,8 @@ class OpsServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # the real port when port=0
-        self.bound_port = sockets[0].getsockname()[1] if sockets else self.port
+        addresses = self._runner.addresses  # the real port when configured as 0
+        self.bound_port = int(addresses[0][1]) if addresses else self.port
         log.info("ops server listening", extra={"host": self.host, "port": self.bound_port})
 
     async def stop(self) -> None:

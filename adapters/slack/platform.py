@@ -33,13 +33,14 @@ class SlackPlatform:
 
     name = "slack"
 
-    def __init__(self, app: Staffroom, *, serve_http: bool = True) -> None:
+    def __init__(self, app: Staffroom, *, serve_http: bool = True, receive: bool = True) -> None:
         settings = app.settings.slack
         if settings.bot_token is None:
             raise SlackNotConfigured("set STAFFROOM_SLACK__BOT_TOKEN (xoxb-...) to run on Slack")
         self.app = app
         self.mode = settings.mode
         self.serve_http = serve_http
+        self.receive = receive
         token = settings.bot_token.get_secret_value()
         # Replies to members ride out short rate limits by waiting; the delivery engine's client
         # does not, so 429 reaches the engine's own pacing as RetryAfter.
@@ -63,6 +64,8 @@ class SlackPlatform:
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
+        if not receive:
+            return  # a delivery worker: the messenger alone, no events in
         if self.mode == "http":
             if settings.signing_secret is None:
                 raise SlackNotConfigured("Slack HTTP mode needs STAFFROOM_SLACK__SIGNING_SECRET")
@@ -89,6 +92,8 @@ class SlackPlatform:
 
     async def start(self) -> None:
         """Connect (Socket Mode) or start serving (HTTP mode); returns once ready."""
+        if not self.receive:
+            return
         if self.endpoint is not None:
             if self.serve_http:
                 server = self.app.settings.server
@@ -116,6 +121,11 @@ class SlackPlatform:
             await runner.cleanup()
 
 
-def create_platform(app: Staffroom) -> SlackPlatform:
-    """The Slack platform for ``app``, configured from ``app.settings.slack``."""
-    return SlackPlatform(app)
+def create_platform(
+    app: Staffroom, *, serve_http: bool = True, receive: bool = True
+) -> SlackPlatform:
+    """The Slack platform for ``app``, configured from ``app.settings.slack``.
+
+    ``receive=False`` builds only what sending needs (for a delivery worker).
+    """
+    return SlackPlatform(app, serve_http=serve_http, receive=receive)

@@ -20,6 +20,11 @@ __all__ = [
 ]
 
 
-def create_platform(app: Staffroom, *, serve_webhook: bool = True) -> TelegramPlatform:
-    """The Telegram platform for ``app`` (token and endpoints from ``app.settings.telegram``)."""
-    return TelegramPlatform(app, serve_webhook=serve_webhook)
+def create_platform(
+    app: Staffroom, *, serve_webhook: bool = True, receive: bool = True
+) -> TelegramPlatform:
+    """The Telegram platform for ``app`` (token and endpoints from ``app.settings.telegram``).
+
+    ``receive=False`` builds only what sending needs (for a delivery worker).
+    """
+    return TelegramPlatform(app, serve_webhook=serve_webhook, receive=receive)

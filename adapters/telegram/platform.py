@@ -48,7 +48,7 @@ class TelegramPlatform:
 
     name = PLATFORM
 
-    def __init__(self, app: Staffroom, *, serve_webhook: bool = True) -> None:
+    def __init__(self, app: Staffroom, *, serve_webhook: bool = True, receive: bool = True) -> None:
         settings = app.settings.telegram
         if settings.token is None:
             raise ConfigError(
@@ -58,6 +58,7 @@ class TelegramPlatform:
         self.app = app
         self.mode = settings.mode
         self.serve_webhook = serve_webhook
+        self.receive = receive
         # The bot's id is the token's prefix: the tenant of every Telegram account of this bot.
         self.tenant = token.split(":", 1)[0]
         limiter = AIORateLimiter(
@@ -72,7 +73,9 @@ class TelegramPlatform:
             .base_file_url(settings.file_base_url)
             .rate_limiter(limiter)
         )
-        if self.mode == "webhook":
+        if not receive:
+            builder = builder.updater(None)  # a delivery worker: sending only
+        elif self.mode == "webhook":
             secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
             if not settings.webhook_url or not secret:
                 raise ConfigError(
@@ -90,7 +93,9 @@ class TelegramPlatform:
         self.application.add_error_handler(_log_error)
         self.messenger = TelegramMessenger(self.application.bot, app, self.tenant)
         self.receiver = (
-            WebhookReceiver(self.application, secret) if self.mode == "webhook" else None
+            WebhookReceiver(self.application, secret)
+            if receive and self.mode == "webhook"
+            else None
         )
         self._runner: web.AppRunner | None = None
 
@@ -115,6 +120,8 @@ class TelegramPlatform:
     async def start(self) -> None:
         """Connect (getMe), publish the command menu, then poll or register the webhook."""
         await self.application.initialize()
+        if not self.receive:
+            return
         set_language(self.app.settings.staffroom.language)
         try:
             await publish_commands(self.application.bot, self.app.registry)
