@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import create_engine, text
 
 from core.app import Staffroom
 from core.clock import FixedClock
@@ -90,10 +90,26 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _truncate(engine: Engine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+def empty_postgres(url: str) -> None:
+    """Empty every table and restart ids at 1, as in a new database.
+
+    DELETE (children first) and ``setval`` rather than TRUNCATE: on a few rows it is many times
+    faster, because TRUNCATE rewrites every table's files, and it runs before each PostgreSQL test.
+    """
+    serial = [t.name for t in metadata.sorted_tables if "id" in t.c and t.c.id.autoincrement]
+    engine = make_engine(url)
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(text(f'DELETE FROM "{table.name}"'))
+        connection.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence(name, 'id'), 1, false) "
+                "FROM unnest(CAST(:names AS text[])) AS name "
+                "WHERE pg_get_serial_sequence(name, 'id') IS NOT NULL"
+            ),
+            {"names": serial},
+        )
+    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -106,9 +122,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{path}"
     else:
         url: str = request.getfixturevalue("postgres_database")
-        engine = make_engine(url)
-        _truncate(engine)
-        engine.dispose()
+        empty_postgres(url)
         yield url
 
 

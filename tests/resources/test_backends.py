@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from core.db import make_engine
 from core.resources.search import Fts5Search, PostgresSearch, search_resources
-from tests.resources.conftest import empty_postgres
+from tests.conftest import empty_postgres
 from tests.resources.corpus import load_corpus
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
