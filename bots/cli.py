@@ -68,18 +68,24 @@ async def _console_session(app: Staffroom, name: str) -> int:
         await runner.stop()
 
 
-def _console(ctx: click.Context, name: str | None) -> None:
+def _console(ctx: click.Context, name: str | None, *, demo: bool = False) -> None:
     app = _build(ctx)
+    if demo:
+        from bots.demo import DEMO_HINT, seed_demo
+
+        seed_demo(app)
+        click.echo(DEMO_HINT, err=True)
     who = name or getpass.getuser() or "you"
     sys.exit(asyncio.run(_console_session(app, who)))
 
 
 @main.command()
 @click.option("--as", "name", default=None, help="Your name at the console (default: your login).")
+@click.option("--demo", is_flag=True, help="Add a sample community, resources, event and mentor.")
 @click.pass_context
-def console(ctx: click.Context, name: str | None) -> None:
+def console(ctx: click.Context, name: str | None, demo: bool) -> None:
     """Talk to Staffroom in the terminal (reads commands from standard input when piped)."""
-    _console(ctx, name)
+    _console(ctx, name, demo=demo)
 
 
 @main.command()
