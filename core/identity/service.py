@@ -73,8 +73,14 @@ def accounts_of(session: Session, member_id: int) -> list[Account]:
     )
 
 
-def find_member(session: Session, ref: str, platform: str, tenant: str) -> Member:
-    """A member named by id (``#12``), a platform mention (``<@U123>``), ``@handle`` or unique name."""
+def find_member(
+    session: Session, ref: str, platform: str, tenant: str, *, by_name: bool = True
+) -> Member:
+    """A member named by id (``#12``), a platform mention (``<@U123>``), ``@handle`` or unique name.
+
+    Names are chosen by members themselves, so where the answer grants anything (roles, approvals)
+    pass ``by_name=False``: then only ids, mentions and handles on this platform and tenant count.
+    """
     ref = ref.strip()
     if re.fullmatch(r"#?\d{1,12}", ref):
         return get_member(session, int(ref.lstrip("#")))
@@ -95,11 +101,16 @@ def find_member(session: Session, ref: str, platform: str, tenant: str) -> Membe
         accounts = session.exec(
             select(Account).where(
                 Account.platform == platform,
+                Account.tenant == tenant,
                 func.lower(func.coalesce(Account.handle, "")).in_([handle, "@" + handle]),
             )
         ).all()
         if len({a.member_id for a in accounts}) == 1:
             return get_member(session, accounts[0].member_id)
+    if not by_name:
+        raise NotFound(
+            _("I could not find {name}. Name them by id, like #12, or mention them.", name=ref[:60])
+        )
     members = session.exec(
         select(Member).where(func.lower(Member.display_name) == ref.lstrip("@").lower())
     ).all()

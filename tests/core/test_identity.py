@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session, select
 
 from core.app import Staffroom
@@ -94,3 +95,14 @@ def test_deliver_to_only_a_linked_platform(app: Staffroom) -> None:
     )
     with Session(app.engine) as session:
         assert session.exec(select(Member)).one().deliver_to == "telegram"
+
+
+def test_names_do_not_count_where_it_matters(app: Staffroom) -> None:
+    from core.errors import NotFound
+    from core.identity.service import find_member
+
+    say(app, "profile set name=Ana", user="impostor")
+    with Session(app.engine) as session:
+        assert find_member(session, "Ana", "console", "local").display_name == "Ana"
+        with pytest.raises(NotFound, match="by id"):
+            find_member(session, "Ana", "console", "local", by_name=False)
