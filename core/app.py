@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterator
@@ -16,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session
 
 from core.clock import Clock, SystemClock
@@ -37,20 +39,34 @@ log = logging.getLogger("staffroom.core")
 
 
 class RateLimiter:
-    """At most ``per_minute`` commands per account in any 60-second window (per process)."""
+    """At most ``per_minute`` commands per account in any 60-second window (per process).
+
+    Commands run in worker threads, so the check and the count happen under one lock; accounts
+    quiet for a minute are forgotten, so memory follows the active accounts only.
+    """
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
         self._seen: dict[tuple[str, str, str], deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+        self._next_sweep = 0.0
 
     def allow(self, key: tuple[str, str, str], now: float) -> bool:
-        window = self._seen[key]
-        while window and now - window[0] >= 60:
-            window.popleft()
-        if len(window) >= self.per_minute:
-            return False
-        window.append(now)
-        return True
+        with self._lock:
+            if now >= self._next_sweep:
+                self._sweep(now)
+            window = self._seen[key]
+            while window and now - window[0] >= 60:
+                window.popleft()
+            if len(window) >= self.per_minute:
+                return False
+            window.append(now)
+            return True
+
+    def _sweep(self, now: float) -> None:
+        for key in [k for k, window in self._seen.items() if not window or now - window[-1] >= 60]:
+            del self._seen[key]
+        self._next_sweep = now + 60
 
 
 class Staffroom:
@@ -97,7 +113,16 @@ class Staffroom:
             if reply.tone == "error":
                 outcome = "error"
             return reply
-        except (OperationalError, DBAPIError) as exc:
+        except DBAPIError as exc:
+            if not _unreachable(exc):
+                outcome = "crash"
+                log.exception("command failed: %s", _describe(invocation))
+                return Reply.error(
+                    _(
+                        "Something went wrong on our side and nothing was changed. "
+                        "Please try again; if it keeps happening, tell your admin."
+                    )
+                )
             outcome = "unavailable"
             log.warning(
                 "database unavailable during %s: %s", _describe(invocation), type(exc).__name__
@@ -181,6 +206,13 @@ class Staffroom:
                 command = found[0]
                 return command, command.bind_mapping(invocation.args, convert_ctx)
             text = (invocation.text or "").strip()
+            head = text.split(maxsplit=3)[:3]
+            found = self.registry.resolve(head) if head else None
+            if found is not None and found[0].rest_param is not None:
+                # Prose (a journal entry): the rest of the line exactly as typed.
+                command = found[0]
+                remainder = _after_words(text, len(head) - len(found[1]))
+                return command, command.bind_rest(remainder, convert_ctx)
             if len(text) > self.settings.limits.text_length:
                 return Reply.error(
                     _(
@@ -241,20 +273,40 @@ class Staffroom:
         return Reply.error(error.message, usage=usage, field=field)
 
     def _message(self, ctx: Context, text: str) -> Reply:
-        if len(text) > max(self.settings.limits.text_length, 4000):
-            return Reply.error(_("That message is too long for me to keep. Please shorten it."))
+        limit = max(self.settings.limits.text_length, self.settings.reflection.max_answer_length)
+        if len(text) > limit:
+            return Reply.error(
+                _(
+                    "That message is too long for me to keep ({length} characters; the limit is "
+                    "{limit}). Please shorten it.",
+                    length=len(text),
+                    limit=limit,
+                )
+            )
         for handler in self.registry.message_handlers:
             try:
                 reply = handler(ctx, text)
             except UserError as error:
-                ctx.session.rollback()
-                return Reply.error(error.message)
+                if not error.keep_changes:
+                    ctx.session.rollback()
+                return self._user_error(error, None)
             if reply is not None:
                 return reply
         suggestion = self.registry.suggest(text.split()[:3])
         if suggestion:
             return self._unknown(text.split())
         return Reply.message(_("I only understand commands here. Send help to see them."))
+
+
+def _after_words(text: str, count: int) -> str:
+    """``text`` without its first ``count`` words (the command's name), spacing kept."""
+    return re.sub(rf"^\s*(?:\S+\s+){{{count}}}", "", text + " ", count=1).strip()
+
+
+def _unreachable(exc: DBAPIError) -> bool:
+    """A connection that failed or dropped (the server restarting, a locked SQLite file), as
+    opposed to an error in the statement itself, which is a bug to report, not to retry."""
+    return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
 
 
 def _describe(invocation: Invocation) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from core.errors import UserError
 from core.i18n import _
@@ -60,6 +60,11 @@ class Param:
     min_value: float | None = None
     max_value: float | None = None
     autocomplete: bool = False
+    rest: bool = False
+    """Takes the rest of the line exactly as typed (prose: quotes, #, = and spacing kept)."""
+    prefer: Literal["past", "future"] | None = None
+    """For dates: which way "thursday" points. Default: the past for DATE, the future for
+    DATETIME (CPD happened; events are coming)."""
 
     def usage(self) -> str:
         shown = f"{self.name}..." if self.many else self.name
@@ -84,6 +89,9 @@ class Param:
             )
         if self.kind is Kind.CHOICE or self.choices:
             return self._choose(text)
+        if self.kind in (Kind.DATE, Kind.DATETIME):
+            default: Literal["past", "future"] = "future" if self.kind is Kind.DATETIME else "past"
+            ctx = replace(ctx, prefer=self.prefer or default)
         value = convert(self.kind, text, self.name, ctx)
         if isinstance(value, int | float) and not isinstance(value, bool):
             if self.min_value is not None and value < self.min_value:
@@ -209,6 +217,25 @@ class Command:
                 values[param.name] = param.convert_one(given[0], ctx)
         return values
 
+    @property
+    def rest_param(self) -> Param | None:
+        return next((p for p in self.params if p.rest), None)
+
+    def bind_rest(self, text: str, ctx: ConvertContext) -> dict[str, Any]:
+        """Bind a command whose ``rest`` parameter takes everything after its name."""
+        rest = self.rest_param
+        assert rest is not None
+        values = {p.name: p.default for p in self.params}
+        text = _unwrap_quotes(text)
+        if not text:
+            if rest.required:
+                raise BadValue(
+                    _("{command} needs {name}.", command=self.name, name=rest.name), rest.name
+                )
+            return values
+        values[rest.name] = rest.convert_one(text, ctx)
+        return values
+
     def bind_mapping(self, given: Mapping[str, Any], ctx: ConvertContext) -> dict[str, Any]:
         """Bind named values (Discord options, form fields); text values are converted as typed."""
         args = ParsedArgs()
@@ -225,6 +252,16 @@ class Command:
                 continue
             args.keyword[key] = str(value)
         return self.bind(args, ctx)
+
+
+_PAIRS = {'"': '"', "“": "”", "'": "'", "‘": "’"}
+
+
+def _unwrap_quotes(text: str) -> str:
+    """A phrase given wholly in one pair of quotes, out of habit: take what is inside."""
+    if len(text) >= 2 and _PAIRS.get(text[0]) == text[-1] and text[-1] not in text[1:-1]:
+        return text[1:-1].strip()
+    return text
 
 
 def _split_tags(values: list[str]) -> list[str]:

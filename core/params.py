@@ -7,11 +7,12 @@ validated the same way on every platform. Errors say what was expected, with an 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -47,6 +48,8 @@ class ConvertContext:
 
     now: datetime
     timezone: str
+    prefer: Literal["past", "future"] = "past"
+    """Which way an incomplete natural date ("thursday") points."""
 
 
 class BadValue(UserError):
@@ -75,11 +78,27 @@ def parse_bool(text: str, name: str) -> bool:
     raise BadValue(_("{name} must be yes or no.", name=name), name)
 
 
+MAX_INT = 2_147_483_647
+"""The largest whole number (and id) a command accepts: what every database column can hold."""
+MAX_HOURS = 10_000.0
+
+
 def parse_int(text: str, name: str) -> int:
     try:
-        return int(text.strip().lstrip("#"))
+        value = int(text.strip().lstrip("#"))
     except ValueError:
         raise BadValue(_("{name} must be a whole number, like 3.", name=name), name) from None
+    if abs(value) > MAX_INT:
+        raise BadValue(_("{name} is far too large a number.", name=name), name)
+    return value
+
+
+def parse_id(text: str, name: str) -> int:
+    """An id as shown in replies: ``12`` or ``#12``."""
+    value = parse_int(text, name)
+    if value < 1:
+        raise BadValue(_("{name} must be an id like 12.", name=name), name)
+    return value
 
 
 def parse_number(text: str, name: str) -> float:
@@ -106,8 +125,14 @@ def parse_hours(text: str, name: str) -> float:
             ) from None
         hours = float((match.group("h") or "0").replace(",", "."))
         value = hours + int(match.group("m") or 0) / 60
-    if value != value or value <= 0:
+    if not math.isfinite(value):
+        raise BadValue(
+            _("{name} must be a length of time, like 1.5, 90m or 1h30.", name=name), name
+        )
+    if value <= 0:
         raise BadValue(_("{name} must be more than zero, like 1.5 or 90m.", name=name), name)
+    if value > MAX_HOURS:
+        raise BadValue(_("{name} is far too long a time.", name=name), name)
     return round(value, 2)
 
 
@@ -166,7 +191,8 @@ def _natural(raw: str, ctx: ConvertContext) -> datetime | None:
         languages=["en"],
         settings={
             "RELATIVE_BASE": local_now,
-            "PREFER_DATES_FROM": "past",
+            # "thursday" means the coming one for an event or a due date, the last one for CPD.
+            "PREFER_DATES_FROM": ctx.prefer,
             "TIMEZONE": ctx.timezone,
             "RETURN_AS_TIMEZONE_AWARE": False,
         },
@@ -182,7 +208,11 @@ def parse_duration(text: str, name: str) -> timedelta:
 
 def parse_url(text: str, name: str) -> str:
     raw = text.strip()
-    parts = urlsplit(raw)
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018  (reading it validates the port)
+    except ValueError:  # a port that is not a number, a broken [IPv6] host
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in raw or len(raw) > 2000:
         raise BadValue(
             _("{name} must be a web address starting with http:// or https://.", name=name), name
@@ -241,8 +271,10 @@ def parse_tags(values: list[str], name: str, limit: int) -> list[str]:
 def convert(kind: Kind, text: str, name: str, ctx: ConvertContext) -> Any:
     """Convert one text value for a parameter of ``kind`` (TAGS and CHOICE are handled by Param)."""
     match kind:
-        case Kind.INT | Kind.ID:
+        case Kind.INT:
             return parse_int(text, name)
+        case Kind.ID:
+            return parse_id(text, name)
         case Kind.NUMBER:
             return parse_number(text, name)
         case Kind.BOOL:

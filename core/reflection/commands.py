@@ -396,19 +396,19 @@ def answer_prompt(ctx: Context, text: str) -> Reply | None:
         Param(
             "text",
             Kind.LONG_TEXT,
-            N_("your reflection"),
+            N_("your reflection, as you would write it"),
             required=True,
-            many=True,
+            rest=True,
             max_length=20000,
         )
     ],
-    examples=['journal add "Tried cold calling with Year 9 today: far more hands up by the end."'],
+    examples=["journal add Tried cold calling with Year 9 today: far more hands up by the end."],
 )
-def journal_add(ctx: Context, text: list[str]) -> Reply:
+def journal_add(ctx: Context, text: str) -> Reply:
     entry = service.add_entry(
         ctx.session,
         ctx.member_id,
-        " ".join(text),
+        text,
         ctx.now,
         limit=ctx.settings.reflection.max_answer_length,
     )

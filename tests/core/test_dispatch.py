@@ -60,3 +60,24 @@ def test_error_reply_leaves_nothing_half_done(sqlite_app: Staffroom) -> None:
     assert bad.tone == "error" and bad.error_field == "phases"
     assert "teacher" in text_of(say(sqlite_app, "profile show"))
     assert "headteacher" not in text_of(say(sqlite_app, "profile show"))
+
+
+def test_prose_parameter_takes_the_line_as_typed(sqlite_app: Staffroom) -> None:
+    reply = say(sqlite_app, 'journal add Tried #retrieval practice, "hands up"=3 of 30\nnext: more')
+    assert reply.tone == "success", text_of(reply)
+    shown = text_of(say(sqlite_app, "journal show 1"))
+    assert 'Tried #retrieval practice, "hands up"=3 of 30\nnext: more' in shown
+    assert say(sqlite_app, "journal add").tone == "error"
+
+
+def test_ids_and_numbers_out_of_range_are_friendly(sqlite_app: Staffroom) -> None:
+    for text in (
+        "resource show 99999999999999999999",
+        "mentor accept 9999999999999",
+        'event create x "Teachmeet" "tomorrow 4pm" inf',
+        'resource share http://example.com:abc/x "T"',
+        'resource share http://[::1/x "T"',
+    ):
+        reply = say(sqlite_app, text)
+        assert reply.tone == "error", text
+        assert "went wrong on our side" not in text_of(reply), text
