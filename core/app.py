@@ -156,7 +156,9 @@ class Staffroom:
 
     def _dispatch(self, invocation: Invocation) -> Reply:
         now = self.clock.now()
-        if not self.rate_limiter.allow(invocation.account_key, time.monotonic()):
+        if invocation.counted and not self.rate_limiter.allow(
+            invocation.account_key, time.monotonic()
+        ):
             return Reply.error(
                 _("That is a lot of commands in a minute. Please wait a moment and try again.")
             )

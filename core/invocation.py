@@ -39,6 +39,9 @@ class Invocation:
     reply_to: str | None = None
     """Platform id of the bot message this one answers, when the platform says."""
     via_form: bool = False
+    counted: bool = True
+    """Counts towards the member's commands-per-minute limit. False only for what the platform
+    asks on the member's behalf (refreshing a dashboard), never for anything a person typed."""
 
     @property
     def account_key(self) -> tuple[str, str, str]:

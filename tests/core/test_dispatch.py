@@ -81,3 +81,15 @@ def test_ids_and_numbers_out_of_range_are_friendly(sqlite_app: Staffroom) -> Non
         reply = say(sqlite_app, text)
         assert reply.tone == "error", text
         assert "went wrong on our side" not in text_of(reply), text
+
+
+def test_uncounted_invocations_do_not_use_up_the_limit(sqlite_url: str) -> None:
+    from core.invocation import Invocation
+
+    app = Staffroom(Settings(database={"url": sqlite_url}, limits={"commands_per_minute": 2}))
+    for _ in range(5):
+        dashboard = Invocation(
+            platform="console", tenant="local", user_id="ana", text="profile show", counted=False
+        )
+        assert app.dispatch(dashboard).tone == "info"
+    assert [say(app, "profile show").tone for _ in range(3)] == ["info", "info", "error"]
