@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from core.app import Staffroom
+from core.delivery import outbox_report
 
 log = logging.getLogger("staffroom.ops")
 
@@ -73,5 +74,11 @@ class OpsServer:
         )
 
     async def _metrics(self, _request: web.Request) -> web.Response:
+        # The outbox depth is read at scrape time: a front-end runs no housekeeping job, and a
+        # worker's would leave the gauge up to a minute stale.
+        try:
+            await asyncio.to_thread(outbox_report, self.app.engine, failures=0)
+        except Exception as exc:  # the other metrics are still worth serving
+            log.warning("outbox depth unavailable", extra={"error": repr(exc)})
         body = generate_latest()
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

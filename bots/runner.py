@@ -1,9 +1,10 @@
 """``staffroom run`` and ``staffroom worker``: every configured platform, the delivery service and
 the ops server in one asyncio loop, with a graceful stop on SIGINT/SIGTERM.
 
-Stopping is ordered so nothing is lost: platforms stop taking new events first (in-flight commands
-finish), then the delivery service finishes its sends and hands back the rows it holds, then the
-HTTP server closes and the database pool is released. Each step is bounded in time.
+Stopping is ordered so nothing is lost or sent twice: the delivery service first finishes the
+sends in flight (on still-open platform connections) and hands back the rows it holds, then the
+platforms stop taking events (in-flight commands finish) and close, then the HTTP server closes and
+the database pool is released. Each step is bounded in time.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import asyncio
 import importlib
 import logging
 import signal
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from core.app import Staffroom
 from core.delivery.ports import Messenger
@@ -108,6 +109,7 @@ class Runner:
                 add_routes = getattr(platform, "add_routes", None)
                 if add_routes is not None and _needs_http(self.app, platform.name):
                     add_routes(self._ops.web_app)
+                self._ops.add_check(platform.name, connection_check(platform))
         started: list[Platform] = []
         try:
             for platform in self._platforms:
@@ -128,17 +130,21 @@ class Runner:
             raise
 
     async def stop(self) -> None:
-        """Stop in order, each step bounded: inbound, delivery, HTTP, database."""
-        for platform in reversed(self._platforms):
-            try:
-                await asyncio.wait_for(platform.stop(), STOP_TIMEOUT_SECONDS)
-            except Exception:
-                log.exception("platform did not stop cleanly", extra={"platform": platform.name})
+        """Stop in order, each step bounded: delivery, platforms, HTTP, database.
+
+        Delivery goes first because its sends in flight ride on the platforms' connections:
+        closing a platform under them fails sends that may already have reached the platform,
+        and those would be sent again after a restart."""
         if self._delivery is not None:
             try:
                 await asyncio.wait_for(self._delivery.stop(), STOP_TIMEOUT_SECONDS)
             except Exception:
                 log.exception("delivery service did not stop cleanly")
+        for platform in reversed(self._platforms):
+            try:
+                await asyncio.wait_for(platform.stop(), STOP_TIMEOUT_SECONDS)
+            except Exception:
+                log.exception("platform did not stop cleanly", extra={"platform": platform.name})
         if self._ops is not None:
             await self._ops.stop()
         await asyncio.to_thread(self.app.engine.dispose)
@@ -166,6 +172,41 @@ class Runner:
             await self.stop()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)
+
+
+def connection_check(platform: Platform) -> Callable[[], Awaitable[bool]]:
+    """A /healthz check of one platform's connection, in the platform's own terms: Slack's Web
+    API accepts our token (HTTP mode keeps no connection open), Telegram's application and
+    updater run, Discord's gateway is connected and READY."""
+    name = platform.name
+    if name == "slack":
+        client = cast(Any, platform).client
+
+        async def slack_ok() -> bool:
+            response = await client.auth_test()
+            return bool(response.get("ok"))
+
+        return slack_ok
+    if name == "telegram":
+        application = cast(Any, platform).application
+
+        async def telegram_ok() -> bool:
+            updater = application.updater
+            return bool(application.running) and (updater is None or bool(updater.running))
+
+        return telegram_ok
+    if name == "discord":
+        client = cast(Any, platform).client
+
+        async def discord_ok() -> bool:
+            return not client.is_closed() and bool(client.is_ready())
+
+        return discord_ok
+
+    async def unknown() -> bool:
+        return True  # a platform without a known way to check: its start() succeeding is all
+
+    return unknown
 
 
 def choose_platforms(app: Staffroom, only: Sequence[str] | None) -> list[str]:
