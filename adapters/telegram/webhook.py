@@ -38,14 +38,15 @@ class WebhookReceiver:
         given = request.headers.get(SECRET_HEADER, "").encode()
         return hmac.compare_digest(given, self._secret)
 
-    def first_time(self, update_id: int) -> bool:
-        """Remember ``update_id``; False if it was seen recently (a retry by Telegram)."""
-        if update_id in self._seen:
-            return False
+    def seen(self, update_id: int) -> bool:
+        """Whether ``update_id`` was taken recently (so this is a retry by Telegram)."""
+        return update_id in self._seen
+
+    def remember(self, update_id: int) -> None:
+        """Note that ``update_id`` was taken, forgetting the oldest beyond the limit."""
         self._seen[update_id] = None
         while len(self._seen) > REMEMBERED_UPDATES:
             self._seen.popitem(last=False)
-        return True
 
     async def handle(self, request: web.Request) -> web.Response:
         """The aiohttp handler for Telegram's POST."""
@@ -58,9 +59,20 @@ class WebhookReceiver:
             return web.Response(status=400, text="the body is not JSON")
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return web.Response(status=400, text="the body is not a Telegram update")
-        if self.first_time(data["update_id"]):
+        update_id = data["update_id"]
+        if self.seen(update_id):
+            return web.Response(status=200)
+        try:
             update = Update.de_json(data, self.application.bot)
-            await self.application.update_queue.put(update)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            # A body shaped like no Telegram update (wrong types inside): refuse it with a
+            # 4xx rather than fail with a 500, which Telegram would keep retrying.
+            log.warning("telegram webhook: refused update %s of the wrong shape", update_id)
+            return web.Response(status=400, text="the body is not a Telegram update")
+        await self.application.update_queue.put(update)
+        # Remembered only once queued: an update that failed before reaching the bot must be
+        # taken when Telegram sends it again, not dropped as a repeat.
+        self.remember(update_id)
         return web.Response(status=200)
 
 
