@@ -2,7 +2,8 @@
 
 APScheduler's ``AsyncIOScheduler`` runs three jobs: *plan* (due occurrences -> outbox rows),
 *deliver* (claim and send; it keeps going while rounds come back full, so a burst is not spread
-over the tick interval) and *housekeeping* (release expired leases, prune old rows, metrics).
+over the tick interval; it also takes back rows whose worker's lease expired) and *housekeeping*
+(prune old rows, metrics).
 Each job runs one at a time (``max_instances=1``) and a late tick is merged into one run.
 """
 
@@ -31,7 +32,6 @@ from core.delivery import (
     plan_due,
     prune,
     release_claims,
-    release_expired_leases,
 )
 from core.delivery.ports import Messenger
 
@@ -148,6 +148,7 @@ class DeliveryService:
                     self.worker_id,
                     pacer=self.pacer,
                     stopping=self.stopping,
+                    clock=self.app.clock.now,
                 )
                 stats.add(round_stats)
                 if round_stats.claimed < self.settings.delivery.batch_size:
@@ -156,14 +157,12 @@ class DeliveryService:
         return stats
 
     async def housekeeping(self) -> None:
-        """Release expired leases, prune old rows, refresh the outbox gauge."""
-        now = self._now()
-        released = await asyncio.to_thread(release_expired_leases, self.app.engine, now)
-        pruned = await asyncio.to_thread(prune, self.app.engine, now)
+        """Prune old rows, refresh the outbox gauge."""
+        pruned = await asyncio.to_thread(prune, self.app.engine, self._now())
         await asyncio.to_thread(outbox_report, self.app.engine)
         self.pacer.forget_idle()
-        if released or pruned:
-            log.info("housekeeping: %d leases released, %d old rows pruned", released, pruned)
+        if pruned:
+            log.info("housekeeping: %d old rows pruned", pruned)
 
     async def stop(self) -> None:
         """Stop taking work, let sends in flight finish and be marked, then hand back every row

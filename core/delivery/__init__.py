@@ -10,7 +10,6 @@ from core.delivery.housekeeping import (
     OutboxReport,
     outbox_report,
     prune,
-    release_expired_leases,
 )
 from core.delivery.kinds import Outgoing, schedule_kind
 from core.delivery.outbox import enqueue
@@ -41,7 +40,6 @@ __all__ = [
     "plan_due",
     "prune",
     "release_claims",
-    "release_expired_leases",
     "resume_schedule",
     "schedule_kind",
     "schedules_for",

@@ -11,13 +11,16 @@ Claiming
 Sending
     A direct message goes to the member's ``deliver_to`` platform if they set one and it has an
     account and a Messenger here, else to their most recently seen account that has one. Pacing
-    (:mod:`core.delivery.pacing`) spaces the sends; a worker stops starting sends when most of its
-    lease is used up (or when asked to stop) and puts the rest back.
+    (:mod:`core.delivery.pacing`) spaces the sends. Every send ends within ``LEASE_USE`` of the
+    lease (:func:`send_window`): a worker starts sends only while one can still time out in that
+    share, and puts the rest back (also when asked to stop), so no send outlives its lease and
+    the rest of the lease is left for marking the results.
 
 Results
     Sent rows are marked ``sent`` with the platform's message id as soon as the send returns (in
-    small transactions). ``RetryAfter`` (429) waits the time asked, for that row and the rest of
-    this round on the platform, and counts as a failed attempt only beyond ``max_deferrals``.
+    small transactions), each batch stamped with the time it is recorded (not the round's start).
+    ``RetryAfter`` (429) waits the time asked, for that row and the rest of this round on the
+    platform, and counts as a failed attempt only beyond ``max_deferrals``.
     ``TransientFailure``, timeouts and unexpected errors retry with exponential backoff and jitter
     until ``max_attempts``, then fail. ``PermanentFailure`` fails the row at once, pauses its
     schedule with the reason, and leaves an audit entry.
@@ -28,8 +31,9 @@ Crashes and duplicates (at-least-once)
     duplicate window is exactly the messages in flight at the crash: sends started but not yet
     marked, at most ``concurrent_sends`` plus the few results waiting for the next mark
     transaction. No platform offers an idempotency key for bot messages, so this is as small as it
-    gets. Re-claiming after an expired lease counts as an attempt, so a message that crashes the
-    worker every time ends up failed instead of looping.
+    gets. Re-claiming after an expired lease (:func:`claim_due`, the only path that takes such
+    rows back) counts as an attempt, so a message that crashes the worker every time ends up
+    failed at ``max_attempts`` instead of looping.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,14 +69,15 @@ from core.reply import Reply
 log = logging.getLogger("staffroom.delivery")
 
 LEASE_USE = 0.8
-"""Share of the lease a worker may spend starting sends; the rest is margin for the last ones."""
+"""Share of the lease within which every send starts and ends; the rest is margin for marking."""
 MAX_DEFERRALS = 20
 """429 answers a message may get before further ones count as failed attempts."""
 SEND_TIMEOUT_SECONDS = 30.0
-"""A send that takes longer is abandoned and retried (a timeout)."""
+"""A send that takes longer is abandoned and retried (a timeout); shorter on short leases."""
 CONCURRENT_SENDS = 32
 """Sends in flight at once per worker (pacing still applies)."""
 OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+LEASE_EXPIRED = "the worker's lease expired before it marked the message"
 
 
 @dataclass(slots=True)
@@ -140,23 +145,33 @@ async def deliver_due(
     stopping: asyncio.Event | None = None,
     rng: random.Random | None = None,
     concurrent_sends: int = CONCURRENT_SENDS,
+    clock: Callable[[], datetime] | None = None,
 ) -> DeliveryStats:
     """Claim up to ``batch_size`` due rows, send them, record every result; one round.
 
     At most ``concurrent_sends`` sends are in flight at once (the duplicate window after a crash).
-    ``now`` stamps every state change (leases, retries, sent times); the pacing waits use real
-    time. Keep one ``pacer`` per process so its buckets hold across rounds. When ``stopping`` is
-    set, sends not yet started are put back for later and the round ends after those in flight.
+    ``now`` stamps the claim (the leases); each batch of results is stamped with ``clock()`` when
+    it is recorded (by default ``now`` plus the time elapsed since), so a Retry-After or a backoff
+    counts from when the answer came. The pacing waits and the send window use real time. Keep
+    one ``pacer`` per process so its buckets hold across rounds. When ``stopping`` is set, sends
+    not yet started are put back for later and the round ends after those in flight.
     """
     pacer = pacer or Pacer.from_settings(settings)
     rng = rng or random.Random()
+    loop = asyncio.get_running_loop()
+    started = loop.time()  # before the claim, so the lease as measured here never runs late
+    if clock is None:
+
+        def clock() -> datetime:
+            return now + timedelta(seconds=loop.time() - started)
+
     claims, stats = await asyncio.to_thread(
         claim_due, engine, now, settings, worker_id, sorted(messengers)
     )
     if not claims:
         return stats
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + settings.lease_seconds * LEASE_USE
+    start_within, send_timeout = send_window(settings.lease_seconds)
+    deadline = started + start_within
     state = _Round()
     gate = asyncio.Semaphore(concurrent_sends)
 
@@ -168,7 +183,7 @@ async def deliver_due(
                 batch = list(state.outcomes)
                 state.outcomes.clear()
                 await asyncio.to_thread(
-                    record_outcomes, engine, batch, now, settings, worker_id, rng
+                    record_outcomes, engine, batch, clock(), settings, worker_id, rng
                 )
             if state.finished:
                 return
@@ -204,9 +219,7 @@ async def deliver_due(
                 done(held)
                 return
             try:
-                message_id = await asyncio.wait_for(
-                    messenger.send(recipient, reply), SEND_TIMEOUT_SECONDS
-                )
+                message_id = await asyncio.wait_for(messenger.send(recipient, reply), send_timeout)
             except RetryAfter as exc:
                 until = loop.time() + exc.seconds
                 state.held_back[recipient.platform] = max(
@@ -235,6 +248,13 @@ async def deliver_due(
     return stats
 
 
+def send_window(lease_seconds: float) -> tuple[float, float]:
+    """How long after the claim sends may start, and how long each may take, so that every send
+    ends within ``LEASE_USE`` of the lease: never while another worker could claim the row."""
+    send_timeout = min(SEND_TIMEOUT_SECONDS, lease_seconds * LEASE_USE / 2)
+    return lease_seconds * LEASE_USE - send_timeout, send_timeout
+
+
 def _count(stats: DeliveryStats, outcome: Outcome) -> None:
     name = {
         "sent": "sent",
@@ -255,15 +275,17 @@ def claim_due(
 ) -> tuple[list[Claim], DeliveryStats]:
     """Lease up to ``batch_size`` due rows to ``worker_id`` and commit; resolve where each goes.
 
-    Rows whose lease expired (their worker died) are claimed again, counting an attempt. A
-    scheduled row never tried and already older than the grace window is skipped, not sent.
+    Rows whose lease expired (their worker died) are claimed again, counting an attempt; one that
+    has used up ``max_attempts`` that way fails instead of being sent again. A scheduled row never
+    tried and already older than the grace window is skipped, not sent.
     """
     stats = DeliveryStats()
     c = OUTBOX.c
+    expired = c.state == OutboxState.CLAIMED.value
     due = and_(
         or_(
             and_(c.state == OutboxState.PENDING.value, c.next_attempt_at <= now),
-            and_(c.state == OutboxState.CLAIMED.value, c.lease_until < now),
+            and_(expired, c.lease_until < now),
         ),
         or_(c.member_id.is_not(None), c.platform.in_(list(platforms))),
     )
@@ -280,9 +302,8 @@ def claim_due(
                 state=OutboxState.CLAIMED.value,
                 lease_owner=worker_id,
                 lease_until=now + timedelta(seconds=settings.lease_seconds),
-                attempts=case(
-                    (c.state == OutboxState.CLAIMED.value, c.attempts + 1), else_=c.attempts
-                ),
+                attempts=case((expired, c.attempts + 1), else_=c.attempts),
+                last_error=case((expired, LEASE_EXPIRED), else_=c.last_error),
             )
             .returning(
                 c.id,
@@ -322,7 +343,18 @@ def claim_due(
             )
             stats.skipped = len(stale)
             DELIVERIES.labels(platform="any", result="skipped").inc(len(stale))
-        live = [r for r in rows if r.id not in set(stale)]
+        exhausted = [
+            r.id for r in rows if r.id not in stale and r.attempts >= settings.max_attempts
+        ]
+        for row_id in exhausted:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            _fail(session, row, now, LEASE_EXPIRED, permanent=False)
+            row.lease_owner, row.lease_until = None, None
+            session.add(row)
+            DELIVERIES.labels(platform=row.platform or "unknown", result="failed").inc()
+        stats.failed = len(exhausted)
+        live = [r for r in rows if r.id not in {*stale, *exhausted}]
         claims = _resolve(session, live, platforms)
         session.commit()
     stats.claimed = len(rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, func, update
+from sqlalchemy import Engine, delete, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -16,26 +16,6 @@ from core.metrics import OUTBOX_DEPTH
 OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 KEEP_DAYS = 30
 """Sent and skipped messages are pruned after this many days; failed ones are kept."""
-
-
-def release_expired_leases(engine: Engine, now: datetime) -> int:
-    """Put rows whose worker's lease ran out back to pending (the worker died); count an attempt,
-    so a message that kills its worker every time fails in the end instead of looping."""
-    c = OUTBOX.c
-    with Session(engine) as session:
-        result = session.connection().execute(
-            update(OUTBOX)
-            .where(c.state == OutboxState.CLAIMED.value, c.lease_until < now)
-            .values(
-                state=OutboxState.PENDING.value,
-                lease_owner=None,
-                lease_until=None,
-                attempts=c.attempts + 1,
-                last_error="the worker's lease expired before it marked the message",
-            )
-        )
-        session.commit()
-    return max(int(result.rowcount or 0), 0)
 
 
 def prune(engine: Engine, now: datetime, keep_days: int = KEEP_DAYS) -> int:

@@ -32,7 +32,6 @@ from core.mentoring.service import (
     decline,
     end_match,
     give_feedback,
-    match_for,
     matches_of,
     name_of,
     offer_of,
@@ -60,6 +59,7 @@ if MENTORING_DATA not in PRIVACY.participants:
 
 
 def _send(ctx: Context, notices: list[Notice]) -> None:
+    """Put the notices a change produced in the outbox, due now unless they say otherwise."""
     for notice in notices:
         enqueue(
             ctx.session,
@@ -413,22 +413,25 @@ def mentor_schedule(ctx: Context, community: str | None, every: list[str] | None
 ID_PARAM = Param("id", Kind.ID, N_("the match number, like 12"), required=True)
 
 
-@REGISTRY.command("mentor accept", help=N_("Accept a mentoring proposal."), params=[ID_PARAM])
-def mentor_accept(ctx: Context, id: int) -> Reply:
-    reply, notices = accept(ctx.session, id, ctx.member_id, ctx.settings.mentoring, ctx.now)
+def _answered(ctx: Context, change: tuple[Reply, list[Notice]]) -> Reply:
+    """The reply to a change of a match, after putting the notices it produced in the outbox."""
+    reply, notices = change
     _send(ctx, notices)
     return reply
+
+
+@REGISTRY.command("mentor accept", help=N_("Accept a mentoring proposal."), params=[ID_PARAM])
+def mentor_accept(ctx: Context, id: int) -> Reply:
+    return _answered(ctx, accept(ctx.session, id, ctx.member_id, ctx.settings.mentoring, ctx.now))
 
 
 @REGISTRY.command(
     "mentor decline",
-    help=N_("Decline a mentoring proposal. The other person is not told who declined."),
+    help=N_("Decline a mentoring proposal. The other person only hears it did not work out."),
     params=[ID_PARAM],
 )
 def mentor_decline(ctx: Context, id: int) -> Reply:
-    reply, notices = decline(ctx.session, id, ctx.member_id, ctx.now)
-    _send(ctx, notices)
-    return reply
+    return _answered(ctx, decline(ctx.session, id, ctx.member_id, ctx.now))
 
 
 @REGISTRY.command(
@@ -447,8 +450,7 @@ def mentor_decline(ctx: Context, id: int) -> Reply:
     examples=['mentor checkin 12 "Planned a seating chart together"'],
 )
 def mentor_checkin(ctx: Context, id: int, note: str) -> Reply:
-    add_checkin(ctx.session, id, ctx.member_id, note, ctx.now)
-    match = match_for(ctx.session, id, ctx.member_id)
+    match = add_checkin(ctx.session, id, ctx.member_id, note, ctx.now)
     reply = Reply.success(_("Check-in noted."))
     return add_cpd_action(reply, name_of(ctx.session, other_party(match, ctx.member_id)))
 
@@ -459,9 +461,7 @@ def mentor_checkin(ctx: Context, id: int, note: str) -> Reply:
     params=[ID_PARAM],
 )
 def mentor_end(ctx: Context, id: int) -> Reply:
-    reply, notices = end_match(ctx.session, id, ctx.member_id, ctx.now)
-    _send(ctx, notices)
-    return reply
+    return _answered(ctx, end_match(ctx.session, id, ctx.member_id, ctx.now))
 
 
 @REGISTRY.command(
@@ -664,14 +664,20 @@ def plan_mentor_round(session: Session, schedule: Schedule, at: datetime) -> lis
 
 @schedule_kind("mentor.checkin")
 def plan_mentor_checkin(session: Session, schedule: Schedule, at: datetime) -> list[Outgoing]:
-    """Ask both sides of an active pair how it is going."""
+    """Ask the schedule's member how their active pair is going (both sides, on a schedule made
+    before check-ins were per member)."""
     match = session.get(MentorMatch, schedule.subject_id) if schedule.subject_id else None
-    if match is None or match.status != MatchStatus.ACTIVE:
+    sides = (match.mentor_id, match.mentee_id) if match is not None else ()
+    if (
+        match is None
+        or match.status != MatchStatus.ACTIVE
+        or schedule.member_id not in (*sides, None)
+    ):
         schedule.active = False
         session.add(schedule)
         return []
     out = []
-    for member_id in (match.mentor_id, match.mentee_id):
+    for member_id in sides if schedule.member_id is None else (schedule.member_id,):
         other = name_of(session, other_party(match, member_id))
         reply = Reply().heading(_("Mentoring check-in"))
         reply.text(

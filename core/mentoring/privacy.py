@@ -19,7 +19,7 @@ from core.mentoring.models import (
     MentorRound,
     RequestStatus,
 )
-from core.mentoring.service import name_of
+from core.mentoring.service import cancel_checkins, name_of
 
 
 def _dump(row: Any, *exclude: str) -> dict[str, Any]:
@@ -97,6 +97,7 @@ class MentoringData:
                 # The mentor left Staffroom: their mentee still wants a mentor.
                 request.status = RequestStatus.OPEN
                 session.add(request)
+            cancel_checkins(session, match)  # the other side's check-ins too
             for note in session.exec(select(MentorNote).where(MentorNote.match_id == match.id)):
                 session.delete(note)
             session.delete(match)
@@ -122,6 +123,7 @@ class MentoringData:
                 match.mentee_id = target_id
             if match.mentor_id == match.mentee_id:
                 # The person was proposed to themself under two accounts: that pair is void.
+                cancel_checkins(session, match)
                 for note in session.exec(select(MentorNote).where(MentorNote.match_id == match.id)):
                     session.delete(note)
                 session.delete(match)

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, or_, select
 from core.communities.models import CommunityMember, MembershipStatus
 from core.delivery.models import Schedule
 from core.delivery.outbox import enqueue
+from core.delivery.recurrence import next_occurrence, zone_of
 from core.delivery.schedules import cancel_schedule, create_schedule
 from core.errors import NotFound, UserError
 from core.i18n import _
@@ -37,6 +38,8 @@ from core.mentoring.settings import MentoringSettings
 from core.reply import Reply, bold
 
 LIVE = (MatchStatus.PROPOSED, MatchStatus.ACTIVE)
+CHECKIN_TIME = "09:00"
+"""Local time of the check-in messages, in each member's own timezone."""
 WAITING = (RequestStatus.OPEN, RequestStatus.PROPOSED)
 
 
@@ -289,9 +292,18 @@ def other_party(match: MentorMatch, member_id: int) -> int:
     return match.mentee_id if member_id == match.mentor_id else match.mentor_id
 
 
-def match_for(session: Session, match_id: int, member_id: int) -> MentorMatch:
-    """A match the member is part of; anyone else's match is "not found", never "forbidden"."""
-    match = session.get(MentorMatch, match_id)
+def match_for(
+    session: Session, match_id: int, member_id: int, *, for_update: bool = False
+) -> MentorMatch:
+    """A match the member is part of; anyone else's match is "not found", never "forbidden".
+
+    ``for_update`` locks the row (PostgreSQL) until the transaction ends and reads it afresh, so
+    two people changing the same match at once (both accepting) take turns and each sees the
+    other's change.
+    """
+    match = session.get(
+        MentorMatch, match_id, with_for_update=for_update, populate_existing=for_update
+    )
     if match is None or member_id not in (match.mentor_id, match.mentee_id):
         raise NotFound(
             _(
@@ -399,7 +411,7 @@ def accept(
     session: Session, match_id: int, member_id: int, settings: MentoringSettings, now: datetime
 ) -> tuple[Reply, list[Notice]]:
     """One side accepts; when both have, the pair is active and each sees the other's contacts."""
-    match = match_for(session, match_id, member_id)
+    match = match_for(session, match_id, member_id, for_update=True)
     _require_open_proposal(session, match, now)
     as_mentor = member_id == match.mentor_id
     already = match.mentor_accepted_at if as_mentor else match.mentee_accepted_at
@@ -427,28 +439,52 @@ def accept(
     if request is not None:
         request.status = RequestStatus.MATCHED
         session.add(request)
-    schedule = create_schedule(
-        session,
-        kind="mentor.checkin",
-        now=now,
-        recurrence={
-            "type": "weekly",
-            "weekdays": [now.weekday()],
-            "time": now.strftime("%H:%M"),
-            "every_weeks": settings.checkin_every_weeks,
-        },
-        timezone="UTC",
-        subject_id=match.id,
-        payload={"match_id": match.id},
-        follow_member_timezone=False,
-    )
-    session.flush()
-    match.checkin_schedule_id = schedule.id
     session.add(match)
+    _start_checkins(session, match, settings.checkin_every_weeks, now)
     notice = Notice(
         other_id, f"mentor:active:{match.id}:{other_id}", contacts_reply(session, match, other_id)
     )
     return contacts_reply(session, match, member_id), [notice]
+
+
+def _start_checkins(session: Session, match: MentorMatch, every_weeks: int, now: datetime) -> None:
+    """A check-in schedule for each side, in their own timezone (moving with it): 09:00 on the
+    weekday the pair started (Monday if that was a weekend), the first a full period from now."""
+    for member_id in (match.mentor_id, match.mentee_id):
+        member = session.get(Member, member_id)
+        timezone = member.timezone if member is not None else "UTC"
+        weekday = now.astimezone(zone_of(timezone)).weekday()
+        schedule = create_schedule(
+            session,
+            kind="mentor.checkin",
+            now=now,
+            recurrence={
+                "type": "weekly",
+                "weekdays": [weekday if weekday < 5 else 0],
+                "time": CHECKIN_TIME,
+                "every_weeks": every_weeks,
+            },
+            timezone=timezone,
+            member_id=member_id,
+            subject_id=match.id,
+            payload={"match_id": match.id},
+        )
+        schedule.next_due_at = next_occurrence(
+            schedule.recurrence, zone_of(timezone), now + timedelta(days=1)
+        )
+        session.add(schedule)
+
+
+def cancel_checkins(session: Session, match: MentorMatch) -> None:
+    """Stop a match's check-in schedules (the pair ended, or a member left or was merged)."""
+    for schedule in session.exec(
+        select(Schedule).where(
+            Schedule.kind == "mentor.checkin",
+            Schedule.subject_id == match.id,
+            col(Schedule.active),
+        )
+    ):
+        cancel_schedule(session, schedule)
 
 
 def _require_open_proposal(session: Session, match: MentorMatch, now: datetime) -> None:
@@ -477,12 +513,13 @@ def _require_open_proposal(session: Session, match: MentorMatch, now: datetime) 
                 "Proposal #{id} is no longer waiting for an answer (it is {status}). "
                 "See mentor status.",
                 id=match.id,
-                status=_status_word(match.status),
+                status=status_word(match.status),
             )
         )
 
 
-def _status_word(status: str) -> str:
+def status_word(status: str) -> str:
+    """The word shown for a match's status; a decline shows as "closed" to both sides."""
     return {
         MatchStatus.PROPOSED: _("proposed"),
         MatchStatus.ACTIVE: _("active"),
@@ -492,16 +529,11 @@ def _status_word(status: str) -> str:
     }.get(MatchStatus(status), status)
 
 
-def status_word(status: str) -> str:
-    """The word shown for a match's status; a decline shows as "closed" to both sides."""
-    return _status_word(status)
-
-
 def decline(
     session: Session, match_id: int, member_id: int, now: datetime
 ) -> tuple[Reply, list[Notice]]:
     """One side declines. The other side only hears that it did not work out."""
-    match = match_for(session, match_id, member_id)
+    match = match_for(session, match_id, member_id, for_update=True)
     _require_open_proposal(session, match, now)
     match.status = MatchStatus.DECLINED
     match.declined_by = member_id
@@ -510,37 +542,41 @@ def decline(
     # Whoever declined, the mentee still wants a mentor: back in the queue, with priority.
     _reopen(session, match, missed=True)
     other_id = other_party(match, member_id)
+    queued = _(" Your request stays in the queue, with priority in the next round.")
     text = _(
         "The mentoring pairing with {name} did not work out this time.",
         name=name_of(session, member_id),
     )
-    if other_id == match.mentee_id:
-        text += _(" Your request stays in the queue, with priority in the next round.")
-    notice = Notice(other_id, f"mentor:closed:{match.id}:{other_id}", Reply.message(text))
-    reply = Reply.success(
-        _(
-            "Declined. {name} will not be told who said no, and you will not be paired again.",
-            name=name_of(session, other_id),
-        )
+    notice = Notice(
+        other_id,
+        f"mentor:closed:{match.id}:{other_id}",
+        Reply.message(text + queued if other_id == match.mentee_id else text),
     )
+    said = _(
+        "Declined. {name} only hears that it did not work out, and you will not be paired again.",
+        name=name_of(session, other_id),
+    )
+    reply = Reply.success(said + queued if member_id == match.mentee_id else said)
     return reply, [notice]
 
 
 def add_checkin(
     session: Session, match_id: int, member_id: int, note: str, now: datetime
-) -> MentorNote:
+) -> MentorMatch:
+    """Add a check-in note to an active pair; return the pair."""
     match = match_for(session, match_id, member_id)
     if match.status != MatchStatus.ACTIVE:
         raise UserError(
             _(
                 "Check-ins are for active pairs, and #{id} is {status}.",
                 id=match.id,
-                status=_status_word(match.status),
+                status=status_word(match.status),
             )
         )
-    found = MentorNote(match_id=match_id, member_id=member_id, kind="checkin", text=note, at=now)
-    session.add(found)
-    return found
+    session.add(
+        MentorNote(match_id=match_id, member_id=member_id, kind="checkin", text=note, at=now)
+    )
+    return match
 
 
 def feedback_prompt(session: Session, match: MentorMatch, viewer_id: int) -> Reply:
@@ -570,13 +606,13 @@ def end_match(
     session: Session, match_id: int, member_id: int, now: datetime
 ) -> tuple[Reply, list[Notice]]:
     """Complete an active pair; both are asked for a rating and a line of feedback."""
-    match = match_for(session, match_id, member_id)
+    match = match_for(session, match_id, member_id, for_update=True)
     if match.status != MatchStatus.ACTIVE:
         raise UserError(
             _(
                 "Only an active pair can be ended, and #{id} is {status}.",
                 id=match.id,
-                status=_status_word(match.status),
+                status=status_word(match.status),
             )
         )
     match.status = MatchStatus.COMPLETED
@@ -586,10 +622,7 @@ def end_match(
     if request is not None:
         request.status = RequestStatus.COMPLETED
         session.add(request)
-    if match.checkin_schedule_id is not None:
-        schedule = session.get(Schedule, match.checkin_schedule_id)
-        if schedule is not None:
-            cancel_schedule(session, schedule)
+    cancel_checkins(session, match)
     other_id = other_party(match, member_id)
     notice = Notice(
         other_id, f"mentor:ended:{match.id}:{other_id}", feedback_prompt(session, match, other_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from datetime import UTC, datetime, timedelta
@@ -17,11 +18,16 @@ from core.delivery import (
     outbox_report,
     plan_due,
     release_claims,
-    release_expired_leases,
 )
-from core.delivery.deliverer import backoff_seconds, claim_due
+from core.delivery.deliverer import (
+    LEASE_USE,
+    SEND_TIMEOUT_SECONDS,
+    backoff_seconds,
+    claim_due,
+    send_window,
+)
 from core.delivery.models import OutboxMessage, OutboxState, Schedule
-from core.delivery.ports import PermanentFailure, RetryAfter, TransientFailure
+from core.delivery.ports import PermanentFailure, Recipient, RetryAfter, TransientFailure
 from core.identity.models import AuditEntry
 from core.reply import Reply
 from tests.delivery.helpers import ScriptedMessenger, add_member, kind, note_producer, session_of
@@ -38,6 +44,7 @@ async def deliver(app: Staffroom, clock: FixedClock, *messengers: ScriptedMessen
         app.settings.delivery,
         "worker-1",
         rng=random.Random(7),
+        clock=clock.now,
     )
 
 
@@ -203,20 +210,97 @@ async def test_expired_lease_is_claimed_again_and_counted(
     assert row.attempts == 1 and row.state == OutboxState.SENT
 
 
-async def test_housekeeping_releases_expired_and_stop_hands_back(
+async def test_stop_hands_back_without_counting(app: Staffroom, clock: FixedClock) -> None:
+    row_id = one_dm(app, clock)
+    claim_due(app.engine, clock.now(), app.settings.delivery, "w1", ["console"])
+    assert release_claims(app.engine, "w1", clock.now()) == 1
+    row = row_of(app, row_id)
+    assert row.state == OutboxState.PENDING and row.attempts == 0
+
+
+async def test_message_that_kills_its_worker_every_time_fails(
     app: Staffroom, clock: FixedClock
 ) -> None:
     row_id = one_dm(app, clock)
     settings = app.settings.delivery
-    claim_due(app.engine, clock.now(), settings, "w1", ["console"])
-    assert release_expired_leases(app.engine, clock.now()) == 0
-    assert release_claims(app.engine, "w1", clock.now()) == 1
-    assert row_of(app, row_id).state == OutboxState.PENDING
-    claim_due(app.engine, clock.now(), settings, "w1", ["console"])
-    clock.advance(timedelta(seconds=settings.lease_seconds + 1))
-    assert release_expired_leases(app.engine, clock.now()) == 1
+    for n in range(settings.max_attempts):
+        claims, _ = claim_due(app.engine, clock.now(), settings, f"dies-{n}", ["console"])
+        assert [c.id for c in claims] == [row_id]  # ... and the worker dies before marking it
+        clock.advance(timedelta(seconds=settings.lease_seconds + 1))
+    claims, stats = claim_due(app.engine, clock.now(), settings, "last", ["console"])
+    assert claims == [] and stats.failed == 1
     row = row_of(app, row_id)
-    assert row.state == OutboxState.PENDING and row.attempts == 1
+    assert row.state == OutboxState.FAILED and row.attempts == settings.max_attempts
+    assert row.last_error == "the worker's lease expired before it marked the message"
+    assert row.lease_owner is None
+    with session_of(app) as session:
+        (audit,) = session.exec(select(AuditEntry).where(AuditEntry.action == "delivery.failed"))
+        assert audit.detail["outbox_id"] == row_id
+
+
+async def test_results_are_stamped_when_they_come_not_at_round_start(
+    app: Staffroom, clock: FixedClock
+) -> None:
+    """A 429 minutes into a round waits its Retry-After from then, not from the round's start."""
+    row_id = one_dm(app, clock)
+
+    class SlowThen429(ScriptedMessenger):
+        async def send(self, recipient: Recipient, reply: Reply) -> str:
+            clock.advance(timedelta(minutes=5))  # the round has been busy for a while
+            return await super().send(recipient, reply)
+
+    await deliver(app, clock, SlowThen429("console", [RetryAfter(30)]))
+    row = row_of(app, row_id)
+    assert row.state == OutboxState.PENDING
+    assert row.next_attempt_at == clock.now() + timedelta(seconds=30)
+
+
+def test_every_send_ends_inside_its_lease() -> None:
+    for lease in (5, 30, 60, 120, 150, 600, 3600):
+        start_within, timeout = send_window(lease)
+        assert start_within >= 0 and 0 < timeout <= SEND_TIMEOUT_SECONDS
+        assert start_within + timeout <= lease * LEASE_USE < lease
+
+
+async def test_a_hung_send_is_cut_off_before_the_lease_ends(
+    app: Staffroom, clock: FixedClock
+) -> None:
+    """A send that never returns times out inside the lease; later ones are not started."""
+    with session_of(app) as session:
+        for name in ("ana", "bob"):
+            m = add_member(session, name, clock.now())
+            enqueue(
+                session,
+                key=f"dm-{name}",
+                reply=Reply.message("hi"),
+                due_at=clock.now(),
+                now=clock.now(),
+                member_id=m.id,
+            )
+        session.commit()
+
+    class Hangs(ScriptedMessenger):
+        async def send(self, recipient: Recipient, reply: Reply) -> str:
+            self.calls.append((recipient, reply))
+            await asyncio.Event().wait()
+            raise AssertionError("unreachable")
+
+    hangs = Hangs("console")
+    settings = app.settings.delivery.model_copy(update={"lease_seconds": 2})
+    stats = await asyncio.wait_for(
+        deliver_due(
+            app.engine, {"console": hangs}, clock.now(), settings, "w1", concurrent_sends=1
+        ),
+        timeout=SEND_TIMEOUT_SECONDS / 2,  # the fixed 30 s timeout would outlive this lease
+    )
+    assert (stats.claimed, stats.retried, stats.released) == (2, 1, 1)
+    assert len(hangs.calls) == 1
+    with session_of(app) as session:
+        rows = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
+        assert [(r.state, r.attempts, r.last_error) for r in rows] == [
+            (OutboxState.PENDING, 1, "timed out"),
+            (OutboxState.PENDING, 0, None),
+        ]
 
 
 async def test_stale_scheduled_row_is_skipped_not_sent(app: Staffroom, clock: FixedClock) -> None:

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, col, select
 
 from core.app import Staffroom
 from core.clock import FixedClock
+from core.delivery import plan_due
+from core.delivery.models import Schedule
+from core.mentoring.models import MatchStatus, MentorMatch
+from core.mentoring.privacy import MENTORING_DATA
+from core.mentoring.service import accept
 from tests.core.test_privacy import rows_mentioning
 from tests.mentoring.conftest import community, dms, member_id, ok, person
 from tests.talk import say, text_of
@@ -139,3 +150,113 @@ def test_privacy_export_and_delete(mapp: Staffroom) -> None:
     ok(say(mapp, "privacy delete confirm", user="ana"))
     assert rows_mentioning(mapp, ana) == {}
     assert "Waiting for the next round" in text_of(say(mapp, "mentor status", user="bob"))
+
+
+def test_decline_reply_promises_only_what_is_true(mapp: Staffroom) -> None:
+    match = setup_pair(mapp)
+    declined = text_of(ok(say(mapp, f"mentor decline {match}", user="bob")))
+    assert "Ana only hears that it did not work out" in declined
+    assert "will not be told who said no" not in declined
+    assert "Your request stays in the queue" in declined  # the mentee is queued again
+    heard = text_of(dms(mapp, "ana")[-1])
+    assert "did not work out" in heard and "declin" not in heard and "queue" not in heard
+
+
+def checkins(app: Staffroom) -> list[Schedule]:
+    with Session(app.engine) as session:
+        return list(
+            session.exec(
+                select(Schedule)
+                .where(Schedule.kind == "mentor.checkin")
+                .order_by(col(Schedule.member_id))
+            )
+        )
+
+
+def test_checkins_reach_each_member_at_nine_in_their_own_timezone(
+    mapp: Staffroom, clock: FixedClock
+) -> None:
+    match = setup_pair(mapp)  # Monday 2026-11-23, 10:00 UTC; Ana in Madrid, Bob in London
+    ok(say(mapp, f"mentor accept {match}", user="ana"))
+    ok(say(mapp, f"mentor accept {match}", user="bob"))
+    ana, bob = member_id(mapp, "ana"), member_id(mapp, "bob")
+    found = {s.member_id: s for s in checkins(mapp)}
+    assert set(found) == {ana, bob}
+    assert (found[ana].timezone, found[bob].timezone) == ("Europe/Madrid", "Europe/London")
+    assert all(s.follow_member_timezone and s.subject_id == match for s in found.values())
+    assert {s.recurrence["time"] for s in found.values()} == {"09:00"}
+    # Every 2 weeks on Mondays, the first a full period after the pair started.
+    assert found[ana].next_due_at == datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    assert found[bob].next_due_at == datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    clock.set(datetime(2026, 12, 7, 8, 30, tzinfo=UTC))
+    with Session(mapp.engine) as session:
+        assert plan_due(session, clock.now(), mapp.settings.delivery) == 1
+        session.commit()
+    assert "Mentoring check-in" in text_of(dms(mapp, "ana")[-1])
+    assert "Mentoring check-in" not in text_of(dms(mapp, "bob")[-1])  # 08:30 in London
+    ok(say(mapp, f"mentor end {match}", user="bob"))
+    assert [s.active for s in checkins(mapp)] == [False, False]
+
+
+def test_privacy_delete_stops_the_other_sides_checkins(mapp: Staffroom) -> None:
+    match = setup_pair(mapp)
+    ok(say(mapp, f"mentor accept {match}", user="ana"))
+    ok(say(mapp, f"mentor accept {match}", user="bob"))
+    ok(say(mapp, "privacy delete confirm", user="ana"))
+    assert [(s.member_id, s.active) for s in checkins(mapp)] == [(member_id(mapp, "bob"), False)]
+
+
+def test_self_match_voided_by_merge_stops_checkins(mapp: Staffroom) -> None:
+    match = setup_pair(mapp)
+    ok(say(mapp, f"mentor accept {match}", user="ana"))
+    ok(say(mapp, f"mentor accept {match}", user="bob"))
+    ana, bob = member_id(mapp, "ana"), member_id(mapp, "bob")
+    with Session(mapp.engine) as session:
+        MENTORING_DATA.merge(session, bob, ana)  # Bob turns out to be Ana's second account
+        session.commit()
+    assert [s.active for s in checkins(mapp)] == [False, False]
+
+
+def test_simultaneous_accepts_make_the_pair_active(mapp: Staffroom) -> None:
+    if mapp.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time; the race needs concurrent transactions")
+    match = setup_pair(mapp)
+    ana, bob = member_id(mapp, "ana"), member_id(mapp, "bob")
+    settings, now = mapp.settings.mentoring, mapp.clock.now()
+    failures: list[BaseException] = []
+
+    def bob_accepts() -> None:
+        try:
+            with Session(mapp.engine) as session:
+                accept(session, match, bob, settings, now)
+                session.commit()
+        except BaseException as exc:
+            failures.append(exc)
+
+    with Session(mapp.engine) as first:
+        accept(first, match, ana, settings, now)  # Ana's transaction is still open...
+        second = threading.Thread(target=bob_accepts)
+        second.start()
+        deadline = time.monotonic() + 10
+        while second.is_alive() and not _waiting_on_a_lock(mapp):  # ... when Bob's reads it
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        first.commit()
+    second.join(timeout=30)
+    assert not second.is_alive() and not failures
+    with Session(mapp.engine) as session:
+        found = session.get(MentorMatch, match)
+        assert found is not None and found.status == MatchStatus.ACTIVE
+    assert len(checkins(mapp)) == 2
+
+
+def _waiting_on_a_lock(app: Staffroom) -> bool:
+    with app.engine.connect() as connection:
+        return bool(
+            connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+        )
