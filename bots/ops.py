@@ -17,6 +17,7 @@ from core.delivery import outbox_report
 log = logging.getLogger("staffroom.ops")
 
 HealthCheck = Callable[[], Awaitable[bool]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class OpsServer:
@@ -27,7 +28,8 @@ class OpsServer:
         self.host = host
         self.port = port
         self.checks: dict[str, HealthCheck] = {"database": self._database_ok}
-        self.web_app = web.Application(client_max_size=1024 * 1024)
+        self.draining = False
+        self.web_app = web.Application(client_max_size=1024 * 1024, middlewares=[self._drain])
         self.web_app.router.add_get("/healthz", self._healthz)
         self.web_app.router.add_get("/metrics", self._metrics)
         self._runner: web.AppRunner | None = None
@@ -35,6 +37,17 @@ class OpsServer:
 
     def add_check(self, name: str, check: HealthCheck) -> None:
         self.checks[name] = check
+
+    def drain(self) -> None:
+        """Stop taking platform events: they get 503, which Slack and Telegram retry later (on
+        another instance behind the load balancer), instead of a 200 for work never done."""
+        self.draining = True
+
+    @web.middleware
+    async def _drain(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if self.draining and request.path not in ("/healthz", "/metrics"):
+            return web.Response(status=503, text="shutting down", headers={"Retry-After": "5"})
+        return await handler(request)
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.web_app, access_log=None)

@@ -112,12 +112,14 @@ class Runner:
                 self._ops.add_check(platform.name, connection_check(platform))
         started: list[Platform] = []
         try:
+            if self._ops is not None:
+                # Listening before the platforms start: Telegram's setWebhook at start may be
+                # followed by an update straight away.
+                await self._ops.start()
             for platform in self._platforms:
                 await platform.start()
                 started.append(platform)
                 log.info("platform started", extra={"platform": platform.name})
-            if self._ops is not None:
-                await self._ops.start()
             if self.scheduler:
                 messengers = {p.name: p.messenger for p in self._platforms}
                 messengers.update(self.extra_messengers)
@@ -127,14 +129,20 @@ class Runner:
             for platform in reversed(started):
                 with suppress(Exception):
                     await platform.stop()
+            if self._ops is not None:
+                await self._ops.stop()
             raise
 
     async def stop(self) -> None:
-        """Stop in order, each step bounded: delivery, platforms, HTTP, database.
+        """Stop in order, each step bounded: new HTTP events, delivery, platforms, HTTP, database.
 
-        Delivery goes first because its sends in flight ride on the platforms' connections:
-        closing a platform under them fails sends that may already have reached the platform,
-        and those would be sent again after a restart."""
+        Platform events arriving over HTTP get 503 from the start (the platform retries them),
+        so none is acknowledged and then dropped. Delivery stops before the platforms because
+        its sends in flight ride on the platforms' connections: closing a platform under them
+        fails sends that may already have reached the platform, and those would be sent again
+        after a restart."""
+        if self._ops is not None:
+            self._ops.drain()
         if self._delivery is not None:
             try:
                 await asyncio.wait_for(self._delivery.stop(), STOP_TIMEOUT_SECONDS)
