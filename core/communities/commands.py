@@ -54,7 +54,16 @@ def _community_param(help: str = N_("the community, by name or short name")) -> 
 
 
 def _member(ctx: Context, ref: str) -> Member:
-    return find_member(ctx.session, ref, ctx.invocation.platform, ctx.invocation.tenant)
+    """The member a role-changing command acts on. Display names are chosen by members themselves
+    (anyone can call themselves after a colleague), so only ids, mentions and handles count."""
+    return find_member(
+        ctx.session, ref, ctx.invocation.platform, ctx.invocation.tenant, by_name=False
+    )
+
+
+def _who(member: Member) -> list[SpanLike]:
+    """A member's name with their id, so a moderator sees exactly whom they acted on."""
+    return [member.display_name, _(" (id {id})", id=member.id)]
 
 
 def _role_label(role: Role) -> str:
@@ -320,7 +329,7 @@ _DECIDE_PARAMS = [
         max_length=100,
         autocomplete=True,
     ),
-    Param("member", Kind.MEMBER, N_("who asked: id, @mention or name"), max_length=100),
+    Param("member", Kind.MEMBER, N_("who asked: id or @mention"), max_length=100),
 ]
 
 
@@ -337,7 +346,7 @@ def community_approve(ctx: Context, community: str | None, member: str | None) -
     )
     ctx.audit("community.approve", community=found.slug, member_id=target.id)
     return Reply.success(
-        target.display_name, _(" is now a member of "), bold(found.name), _(" and has been told.")
+        *_who(target), _(" is now a member of "), bold(found.name), _(" and has been told.")
     )
 
 
@@ -355,7 +364,7 @@ def community_reject(ctx: Context, community: str | None, member: str | None) ->
     ctx.audit("community.reject", community=found.slug, member_id=target.id)
     return Reply.success(
         _("Request from "),
-        target.display_name,
+        *_who(target),
         _(" to join "),
         bold(found.name),
         _(" turned down; they have been told."),
@@ -367,7 +376,7 @@ def community_reject(ctx: Context, community: str | None, member: str | None) ->
     help=N_("Make a member a moderator (or owner) of a community you own."),
     params=[
         _community_param(),
-        Param("member", Kind.MEMBER, N_("id, @mention or name"), required=True, max_length=100),
+        Param("member", Kind.MEMBER, N_("id or @mention"), required=True, max_length=100),
         Param(
             "role",
             Kind.CHOICE,
@@ -398,7 +407,7 @@ def community_promote(ctx: Context, community: str, member: str, role: str) -> R
     change_role(ctx.session, found, actor_id=ctx.member_id, target=target, role=new_role)
     ctx.audit("community.promote", community=found.slug, member_id=target.id, role=role)
     return Reply.success(
-        target.display_name,
+        *_who(target),
         _(" is now {role} of ", role=_role_label(new_role)),
         bold(found.name),
         ".",
@@ -410,7 +419,7 @@ def community_promote(ctx: Context, community: str, member: str, role: str) -> R
     help=N_("Lower a role by one step (owner to moderator, moderator to member)."),
     params=[
         _community_param(),
-        Param("member", Kind.MEMBER, N_("id, @mention or name"), required=True, max_length=100),
+        Param("member", Kind.MEMBER, N_("id or @mention"), required=True, max_length=100),
     ],
     examples=["community demote maths-secondary @sam"],
 )
@@ -427,7 +436,7 @@ def community_demote(ctx: Context, community: str, member: str) -> Reply:
     change_role(ctx.session, found, actor_id=ctx.member_id, target=target, role=new_role)
     ctx.audit("community.demote", community=found.slug, member_id=target.id, role=new_role.value)
     return Reply.success(
-        target.display_name,
+        *_who(target),
         _(" is now {role} of ", role=_role_label(new_role)),
         bold(found.name),
         ".",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import delete, func, or_
 from sqlmodel import Session, col, select
 
 from core.communities.models import (
@@ -23,8 +23,8 @@ from core.communities.models import (
     MembershipStatus,
     Role,
 )
-from core.delivery.models import Schedule
-from core.delivery.outbox import enqueue
+from core.delivery.models import OutboxMessage, OutboxState, Schedule
+from core.delivery.outbox import enqueue, withdraw_unsent
 from core.delivery.schedules import cancel_schedule, create_schedule
 from core.errors import NotFound, PermissionDenied, UserError
 from core.i18n import _
@@ -298,10 +298,31 @@ def join(session: Session, community: Community, member: Member, now: datetime) 
     return row
 
 
+def _request_prefix(member_id: int, community_id: int | None = None) -> str:
+    """The outbox key prefix of the notices to moderators about a member's requests to join (all
+    communities, or one)."""
+    return f"community.request:{member_id}:" + (
+        f"{community_id}:" if community_id is not None else ""
+    )
+
+
 def _tell_moderators_of_request(
     session: Session, community: Community, member: Member, now: datetime
 ) -> None:
-    assert community.id is not None
+    """Tell each moderator once per request: asking again after withdrawing tells nobody again,
+    asking again after a moderator decided does. (The membership row cannot name the request:
+    withdrawing deletes it and asking again makes a new one.)"""
+    assert community.id is not None and member.id is not None
+    last_decision = session.exec(
+        select(OutboxMessage.id)
+        .where(
+            col(OutboxMessage.key).startswith(
+                f"community.decision:{community.id}:{member.id}:", autoescape=True
+            )
+        )
+        .order_by(col(OutboxMessage.id).desc())
+    ).first()
+    prefix = _request_prefix(member.id, community.id) + f"{last_decision or 0}:"
     for moderator in moderators_of(session, community.id):
         reply = (
             Reply()
@@ -312,8 +333,7 @@ def _tell_moderators_of_request(
         )
         enqueue(
             session,
-            key=f"community.request:{community.id}:{member.id}:{moderator.member_id}:"
-            f"{now.isoformat()}",
+            key=f"{prefix}{moderator.member_id}",
             reply=reply,
             due_at=now,
             now=now,
@@ -342,6 +362,8 @@ def leave(session: Session, community: Community, member_id: int) -> bool:
             )
         )
     was_request = row.status == MembershipStatus.PENDING
+    if was_request:
+        withdraw_unsent(session, _request_prefix(member_id, community.id))
     session.delete(row)
     session.flush()
     return was_request
@@ -483,6 +505,19 @@ def demoted(role: Role) -> Role:
 # Channels and announcements ------------------------------------------------------------------
 
 
+def _binding(
+    session: Session, community: Community, platform: str, tenant: str, channel_id: str
+) -> ChannelBinding | None:
+    return session.exec(
+        select(ChannelBinding).where(
+            ChannelBinding.community_id == community.id,
+            ChannelBinding.platform == platform,
+            ChannelBinding.tenant == tenant,
+            ChannelBinding.channel_id == channel_id,
+        )
+    ).first()
+
+
 def bind(
     session: Session,
     community: Community,
@@ -497,14 +532,7 @@ def bind(
     """Bind a channel to the community (moderators); False if it was already bound."""
     assert community.id is not None
     require_role(session, community, by, Role.MODERATOR)
-    existing = session.exec(
-        select(ChannelBinding).where(
-            ChannelBinding.community_id == community.id,
-            ChannelBinding.platform == platform,
-            ChannelBinding.tenant == tenant,
-            ChannelBinding.channel_id == channel_id,
-        )
-    ).first()
+    existing = _binding(session, community, platform, tenant, channel_id)
     if existing is not None:
         return False
     session.add(
@@ -528,14 +556,7 @@ def unbind(
     """Remove this channel's binding (moderators)."""
     assert community.id is not None
     require_role(session, community, by, Role.MODERATOR)
-    existing = session.exec(
-        select(ChannelBinding).where(
-            ChannelBinding.community_id == community.id,
-            ChannelBinding.platform == platform,
-            ChannelBinding.tenant == tenant,
-            ChannelBinding.channel_id == channel_id,
-        )
-    ).first()
+    existing = _binding(session, community, platform, tenant, channel_id)
     if existing is None:
         raise NotFound(
             _(
@@ -737,17 +758,23 @@ class CommunityData:
         }
 
     def delete(self, session: Session, member_id: int) -> None:
+        # Their words and name must not go out after they are gone: drop what is still queued.
+        withdraw_unsent(session, _request_prefix(member_id))
+        for announcement in session.exec(
+            select(Announcement).where(Announcement.author_id == member_id)
+        ).all():
+            withdraw_unsent(session, f"community.announce:{announcement.id}:")
+            session.delete(announcement)
+        session.flush()
         rows = session.exec(
             select(CommunityMember).where(CommunityMember.member_id == member_id)
         ).all()
         for row in rows:
-            if row.role == Role.OWNER and row.status == MembershipStatus.ACTIVE:
-                _hand_over(session, row.community_id, leaving=member_id)
+            was_owner = row.role == Role.OWNER and row.status == MembershipStatus.ACTIVE
             session.delete(row)
-        for announcement in session.exec(
-            select(Announcement).where(Announcement.author_id == member_id)
-        ):
-            session.delete(announcement)
+            session.flush()
+            if was_owner:
+                _hand_over(session, row.community_id)
         for community in session.exec(select(Community).where(Community.created_by == member_id)):
             community.created_by = None
             session.add(community)
@@ -791,16 +818,43 @@ class CommunityData:
         session.flush()
 
 
-def _hand_over(session: Session, community_id: int, *, leaving: int) -> None:
-    """When the last owner deletes their account, the longest-serving moderator (or else member)
-    becomes owner, so the community keeps someone who can run it."""
-    if owner_count(session, community_id) > 1:
+def _hand_over(session: Session, community_id: int) -> None:
+    """After an owner deleted their account: if no owner is left, the longest-serving moderator
+    (or else member) becomes owner, so the community keeps someone who can run it. With no one
+    left at all, the community goes, rather than run on (digests, channel posts) with nobody
+    able to manage it."""
+    if owner_count(session, community_id) > 0:
         return
-    successors = [m for m, _member in members_of(session, community_id) if m.member_id != leaving]
-    if successors:
-        successor = successors[0]
-        successor.role = Role.OWNER
-        session.add(successor)
+    successors = members_of(session, community_id)
+    if not successors:
+        delete_community(session, community_id)
+        return
+    successor = successors[0][0]
+    successor.role = Role.OWNER
+    session.add(successor)
+    session.flush()
+
+
+def delete_community(session: Session, community_id: int) -> None:
+    """Delete a community with everything of it: its schedules (digest, event reminders, rounds)
+    and their unsent messages, its announcements' unsent posts; the database removes the rest
+    (memberships and requests, channel bindings, events, resources, shares) by cascade."""
+    for announcement_id in session.exec(
+        select(Announcement.id).where(Announcement.community_id == community_id)
+    ).all():
+        withdraw_unsent(session, f"community.announce:{announcement_id}:")
+    schedules = select(Schedule.id).where(Schedule.community_id == community_id)
+    session.execute(
+        delete(OutboxMessage).where(
+            col(OutboxMessage.schedule_id).in_(schedules),
+            col(OutboxMessage.state).in_((OutboxState.PENDING, OutboxState.FAILED)),
+        )
+    )
+    session.execute(delete(Schedule).where(col(Schedule.community_id) == community_id))
+    community = session.get(Community, community_id)
+    if community is not None:
+        session.delete(community)
+    session.flush()
 
 
 COMMUNITY_DATA = CommunityData()

@@ -30,6 +30,7 @@ from core.cpd.service import (
     log_activity,
     match_category,
     preference_of,
+    recent_repeat,
     summarise,
 )
 from core.errors import UserError
@@ -43,7 +44,7 @@ REGISTRY.group(
     "cpd", N_("Your CPD record: log activities, set goals, see summaries and export them.")
 )
 PRIVACY.register(CPD_DATA)
-timezone_changed.connect(reminders.follow_timezone)
+timezone_changed.connect(reminders.move_goal_reminders)
 
 LIST_LIMIT = 30
 FORMATS = ("csv", "ics", "pdf")
@@ -150,6 +151,21 @@ def cpd_log(
             else None
         ),
     )
+    repeat = recent_repeat(ctx.session, ctx.member_id, entry, now=ctx.now)
+    if repeat is not None:
+        reply = Reply.message(
+            _("Already logged as #{id}: ", id=repeat.id),
+            bold(repeat.title),
+            _(". I did not log it twice."),
+        )
+        reply.fields(_activity_fields(repeat))
+        return reply.note(
+            _(
+                "If you really did it twice, log the second one with a slightly different "
+                "title, or change the hours with cpd edit {id} hours=….",
+                id=repeat.id,
+            )
+        )
     activity = log_activity(ctx.session, ctx.member_id, entry, now=ctx.now, today=today)
     reminders.sync_nudge(
         ctx.session, ctx.member_id, zone=ctx.member.timezone, now=ctx.now, settings=settings
@@ -438,7 +454,7 @@ def _goal_line(goal: CpdGoal, hours: float) -> list[SpanLike]:
     params=[
         Param("title", help=N_("the goal, in quotes"), required=True, max_length=200),
         Param("hours", Kind.HOURS, N_("target hours, like 10"), positional=False, max_value=1000),
-        Param("due", Kind.DATE, N_("when, like 2027-03-31"), positional=False),
+        Param("due", Kind.DATE, N_("when, like 2027-03-31"), positional=False, prefer="future"),
         Param("category", help=N_("count only this category"), positional=False, max_length=60),
     ],
     form=True,

@@ -5,12 +5,15 @@
 16:00 local time (the end of the teaching week, when there is something to log); it sends only when
 nothing has been logged for ``nudge_after_weeks`` weeks, and then at most once per such quiet spell.
 Settings are copied into each schedule's payload because producers run without the app's settings.
+
+When a member changes timezone, the delivery engine moves the weekly nudge (it follows the member's
+timezone). A goal reminder is a once-schedule at an instant, which the engine leaves alone, so
+:func:`move_goal_reminders` moves those to 09:00 in the new zone; the two never touch the same row.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -50,29 +53,11 @@ def next_weekly(now: datetime, weekday: int, at: time, zone: str) -> datetime:
     raise AssertionError("a weekday recurs within eight days")
 
 
-def _new_schedule(
-    session: Session,
-    *,
-    kind: str,
-    now: datetime,
-    recurrence: dict[str, Any],
-    timezone: str,
-    member_id: int,
-    subject_id: int | None,
-    payload: dict[str, Any],
-    due: datetime,
-) -> Schedule:
-    """A schedule row made by the delivery engine (which works out when it is due)."""
-    return create_schedule(
-        session,
-        kind=kind,
-        now=now,
-        recurrence=recurrence,
-        timezone=timezone,
-        member_id=member_id,
-        subject_id=subject_id,
-        payload=payload,
-    )
+def _goal_reminder_at(goal: CpdGoal, days: int, zone: str) -> datetime | None:
+    """09:00 local time ``days`` before the goal is due; None if it is undated or done."""
+    if goal.due is None or goal.status != GoalStatus.OPEN or not days:
+        return None
+    return local_instant(goal.due - timedelta(days=days), GOAL_REMINDER_TIME, zone)
 
 
 def _schedules(session: Session, member_id: int, kind: str) -> list[Schedule]:
@@ -95,11 +80,7 @@ def sync_goal_reminder(
         None,
     )
     reminders_on = preference_of(session, goal.member_id, now).reminders
-    at = None
-    if goal.due is not None and goal.status == GoalStatus.OPEN and settings.goal_reminder_days:
-        at = local_instant(
-            goal.due - timedelta(days=settings.goal_reminder_days), GOAL_REMINDER_TIME, zone
-        )
+    at = _goal_reminder_at(goal, settings.goal_reminder_days, zone)
     if at is None or at <= now:
         # No reminder (undated, done, switched off in config), or its moment has passed: a goal
         # set three days before it is due needs no reminder that it is due.
@@ -110,7 +91,7 @@ def sync_goal_reminder(
     recurrence = {"type": "once", "at": at.isoformat()}
     payload = {"goal_id": goal.id, "days": settings.goal_reminder_days}
     if existing is None:
-        existing = _new_schedule(
+        existing = create_schedule(
             session,
             kind=GOAL_REMINDER,
             now=now,
@@ -119,12 +100,13 @@ def sync_goal_reminder(
             member_id=goal.member_id,
             subject_id=goal.id,
             payload=payload,
-            due=at,
+            follow_member_timezone=False,  # moved by move_goal_reminders
         )
-    existing.recurrence = recurrence
-    existing.payload = payload
-    existing.timezone = zone
-    existing.next_due_at = at
+    else:
+        existing.recurrence = recurrence
+        existing.payload = payload
+        existing.timezone = zone
+        existing.next_due_at = at
     existing.active = reminders_on
     session.add(existing)
     return existing
@@ -147,22 +129,19 @@ def sync_nudge(
         "time": NUDGE_TIME.strftime("%H:%M"),
         "every_weeks": 1,
     }
-    due = next_weekly(now, NUDGE_WEEKDAY, NUDGE_TIME, zone)
     payload = {"weeks": settings.nudge_after_weeks}
     if existing is None:
-        return _new_schedule(
+        return create_schedule(
             session,
             kind=NUDGE,
             now=now,
             recurrence=recurrence,
             timezone=zone,
             member_id=member_id,
-            subject_id=None,
             payload=payload,
-            due=due,
         )
     if not existing.active or existing.timezone != zone or existing.next_due_at is None:
-        existing.next_due_at = due
+        existing.next_due_at = next_weekly(now, NUDGE_WEEKDAY, NUDGE_TIME, zone)
     existing.recurrence = recurrence
     existing.payload = payload
     existing.timezone = zone
@@ -269,25 +248,22 @@ def nudge(session: Session, schedule: Schedule, occurrence: datetime) -> list[Ou
     return [Outgoing(reply=reply, member_id=member_id)]
 
 
-def follow_timezone(session: Session, member_id: int) -> None:
-    """Keep CPD reminders at the same local time after the member changes timezone."""
+def move_goal_reminders(session: Session, member_id: int) -> None:
+    """Keep goal reminders still to come at 09:00 local time after the member changes timezone
+    (``timezone_changed``). Reminders already sent, switched off or of finished goals stay as they
+    are; an occurrence the move puts in the past is the planner's to send or skip (grace window).
+    """
     member = session.get(Member, member_id)
     if member is None:
         return
-    zone = member.timezone
     for schedule in _schedules(session, member_id, GOAL_REMINDER):
         goal = session.get(CpdGoal, schedule.subject_id) if schedule.subject_id else None
-        if goal is None or goal.due is None:
+        if not schedule.active or goal is None:
             continue
-        days = int(schedule.payload.get("days", 0))
-        at = local_instant(goal.due - timedelta(days=days), GOAL_REMINDER_TIME, zone)
+        at = _goal_reminder_at(goal, int(schedule.payload.get("days", 0)), member.timezone)
+        if at is None:
+            continue
         schedule.recurrence = {"type": "once", "at": at.isoformat()}
         schedule.next_due_at = at
-        schedule.timezone = zone
-        session.add(schedule)
-    for schedule in _schedules(session, member_id, NUDGE):
-        if schedule.next_due_at is not None:
-            day = schedule.next_due_at.astimezone(ZoneInfo(schedule.timezone)).date()
-            schedule.next_due_at = local_instant(day, NUDGE_TIME, zone)
-        schedule.timezone = zone
+        schedule.timezone = member.timezone
         session.add(schedule)

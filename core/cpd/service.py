@@ -7,7 +7,7 @@ plain reason when input does not fit. Reminders live in :mod:`core.cpd.reminders
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -23,6 +23,8 @@ from core.reflection.service import get_entry
 
 OLDEST_YEARS = 20
 """Activities further back than this are surely a typo in the year."""
+REPEAT_WINDOW = timedelta(minutes=5)
+"""The same activity logged again within this window is a double click or a resent command."""
 
 
 def match_category(text: str, categories: list[str]) -> str:
@@ -134,6 +136,24 @@ def log_activity(
     session.add(activity)
     session.flush()
     return activity
+
+
+def recent_repeat(
+    session: Session, member_id: int, entry: ActivityInput, *, now: datetime
+) -> CpdActivity | None:
+    """The member's activity with the same title, date and hours logged in the last few minutes,
+    if any: a second press of a "Log as CPD" button, not a second activity."""
+    return session.exec(
+        select(CpdActivity)
+        .where(
+            CpdActivity.member_id == member_id,
+            CpdActivity.title == entry.title.strip(),
+            CpdActivity.occurred_on == entry.day,
+            CpdActivity.hours == entry.hours,
+            CpdActivity.created_at >= now - REPEAT_WINDOW,
+        )
+        .order_by(col(CpdActivity.id).desc())
+    ).first()
 
 
 def get_activity(session: Session, member_id: int, activity_id: int) -> CpdActivity:

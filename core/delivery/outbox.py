@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from core.delivery.models import OutboxMessage
+from core.delivery.models import OutboxMessage, OutboxState
 from core.reply import Reply
 
 
@@ -53,3 +53,21 @@ def enqueue(
     except IntegrityError:
         return None  # another process planned the same key a moment ago
     return row
+
+
+def withdraw_unsent(session: Session, key_prefix: str) -> int:
+    """Drop the messages whose key starts with ``key_prefix`` that have not gone out yet (their
+    subject was deleted). Returns how many were dropped.
+
+    Messages already delivered stay where they are: Staffroom cannot unsend them. A message a
+    worker is sending right now (claimed) is left to finish.
+    """
+    rows = session.exec(
+        select(OutboxMessage).where(
+            col(OutboxMessage.key).startswith(key_prefix, autoescape=True),
+            col(OutboxMessage.state).in_((OutboxState.PENDING, OutboxState.FAILED)),
+        )
+    ).all()
+    for row in rows:
+        session.delete(row)
+    return len(rows)

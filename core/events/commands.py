@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from core.commands import N_, REGISTRY, Param
 from core.communities.digest import digest_section
 from core.communities.models import Community
-from core.communities.service import find_community, require_inside
+from core.communities.service import can_see_inside, find_community, require_inside
 from core.context import Context
 from core.delivery.kinds import Outgoing, schedule_kind
 from core.delivery.models import Schedule
@@ -224,7 +224,9 @@ def event_cancel(ctx: Context, id: int) -> Reply:
 
 @schedule_kind(REMINDER_KIND)
 def produce_reminder(session: Session, schedule: Schedule, at: datetime) -> list[Outgoing]:
-    """A direct message to each member who said yes, with the time on their own clock."""
+    """A direct message to each member who said yes and can still see the event (someone who left
+    an approval-only community since, or was removed, gets no reminder and no link), with the
+    time on their own clock."""
     event = session.get(Event, schedule.subject_id) if schedule.subject_id else None
     if event is None or event.id is None or event.cancelled_at is not None:
         return []
@@ -232,7 +234,11 @@ def produce_reminder(session: Session, schedule: Schedule, at: datetime) -> list
     if community is None or event.starts_at <= at:
         return []
     hours = float(schedule.payload.get("hours_before", 1))
-    going = attendees(session, event.id, (Answer.YES,))
+    going = [
+        member_id
+        for member_id in attendees(session, event.id, (Answer.YES,))
+        if can_see_inside(session, community, member_id)
+    ]
     zones = {
         m.id: m.timezone for m in session.exec(select(Member).where(col(Member.id).in_(going)))
     }

@@ -15,8 +15,8 @@ from sqlmodel import Session, col, select
 
 from core.communities.models import Community
 from core.communities.service import bound_channels, role_of
-from core.delivery.models import OutboxMessage, OutboxState
-from core.delivery.outbox import enqueue
+from core.delivery.models import OutboxMessage
+from core.delivery.outbox import enqueue, withdraw_unsent
 from core.errors import NotFound, PermissionDenied, UserError
 from core.i18n import _
 from core.identity.models import Member
@@ -264,13 +264,7 @@ def withdraw_unsent_posts(session: Session, share: JournalShare) -> None:
 
     Posts already delivered stay in the channels: Staffroom cannot unsend them.
     """
-    for row in session.exec(
-        select(OutboxMessage).where(
-            col(OutboxMessage.key).startswith(f"journal-share:{share.id}:"),
-            col(OutboxMessage.state).in_((OutboxState.PENDING, OutboxState.FAILED)),
-        )
-    ):
-        session.delete(row)
+    withdraw_unsent(session, f"journal-share:{share.id}:")
 
 
 def shared_community_names(session: Session, entry_id: int) -> list[str]:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select, table
+from sqlalchemy import ColumnElement, FromClause, and_, func, literal_column, select, table
 from sqlalchemy import column as sql_column
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
@@ -81,11 +81,27 @@ def _boosted(relevance: ColumnElement[float]) -> ColumnElement[float]:
     return relevance * (1.0 + votes / (votes + VOTE_DAMPING))
 
 
-def _run(
-    session: Session, stmt: Select[int | None, float], score: ColumnElement[float]
+def _ranked(
+    session: Session,
+    *,
+    relevance: ColumnElement[float],
+    match: ColumnElement[bool],
+    where: list[ColumnElement[bool]],
+    limit: int,
+    offset: int,
+    source: FromClause | None = None,
 ) -> list[tuple[int, float]]:
+    """What both backends share: the vote-lifted score, the filters, the order and the page.
+    A backend brings its relevance, its match condition and (FTS5) the table it reads from."""
+    score = _boosted(relevance).label("score")
+    stmt = select(col(Resource.id), score)
+    if source is not None:
+        stmt = stmt.select_from(source)
     rows = session.execute(
-        stmt.order_by(score.desc(), col(Resource.vote_count).desc(), col(Resource.id).desc())
+        stmt.where(match, *where)
+        .order_by(score.desc(), col(Resource.vote_count).desc(), col(Resource.id).desc())
+        .limit(limit)
+        .offset(offset)
     )
     return [(int(rid), float(value)) for rid, value in rows]
 
@@ -116,16 +132,15 @@ class Fts5Search:
         limit: int,
         offset: int,
     ) -> list[tuple[int, float]]:
-        score = _boosted(self._relevance()).label("score")
-        stmt = (
-            select(col(Resource.id), score)
-            .select_from(self._fts)
-            .join(Resource, col(Resource.id) == self._fts.c.rowid)
-            .where(self._match(terms), *where)
-            .limit(limit)
-            .offset(offset)
+        return _ranked(
+            session,
+            relevance=self._relevance(),
+            match=self._match(terms),
+            where=where,
+            limit=limit,
+            offset=offset,
+            source=self._fts.join(Resource, col(Resource.id) == self._fts.c.rowid),
         )
-        return _run(session, stmt, score)
 
 
 class PostgresSearch:
@@ -152,14 +167,14 @@ class PostgresSearch:
         limit: int,
         offset: int,
     ) -> list[tuple[int, float]]:
-        score = _boosted(self._relevance(terms)).label("score")
-        stmt = (
-            select(col(Resource.id), score)
-            .where(self._vector.op("@@")(self._query(terms)), *where)
-            .limit(limit)
-            .offset(offset)
+        return _ranked(
+            session,
+            relevance=self._relevance(terms),
+            match=self._vector.op("@@")(self._query(terms)),
+            where=where,
+            limit=limit,
+            offset=offset,
         )
-        return _run(session, stmt, score)
 
 
 def backend_for(session: Session) -> SearchBackend:

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, true
+from sqlalchemy import ColumnElement, CursorResult, and_, delete, func, or_, true, update
 from sqlmodel import Session, col, select
 
 from core.communities.models import Community, CommunityMember, MembershipStatus, Role
@@ -224,13 +224,35 @@ def _count(session: Session, model: type[ResourceVote], resource_id: int) -> int
 
 
 def _refresh_votes(session: Session, resource_ids: set[int]) -> None:
-    """Set each resource's vote_count from its votes (after merges and deletions)."""
+    """Set each resource's vote_count from its votes (after merges and deletions).
+
+    Each resource row is locked before its votes are counted, so a vote cast meanwhile (which
+    changes the count in the same row, see :func:`_count_vote`) is not overwritten.
+    """
     session.flush()
-    for resource_id in resource_ids:
-        resource = session.get(Resource, resource_id)
-        if resource is not None:
-            resource.vote_count = _count(session, ResourceVote, resource_id)
-            session.add(resource)
+    locked = session.exec(
+        select(Resource)
+        .where(col(Resource.id).in_(resource_ids))
+        .order_by(col(Resource.id))
+        .with_for_update(key_share=True)
+    ).all()
+    for resource in locked:
+        assert resource.id is not None
+        resource.vote_count = _count(session, ResourceVote, resource.id)
+        session.add(resource)
+
+
+def _count_vote(session: Session, resource: Resource, change: int) -> None:
+    """Add ``change`` to the resource's vote_count in the database itself, so that votes cast at
+    the same moment all count (reading the count and writing it back would lose some)."""
+    session.flush()
+    session.execute(
+        update(Resource)
+        .where(col(Resource.id) == resource.id)
+        .values(vote_count=col(Resource.vote_count) + change)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(resource, ["vote_count"])
 
 
 def vote(session: Session, resource: Resource, member_id: int, now: datetime) -> bool:
@@ -243,18 +265,25 @@ def vote(session: Session, resource: Resource, member_id: int, now: datetime) ->
     if _find(session, ResourceVote, resource.id, member_id) is not None:
         return False
     session.add(ResourceVote(resource_id=resource.id, member_id=member_id, created_at=now))
-    _refresh_votes(session, {resource.id})
+    _count_vote(session, resource, +1)
     return True
 
 
 def unvote(session: Session, resource: Resource, member_id: int) -> bool:
     """Take back the member's vote; returns False if there was none."""
     assert resource.id is not None
-    found = _find(session, ResourceVote, resource.id, member_id)
-    if found is None:
+    taken = cast(
+        CursorResult[Any],
+        session.execute(
+            delete(ResourceVote).where(
+                col(ResourceVote.resource_id) == resource.id,
+                col(ResourceVote.member_id) == member_id,
+            )
+        ),
+    )
+    if not taken.rowcount:  # none, or a second click that arrived together with the first
         return False
-    session.delete(found)
-    _refresh_votes(session, {resource.id})
+    _count_vote(session, resource, -1)
     return True
 
 

@@ -10,10 +10,16 @@ from sqlmodel import Session, select
 from core.app import Staffroom
 from core.clock import FixedClock
 from core.communities.digest import produce_digest
-from core.communities.models import Announcement, ChannelBinding, CommunityMember, Role
+from core.communities.models import (
+    Announcement,
+    ChannelBinding,
+    Community,
+    CommunityMember,
+    Role,
+)
 from core.communities.service import digest_schedule, find_community, post_to_channels, role_of
 from core.delivery.kinds import KINDS
-from core.delivery.models import Schedule
+from core.delivery.models import OutboxMessage, OutboxState, Schedule
 from core.reply import Reply
 from tests.communities.support import count, member_id, ok, outbox, refused
 from tests.core.test_privacy import rows_mentioning
@@ -187,3 +193,54 @@ def test_privacy_export_merge_and_delete(app: Staffroom) -> None:
         maths = find_community(session, "maths")
         assert role_of(session, maths, member_id(app, "bob")) is Role.OWNER
         assert maths.created_by is None
+
+
+def test_deleting_a_member_withdraws_their_queued_posts_and_requests(app: Staffroom) -> None:
+    _setup(app)
+    ok(app, "community bind maths", channel="C-maths", direct=False)
+    sam = {"user": "sam", "platform": "slack", "tenant": "T1"}
+    ok(app, 'community announce maths "Sent already"', **sam)
+    with Session(app.engine) as session:
+        [sent] = session.exec(select(OutboxMessage)).all()
+        sent.state = OutboxState.SENT
+        session.add(sent)
+        session.commit()
+        sent_id = sent.id
+    ok(app, 'community announce maths "Still queued"', **sam)
+    ok(app, 'community create "Heads" "Leaders" approval=yes')
+    ok(app, "community join heads", **sam)
+    ok(app, 'community create "Deputies" "Deputies" approval=yes')
+    ok(app, "community join deputies", user="bob")
+    sam_id = member_id(app, "sam", "slack")
+    assert len(outbox(app, f"community.request:{sam_id}:")) == 1
+
+    ok(app, "privacy delete confirm", **sam)
+    # What already went out stays (it cannot be unsent); nothing of Sam is still to go out.
+    assert [r.id for r in outbox(app, "community.announce:")] == [sent_id]
+    assert outbox(app, f"community.request:{sam_id}:") == []
+    assert len(outbox(app, f"community.request:{member_id(app, 'bob')}:")) == 1  # not Sam's
+    assert rows_mentioning(app, sam_id) == {}
+
+
+def test_a_community_left_with_nobody_is_deleted(app: Staffroom) -> None:
+    ok(app, "settings timezone Europe/London")
+    ok(app, 'community create "Solo" "Just me" approval=yes')
+    ok(app, "community bind solo", channel="C-solo", direct=False)
+    ok(app, "community digest solo monday 08:00")
+    ok(app, 'community announce solo "Anyone?"')
+    ok(app, "community join solo", user="bob")  # a request nobody but Ana could answer
+    ok(app, 'community create "Shared" "Two of us"')
+    ok(app, "community join shared", user="carol")
+    with Session(app.engine) as session:
+        solo = find_community(session, "solo").id
+
+    ok(app, "privacy delete confirm")
+    with Session(app.engine) as session:
+        assert [c.slug for c in session.exec(select(Community))] == ["shared"]
+        assert role_of(session, find_community(session, "shared"), member_id(app, "carol")) is (
+            Role.OWNER
+        )
+        assert session.exec(select(Schedule).where(Schedule.community_id == solo)).all() == []
+    assert count(app, ChannelBinding) == 0
+    assert count(app, CommunityMember, CommunityMember.community_id == solo) == 0
+    assert outbox(app, "community.announce:") == []

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import Session
 
 from core.app import Staffroom
-from core.communities.models import Community, CommunityMember, MembershipStatus
+from core.clock import FixedClock
+from core.communities.models import Community, CommunityMember, MembershipStatus, Role
 from core.communities.service import find_community, role_of
+from core.delivery.models import OutboxMessage, OutboxState
 from tests.communities.support import count, member_id, ok, outbox, refused
 from tests.talk import text_of
 
@@ -82,27 +86,28 @@ def test_approval_only_requests_and_decisions(app: Staffroom) -> None:
 
     # Approve by button (the community given), reject by name alone (the community inferred).
     done = ok(app, told[0].payload["actions"][0]["command"])
-    assert "now a member" in text_of(done)
+    assert f"Bob (id {bob}) is now a member" in text_of(done)
     assert [m.member_id for m in outbox(app, "community.decision:")] == [bob]
     assert "Only moderators" in refused(app, "community approve heads Dan", user="bob")
     ok(app, "community join heads", user="carol")
-    ok(app, "community reject Carol")
+    carol, dan = member_id(app, "carol"), member_id(app, "dan")
+    assert f"Carol (id {carol}) to join" in text_of(ok(app, f"community reject #{carol}"))
     with Session(app.engine) as session:
         heads = find_community(session, "heads")
         assert role_of(session, heads, bob) is not None
-        assert role_of(session, heads, member_id(app, "carol")) is None
+        assert role_of(session, heads, carol) is None
     assert count(app, CommunityMember, CommunityMember.status == MembershipStatus.PENDING) == 0
-    assert "no request waiting" in refused(app, "community approve Carol")
-    assert "already a member" in refused(app, "community approve heads Bob")
-    assert "has not asked" in refused(app, "community approve heads Dan")
+    assert "no request waiting" in refused(app, f"community approve {carol}")
+    assert "already a member" in refused(app, f"community approve heads {bob}")
+    assert "has not asked" in refused(app, f"community approve heads {dan}")
 
     # A member waiting in two communities the moderator runs: the moderator must say which.
     ok(app, 'community create "Deputies" "Deputy heads" approval=yes')
     ok(app, "community join heads", user="carol")
     ok(app, "community join deputies", user="carol")
-    which = refused(app, "community approve Carol")
+    which = refused(app, f"community approve {carol}")
     assert "several communities" in which and "deputies, heads" in which
-    ok(app, "community approve deputies Carol")
+    ok(app, f"community approve deputies {carol}")
     assert "withdrew" in text_of(ok(app, "community leave heads", user="carol"))
 
 
@@ -112,15 +117,81 @@ def test_promote_demote_and_hand_over(app: Staffroom) -> None:
         ok(app, "community join maths", user=user)
     ok(app, "profile show", user="dan")
     assert "Only owners" in refused(app, "community promote maths Carol", user="bob")
-    assert "is now moderator" in text_of(ok(app, "community promote maths Bob"))
-    assert "Only owners" in refused(app, "community promote maths Carol", user="bob")
-    assert "already moderator" in refused(app, "community promote maths Bob moderator")
-    assert "need to join" in refused(app, "community promote maths Dan")
-    assert "one of: moderator, owner" in refused(app, "community promote maths Bob chief")
+    bob, carol, dan = (member_id(app, user) for user in ("bob", "carol", "dan"))
+    promoted = text_of(ok(app, f"community promote maths {bob}"))
+    assert f"Bob (id {bob}) is now moderator" in promoted
+    assert "Only owners" in refused(app, f"community promote maths {carol}", user="bob")
+    assert "already moderator" in refused(app, f"community promote maths #{bob} moderator")
+    assert "need to join" in refused(app, f"community promote maths {dan}")
+    assert "one of: moderator, owner" in refused(app, f"community promote maths {bob} chief")
 
-    ok(app, f"community promote maths {member_id(app, 'bob')} owner")
+    ok(app, f"community promote maths {bob} owner")
     assert "You left" in text_of(ok(app, "community leave maths"))  # Bob owns it now
-    ok(app, "community promote maths Carol", user="bob")
-    assert "is now member" in text_of(ok(app, "community demote maths Carol", user="bob"))
-    assert "no role to take away" in refused(app, "community demote maths Carol", user="bob")
-    assert "last owner" in refused(app, "community demote maths Bob", user="bob")
+    ok(app, f"community promote maths {carol}", user="bob")
+    demoted = text_of(ok(app, f"community demote maths {carol}", user="bob"))
+    assert f"Carol (id {carol}) is now member" in demoted
+    assert "no role to take away" in refused(app, f"community demote maths {carol}", user="bob")
+    assert "last owner" in refused(app, f"community demote maths {bob}", user="bob")
+
+
+def test_roles_are_given_by_id_or_mention_never_by_a_chosen_name(app: Staffroom) -> None:
+    """Anyone can call themselves after a colleague; a role must not follow the name."""
+    ok(app, 'community create "Maths" "Maths teachers"')
+    ok(app, 'community create "Heads" "Leaders" approval=yes')
+    ok(app, "community join maths", user="eve")
+    ok(app, 'profile set name="Bob Smith"', user="eve")  # the real Bob Smith is not here yet
+    ok(app, "community join heads", user="eve")
+    eve = member_id(app, "eve")
+    for line in (
+        'community promote maths "Bob Smith"',
+        'community promote maths "bob smith" owner',
+        'community approve heads "Bob Smith"',
+        'community approve "Bob Smith"',
+    ):
+        assert "Name them by id" in refused(app, line), line
+    with Session(app.engine) as session:
+        maths, heads = find_community(session, "maths"), find_community(session, "heads")
+        assert role_of(session, maths, eve) is Role.MEMBER
+        assert role_of(session, heads, eve) is None
+    # By id (as the members list shows it) it works, and the reply says whom it was.
+    assert f"(id {eve})" in text_of(ok(app, "community members maths"))
+    promoted = text_of(ok(app, f"community promote maths #{eve}"))
+    assert f"Bob Smith (id {eve}) is now moderator" in promoted
+    assert "Name them by id" in refused(app, 'community demote maths "Bob Smith"')
+    assert "Name them by id" in refused(app, 'community reject heads "Bob Smith"')
+
+
+def _mark_sent(app: Staffroom, rows: list[OutboxMessage]) -> None:
+    with Session(app.engine) as session:
+        for row in rows:
+            stored = session.get(OutboxMessage, row.id)
+            assert stored is not None
+            stored.state = OutboxState.SENT
+            session.add(stored)
+        session.commit()
+
+
+def test_a_request_tells_the_moderators_once(app: Staffroom, clock: FixedClock) -> None:
+    ok(app, 'community create "Heads" "School leaders only" approval=yes')
+    ok(app, "community join heads", user="bob")
+    bob = member_id(app, "bob")
+    told = outbox(app, f"community.request:{bob}:")
+    assert len(told) == 1
+    _mark_sent(app, told)
+    # Withdrawing and asking again, over and over, does not message the moderators each time.
+    for _attempt in range(3):
+        clock.advance(timedelta(minutes=5))
+        ok(app, "community leave heads", user="bob")
+        ok(app, "community join heads", user="bob")
+    assert [r.id for r in outbox(app, f"community.request:{bob}:")] == [told[0].id]
+    # A request withdrawn before its notice went out leaves no notice behind.
+    ok(app, "community join heads", user="carol")
+    carol = member_id(app, "carol")
+    assert len(outbox(app, f"community.request:{carol}:")) == 1
+    ok(app, "community leave heads", user="carol")
+    assert outbox(app, f"community.request:{carol}:") == []
+    # Once a moderator has decided, asking again is a new request, and they are told again.
+    clock.advance(timedelta(minutes=5))
+    ok(app, f"community reject heads {bob}")
+    ok(app, "community join heads", user="bob")
+    assert len(outbox(app, f"community.request:{bob}:")) == 2

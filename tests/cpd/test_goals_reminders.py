@@ -137,6 +137,33 @@ def test_reminder_moves_with_the_members_timezone(app: Staffroom) -> None:
     assert schedule.next_due_at == datetime(2026, 12, 3, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo
 
 
+def test_a_timezone_move_touches_each_reminder_once_and_only_those_to_come(
+    app: Staffroom,
+) -> None:
+    say(app, "settings timezone Europe/London")
+    say(app, 'cpd goal add "Moving" due=2026-12-10')
+    say(app, 'cpd goal add "Finished" due=2026-12-11')
+    say(app, 'cpd log 1 "Reading"')  # starts the weekly nudge
+    moving, finished = goals(app)
+    say(app, f"cpd goal done {finished.id}")
+    before = {s.subject_id: s for s in schedules(app, "cpd.goal_reminder")}
+    say(app, "settings timezone Asia/Tokyo")
+    after = {s.subject_id: s for s in schedules(app, "cpd.goal_reminder")}
+    assert (after[moving.id].next_due_at, after[moving.id].timezone, after[moving.id].active) == (
+        datetime(2026, 12, 3, 0, 0, tzinfo=UTC),  # 09:00 in Tokyo
+        "Asia/Tokyo",
+        True,
+    )
+    # The finished goal's reminder is left as it was.
+    assert after[finished.id].model_dump() == before[finished.id].model_dump()
+    # The nudge moves with the delivery engine: Friday 16:00 in Tokyo.
+    [nudge] = schedules(app, "cpd.nudge")
+    assert (nudge.next_due_at, nudge.timezone) == (
+        datetime(2026, 11, 27, 7, 0, tzinfo=UTC),
+        "Asia/Tokyo",
+    )
+
+
 def test_nudge_after_four_quiet_weeks_once_per_quiet_spell(
     app: Staffroom, clock: FixedClock
 ) -> None:
@@ -176,3 +203,10 @@ def test_reminders_off_stops_the_nudge(app: Staffroom) -> None:
     say(app, "cpd reminders on")
     [schedule] = schedules(app, "cpd.nudge")
     assert schedule.active and schedule.next_due_at == datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
+
+
+def test_a_weekday_due_date_means_the_coming_one(app: Staffroom) -> None:
+    # The clock stands on Monday 2026-11-23: "friday" for a due date is 2026-11-27.
+    reply = say(app, 'cpd goal add "Read Rosenshine" due=friday')
+    assert reply.tone == "success", text_of(reply)
+    assert [goal.due for goal in goals(app)] == [date(2026, 11, 27)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import inspect
@@ -39,9 +39,32 @@ def test_log_with_every_field(app: Staffroom) -> None:
 
 def test_hours_in_the_forms_teachers_type(app: Staffroom) -> None:
     for typed in ("1.5", "90m", "1h30", "2", "2 hours", "45m"):
-        reply = say(app, f'cpd log "{typed}" "Reading"')
+        reply = say(app, f'cpd log "{typed}" "Reading ({typed})"')
         assert reply.tone == "success", text_of(reply)
     assert [a.hours for a in activities(app)] == [1.5, 1.5, 1.5, 2, 2, 0.75]
+
+
+def test_a_second_press_logs_nothing_and_says_where_the_first_went(
+    app: Staffroom, clock: FixedClock
+) -> None:
+    button = 'cpd log 1.5 "Exit tickets teachmeet" category=conference date=2026-11-20'
+    first = say(app, button)
+    [activity] = activities(app)
+    again = say(app, button)
+    assert again.tone == "info"
+    assert f"Already logged as #{activity.id}: Exit tickets teachmeet" in text_of(again)
+    assert len(activities(app)) == 1
+    # Not the same activity (another day, other hours, another title, or a member), or the
+    # same one again later: each is logged.
+    say(app, 'cpd log 1.5 "Exit tickets teachmeet" date=2026-11-19')
+    say(app, 'cpd log 1 "Exit tickets teachmeet" date=2026-11-20')
+    say(app, 'cpd log 1.5 "Exit tickets" date=2026-11-20')
+    say(app, button, user="bob")
+    clock.advance(timedelta(minutes=30))
+    later = say(app, button)
+    assert later.tone == "success" and "Logged #" in text_of(later)
+    assert len(activities(app)) == 5 and len(activities(app, "bob")) == 1
+    assert first.tone == "success"
 
 
 def test_defaults_today_and_first_category_and_says_so(app: Staffroom) -> None:

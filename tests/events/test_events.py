@@ -109,6 +109,41 @@ def test_approval_only_events_are_for_members(app: Staffroom) -> None:
     assert count(app, Rsvp) == 1
 
 
+def test_reminders_only_reach_those_who_can_still_see_the_event(app: Staffroom) -> None:
+    ok(app, 'community create "Heads" "Leaders" approval=yes')
+    ok(app, 'event create heads "Budget clinic" "2026-12-02 09:00" 1h https://meet.example.org/b')
+    event = _event(app)
+    for user in ("bob", "carol"):
+        ok(app, "community join heads", user=user)
+        ok(app, f"community approve heads {member_id(app, user)}")
+        ok(app, f"event rsvp {event.id} yes", user=user)
+    ok(app, "community leave heads", user="bob")  # the link is for members only now
+    with Session(app.engine) as session:
+        schedules = session.exec(select(Schedule).order_by(Schedule.next_due_at)).all()  # type: ignore[arg-type]
+        for schedule in schedules:
+            reminders = KINDS["event.reminder"](session, schedule, schedule.next_due_at)
+            assert {o.member_id for o in reminders} == {
+                member_id(app, "ana"),
+                member_id(app, "carol"),
+            }
+    # In an open community anyone may come, members or not: a yes is reminded.
+    ok(app, 'community create "Maths" "Maths teachers"')
+    ok(app, 'event create maths "Teachmeet" "2026-12-03 16:00"')
+    teachmeet = max(e.id or 0 for e in _events(app))
+    ok(app, f"event rsvp {teachmeet} yes", user="bob")
+    with Session(app.engine) as session:
+        [day_before, _hour] = session.exec(
+            select(Schedule).where(Schedule.subject_id == teachmeet).order_by(Schedule.next_due_at)  # type: ignore[arg-type]
+        ).all()
+        reminders = KINDS["event.reminder"](session, day_before, day_before.next_due_at)
+        assert {o.member_id for o in reminders} == {member_id(app, "ana"), member_id(app, "bob")}
+
+
+def _events(app: Staffroom) -> list[Event]:
+    with Session(app.engine) as session:
+        return list(session.exec(select(Event)))
+
+
 def test_cancel_and_reminders(app: Staffroom, clock: FixedClock) -> None:
     _setup(app)
     ok(app, "community join maths", user="carol")

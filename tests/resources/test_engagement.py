@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from core.app import Staffroom
 from core.clock import FixedClock
 from core.communities.models import Role
 from core.resources.models import Resource, ResourceSave, ResourceVote
-from core.resources.service import top_resources
-from tests.resources.helpers import make_community, share
+from core.resources.service import top_resources, unvote, vote
+from tests.resources.helpers import make_community, member_id, share
 from tests.talk import say, text_of
 
 
@@ -36,6 +39,55 @@ def test_vote_is_counted_once_and_can_be_taken_back(app: Staffroom) -> None:
     assert say(app, f"resource unvote {rid}", user="bob").tone == "success"
     assert "had not voted" in text_of(say(app, f"resource unvote {rid}", user="bob"))
     assert _votes(app, rid) == (1, 1)
+
+
+def _someone_waits_for_a_lock(app: Staffroom) -> bool:
+    with app.engine.connect() as connection:
+        return bool(
+            connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+        )
+
+
+@pytest.mark.parametrize("second", ["vote", "unvote"])
+def test_votes_cast_at_the_same_moment_all_count(app: Staffroom, second: str) -> None:
+    """Two members vote (or one votes while another takes theirs back) at the same moment: the
+    count must still equal the votes. Only PostgreSQL runs writers side by side."""
+    if app.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time")
+    rid = share(app, 'https://example.org/a "Dual coding"')
+    bob, carl = member_id(app, "bob"), member_id(app, "carl")
+    if second == "unvote":
+        say(app, f"resource vote {rid}", user="carl")
+    now = app.clock.now()
+
+    def carl_acts() -> None:
+        with Session(app.engine) as session:
+            resource = session.get(Resource, rid)
+            assert resource is not None
+            if second == "vote":
+                assert vote(session, resource, carl, now)
+            else:
+                assert unvote(session, resource, carl)
+            session.commit()
+
+    with Session(app.engine) as first:
+        resource = first.get(Resource, rid)
+        assert resource is not None
+        assert vote(first, resource, bob, now)  # not committed yet
+        other = threading.Thread(target=carl_acts)
+        other.start()
+        # Commit only once the other transaction has run as far as it can (finished, or waiting
+        # for this one's row lock), so the two really overlap.
+        while other.is_alive() and not _someone_waits_for_a_lock(app):
+            other.join(0.01)
+        first.commit()
+    other.join()
+    assert _votes(app, rid) == ((2, 2) if second == "vote" else (1, 1))
 
 
 def test_sharer_cannot_vote_for_their_own_resource(app: Staffroom) -> None:
