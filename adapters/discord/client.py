@@ -18,6 +18,11 @@ from core.app import Staffroom
 from core.config import DiscordSettings
 from core.i18n import set_language
 
+MAX_RATELIMIT_WAIT = 30.0
+"""Longest rate limit discord.py waits out by itself (its minimum); a longer one raises
+``discord.RateLimited`` at once, which the messenger reports as ``RetryAfter``, so a delivery round
+or ``stop()`` is never held up by one route's limit."""
+
 
 def intents() -> discord.Intents:
     """Guilds (to know channels) and DMs (reflection answers); no privileged intent."""
@@ -65,6 +70,7 @@ def make_client(
     common: dict[str, Any] = {
         "intents": intents(),
         "allowed_mentions": discord.AllowedMentions.none(),
+        "max_ratelimit_timeout": MAX_RATELIMIT_WAIT,
         **options,
     }
     client: StaffroomClient | ShardedStaffroomClient

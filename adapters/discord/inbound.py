@@ -7,23 +7,26 @@ whoever pressed it; a payload is never trusted for identity or permission.
 Answering within Discord's 3 seconds: the core gets ``answer_within`` seconds (default 2); if it
 answers in time, the reply is the interaction's one response, private or public as the reply says.
 If not, the interaction is deferred ("thinking…", private unless the command is declared public)
-and the reply follows up when ready, with the deferral's visibility.
+and the reply follows up when ready; a reply whose visibility differs from the deferral's is
+posted in the channel (public) or after removing the deferral (private). Whatever fails on the
+way, the member gets a private apology rather than "The application did not respond".
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
 
 from adapters.discord.autocomplete import Typed, member_of, suggest
-from adapters.discord.messenger import PLATFORM, prepare, send_all
+from adapters.discord.messenger import PLATFORM, SEND_ERRORS, prepare, send_all
 from adapters.discord.modal import build_modal, field_label, form_command, read_submission
-from adapters.discord.render import DiscordMessage
+from adapters.discord.render import DiscordMessage, render
 from core.actions.service import expand
 from core.app import Staffroom
 from core.commands import Command, Param
@@ -36,6 +39,9 @@ log = logging.getLogger("staffroom.discord")
 
 ANSWER_WITHIN = 2.0
 """Seconds the core may take before the interaction is deferred (Discord allows 3)."""
+
+Deferral = Literal["private", "public"]
+"""How an interaction was deferred ("thinking…" shown to the member alone, or to everyone)."""
 
 
 class DiscordInbound:
@@ -69,11 +75,12 @@ class DiscordInbound:
         self, interaction: discord.Interaction[Any], command: Command, options: dict[str, Any]
     ) -> None:
         """A slash command: open its form when it is a form given nothing, else run it."""
-        if command.form and command.params and not options:
-            await interaction.response.send_modal(build_modal(command))
-            return
-        invocation = self.invocation(interaction, command=command.name, args=options)
-        await self.answer(interaction, invocation, public=command.public)
+        async with self.answering(interaction):
+            if command.form and command.params and not options:
+                await interaction.response.send_modal(build_modal(command))
+                return
+            invocation = self.invocation(interaction, command=command.name, args=options)
+            await self.answer(interaction, invocation, public=command.public)
 
     async def autocomplete(
         self, interaction: discord.Interaction[Any], command: Command, param: Param, current: str
@@ -102,19 +109,20 @@ class DiscordInbound:
     # buttons ---------------------------------------------------------------------------------
     async def press(self, interaction: discord.Interaction[Any], key: str) -> None:
         """A button press: the command behind ``key``, run as the presser."""
-        command_text = await asyncio.to_thread(self._expand, key)
-        if command_text is None:
-            self._language()
-            expired = Reply.error(
-                _("That button has expired. Please run the command again to get a fresh one.")
-            )
-            await self.respond(interaction, expired)
-            return
-        form = self._form_for(command_text)
-        if form is not None:
-            await interaction.response.send_modal(build_modal(form))
-            return
-        await self.answer(interaction, self.invocation(interaction, text=command_text))
+        async with self.answering(interaction):
+            command_text = await asyncio.to_thread(self._expand, key)
+            if command_text is None:
+                self._language()
+                expired = Reply.error(
+                    _("That button has expired. Please run the command again to get a fresh one.")
+                )
+                await self.respond(interaction, expired)
+                return
+            form = self._form_for(command_text)
+            if form is not None:
+                await interaction.response.send_modal(build_modal(form))
+                return
+            await self.answer(interaction, self.invocation(interaction, text=command_text))
 
     def _expand(self, key: str) -> str | None:
         with self.app.session() as session:
@@ -139,6 +147,12 @@ class DiscordInbound:
         name = form_command(str(data.get("custom_id") or ""))
         if name is None:
             return
+        async with self.answering(interaction):
+            await self._submit(interaction, name, data)
+
+    async def _submit(
+        self, interaction: discord.Interaction[Any], name: str, data: dict[str, Any]
+    ) -> None:
         found = self.app.registry.resolve(name.split())
         if found is None or found[1]:
             self._language()
@@ -149,7 +163,7 @@ class DiscordInbound:
         invocation = self.invocation(
             interaction, command=command.name, args=read_submission(command, data), via_form=True
         )
-        reply = await self._dispatch(interaction, invocation, public=command.public)
+        reply, deferral = await self._dispatch(interaction, invocation, public=command.public)
         if reply.tone == "error" and reply.error_field:
             param = next((p for p in command.params if p.name == reply.error_field), None)
             if param is not None:
@@ -160,7 +174,7 @@ class DiscordInbound:
                     )
                 )
             reply.ephemeral = True
-        await self.respond(interaction, reply)
+        await self.respond(interaction, reply, deferral=deferral)
 
     # direct messages -------------------------------------------------------------------------
     async def message(self, message: discord.Message, tenant: str) -> None:
@@ -189,27 +203,88 @@ class DiscordInbound:
         await send_all(message.channel, await prepare(self.app, reply))
 
     # answering -------------------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def answering(self, interaction: discord.Interaction[Any]) -> AsyncIterator[None]:
+        """Never leave an interaction unanswered: a failure inside becomes a private apology
+        (the response if none was given yet, else a follow-up), and is logged."""
+        try:
+            yield
+        except Exception:
+            log.exception("discord: interaction %s failed", interaction.id)
+            self._language()
+            sorry = Reply.error(_("Something went wrong on our side. Please try again."))
+            try:
+                await self._send(interaction, render(sorry), ephemeral=True)
+            except SEND_ERRORS as error:
+                log.warning(
+                    "discord: could not apologise for interaction %s: %r", interaction.id, error
+                )
+
     async def answer(
         self, interaction: discord.Interaction[Any], invocation: Invocation, *, public: bool = False
     ) -> None:
         """Run the invocation and answer the interaction with its reply."""
-        reply = await self._dispatch(interaction, invocation, public=public)
-        await self.respond(interaction, reply)
+        reply, deferral = await self._dispatch(interaction, invocation, public=public)
+        await self.respond(interaction, reply, deferral=deferral)
 
     async def _dispatch(
         self, interaction: discord.Interaction[Any], invocation: Invocation, *, public: bool
-    ) -> Reply:
+    ) -> tuple[Reply, Deferral | None]:
+        """The reply, and how the interaction was deferred if the core took too long."""
         work = asyncio.ensure_future(self.app.handle(invocation))
         done, _pending = await asyncio.wait({work}, timeout=self.answer_within)
-        if not done:
-            # Past the budget: acknowledge now so Discord does not drop the interaction.
+        if done:
+            return work.result(), None
+        # Past the budget: acknowledge now so Discord does not drop the interaction.
+        deferral: Deferral = "public" if public else "private"
+        try:
             await interaction.response.defer(ephemeral=not public, thinking=True)
-        return await work
+        except Exception:
+            # The work is already under way (and may change things): let it finish rather than
+            # leave it running unobserved, then report the failed deferral.
+            with contextlib.suppress(Exception):
+                await work
+            raise
+        return await work, deferral
 
-    async def respond(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
-        """Send the reply as the interaction's response (or follow-ups after a deferral)."""
+    async def respond(
+        self,
+        interaction: discord.Interaction[Any],
+        reply: Reply,
+        *,
+        deferral: Deferral | None = None,
+    ) -> None:
+        """Send the reply as the interaction's response (or follow-ups after a deferral).
+
+        A deferral fixes the visibility of the first follow-up (it replaces the "thinking…"
+        message). So a public reply after a private deferral is posted in the channel, and the
+        deferral becomes a short pointer to it. (No command is declared public yet, so a deferral
+        is never public while its reply is private.)
+        """
         messages = await prepare(self.app, reply)
+        public_after_private = deferral == "private" and not reply.ephemeral
+        if public_after_private and await self._post_in_channel(interaction, messages):
+            return
         await self._send(interaction, messages, ephemeral=reply.ephemeral)
+
+    async def _post_in_channel(
+        self, interaction: discord.Interaction[Any], messages: Sequence[DiscordMessage]
+    ) -> bool:
+        """Post ``messages`` in the interaction's channel and point the private deferral at them;
+        False when the bot may not post there (the caller answers privately instead)."""
+        channel = interaction.channel
+        if not isinstance(channel, discord.abc.Messageable):
+            if interaction.channel_id is None:
+                return False
+            channel = interaction.client.get_partial_messageable(interaction.channel_id)
+        try:
+            await send_all(channel, messages)
+        except discord.Forbidden as error:
+            log.warning("discord: cannot post in channel %s: %r", interaction.channel_id, error)
+            return False
+        self._language()
+        await interaction.edit_original_response(content=_("Done: posted in this channel."))
+        return True
 
     @staticmethod
     async def _send(

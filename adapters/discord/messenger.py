@@ -2,8 +2,9 @@
 
 The delivery engine does its own pacing. discord.py waits out short rate limits by itself (it
 honours each route's bucket); a limit longer than the client's ``max_ratelimit_timeout`` comes
-back at once as ``RetryAfter``. 5xx answers and network faults are ``TransientFailure``; a person
-who blocks DMs (50007), a deleted user or channel, or missing permissions is ``PermanentFailure``.
+back at once as ``RetryAfter``. 5xx answers, network faults and a refused bot token (401, which no
+recipient is to blame for) are ``TransientFailure``; a person who blocks DMs (50007), a deleted user
+or channel, or missing permissions is ``PermanentFailure``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ log = logging.getLogger("staffroom.discord")
 
 PLATFORM = "discord"
 CANNOT_MESSAGE_USER = 50007
+UNAUTHORIZED = 401
+SEND_ERRORS = (
+    discord.HTTPException,
+    discord.RateLimited,
+    aiohttp.ClientError,
+    TimeoutError,
+    OSError,
+)
+"""What sending one message can raise (the messenger maps each to a delivery failure)."""
 
 
 def classify(error: discord.HTTPException) -> RetryAfter | TransientFailure | PermanentFailure:
@@ -39,6 +49,11 @@ def classify(error: discord.HTTPException) -> RetryAfter | TransientFailure | Pe
         return RetryAfter(seconds, "discord rate limit")
     if error.status >= 500:
         return TransientFailure(f"discord {error.status}")
+    if error.status == UNAUTHORIZED:
+        # The bot's own token was refused: no recipient is at fault, and failing the row would
+        # pause that member's schedules. Retry until someone fixes the token.
+        log.error("discord refused the bot's token (401): check STAFFROOM_DISCORD__TOKEN")
+        return TransientFailure("discord: the bot's token was refused (401)")
     if error.code == CANNOT_MESSAGE_USER:
         return PermanentFailure("discord: the member does not accept DMs from the bot (50007)")
     if isinstance(error, discord.NotFound):
@@ -63,11 +78,27 @@ def _shorten_all(app: Staffroom, commands: Sequence[str]) -> list[str]:
 async def send_all(
     channel: discord.abc.Messageable, messages: Sequence[DiscordMessage]
 ) -> list[int]:
-    """Send the rendered messages in order; returns their ids."""
+    """Send the rendered messages in order; returns the ids of those sent.
+
+    Only the first message's failure is raised: once it is out, the reply counts as sent, so a
+    later message that fails is logged and skipped (raising would make the deliverer send the
+    whole reply again).
+    """
     ids: list[int] = []
-    for message in messages:
+    for number, message in enumerate(messages, 1):
         kwargs: dict[str, Any] = message.payload()
-        sent = await channel.send(**kwargs)
+        try:
+            sent = await channel.send(**kwargs)
+        except SEND_ERRORS as error:
+            if not ids:
+                raise
+            log.warning(
+                "discord: message %d of %d of a reply failed after the first was sent: %r",
+                number,
+                len(messages),
+                error,
+            )
+            continue
         ids.append(sent.id)
     return ids
 

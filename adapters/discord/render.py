@@ -192,7 +192,8 @@ class _EmbedBuilder:
         return len(self.current) + len("\n".join(self.lines)) + len("\n".join(self.footer))
 
     def heading(self, text: str) -> None:
-        self._open(_cut(text, TITLE_LIMIT))
+        # Titles show markdown and can carry names people chose (a community, a resource).
+        self._open(_cut(escape(text), TITLE_LIMIT))
 
     def text(self, text: str) -> None:
         for piece in _chunks(text, DESCRIPTION_LIMIT):

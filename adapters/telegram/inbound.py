@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import weakref
 from dataclasses import dataclass
 
-from telegram import Chat, Message, MessageEntity, Update, User
+from telegram import CallbackQuery, Chat, Message, MessageEntity, Update, User
 from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import BaseHandler, ContextTypes
@@ -57,6 +58,20 @@ def parse_command(text: str, bot_username: str) -> SlashCommand | None:
     return SlashCommand(match.group(1).lower(), rest, target is not None)
 
 
+def on_behalf_of_a_chat(message: Message) -> bool:
+    """Sent as a group or a channel, not as a person: an anonymous group admin (``from`` is
+    GroupAnonymousBot, ``sender_chat`` the group), a post "as the channel", or a channel post
+    forwarded automatically into its discussion group. Every such sender would be one shared
+    member, so Staffroom refuses them."""
+    return message.sender_chat is not None or bool(message.is_automatic_forward)
+
+
+def from_a_bot(message: Message) -> bool:
+    """Sent by another bot (and not on behalf of a chat): ignored, so bots never talk in loops."""
+    user = message.from_user
+    return user is not None and user.is_bot and not on_behalf_of_a_chat(message)
+
+
 class SlashCommandHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
     """Matches new messages that start with a command for this bot, one of ours or ``/start``.
 
@@ -73,7 +88,7 @@ class SlashCommandHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
             return None
         message = update.message
         entities = message.entities
-        if not message.text or not entities or message.from_user is None:
+        if not message.text or not entities or message.from_user is None or from_a_bot(message):
             return None
         if entities[0].type != MessageEntity.BOT_COMMAND or entities[0].offset != 0:
             return None
@@ -87,12 +102,27 @@ class SlashCommandHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
 
 
 class Inbound:
-    """Handles commands, messages and button presses for one bot."""
+    """Handles commands, messages and button presses for one bot.
+
+    Updates are processed concurrently across chats (``concurrent_updates``), but one chat's
+    updates are handled one at a time, in the order they arrived: each handler first takes its
+    chat's turn (:meth:`turn`), so a member's second message never overtakes the first.
+    """
 
     def __init__(self, app: Staffroom, tenant: str) -> None:
         self.app = app
         self.tenant = tenant
         self.groups = command_groups(app.registry)
+        # Held only while a chat has updates in hand; dropped when no handler needs it.
+        self._turns: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def turn(self, chat_id: int) -> asyncio.Lock:
+        """The lock that orders one chat's updates (asyncio locks wake waiters first come first
+        served, and PTB starts each update's handler in arrival order)."""
+        lock = self._turns.get(chat_id)
+        if lock is None:
+            lock = self._turns[chat_id] = asyncio.Lock()
+        return lock
 
     # Translation ------------------------------------------------------------------------------
 
@@ -134,15 +164,19 @@ class Inbound:
         """A ``/command``: onboarding for ``/start``, else the core's command of that group."""
         message = update.message
         assert message is not None and message.from_user is not None and message.text
-        command = parse_command(message.text, context.bot.username)
-        assert command is not None
-        user = message.from_user
-        if command.name == START:
-            reply = await self.start(user, message.chat, command.rest)
-        else:
-            text = self.command_text(command)
-            reply = await self.app.handle(self.invocation(user, message.chat, text))
-        await self.respond(context, message.chat, user, reply, quote=message)
+        async with self.turn(message.chat.id):
+            if on_behalf_of_a_chat(message):
+                await self.refuse_chat_sender(context, message)
+                return
+            command = parse_command(message.text, context.bot.username)
+            assert command is not None
+            user = message.from_user
+            if command.name == START:
+                reply = await self.start(user, message.chat, command.rest)
+            else:
+                text = self.command_text(command)
+                reply = await self.app.handle(self.invocation(user, message.chat, text))
+            await self.respond(context, message.chat, user, reply, quote=message)
 
     async def start(self, user: User, chat: Chat, payload: str) -> Reply:
         """``/start`` with an optional deep-link payload (link accounts, join a community)."""
@@ -169,6 +203,8 @@ class Inbound:
         message = update.message
         if message is None or message.from_user is None or not message.text:
             return
+        if from_a_bot(message):
+            return
         replied = message.reply_to_message
         to_bot = (
             replied is not None
@@ -177,48 +213,79 @@ class Inbound:
         )
         if message.chat.type != ChatType.PRIVATE and not to_bot:
             return
-        invocation = self.invocation(
-            message.from_user,
-            message.chat,
-            message.text,
-            kind="message",
-            reply_to=replied.message_id if replied is not None and to_bot else None,
+        async with self.turn(message.chat.id):
+            if on_behalf_of_a_chat(message):
+                await self.refuse_chat_sender(context, message)
+                return
+            invocation = self.invocation(
+                message.from_user,
+                message.chat,
+                message.text,
+                kind="message",
+                reply_to=replied.message_id if replied is not None and to_bot else None,
+            )
+            reply = await self.app.handle(invocation)
+            await self.respond(context, message.chat, message.from_user, reply, quote=message)
+
+    async def refuse_chat_sender(
+        self, context: ContextTypes.DEFAULT_TYPE, message: Message
+    ) -> None:
+        """Ask whoever sent ``message`` as a group or channel to send it as themselves."""
+        set_language(self.app.settings.staffroom.language)
+        refusal = Reply.error(
+            _(
+                "I can only act for a person, not for a group or a channel. Please send that "
+                'again as yourself (turn off "Remain anonymous" or "Send as" the channel).'
+            )
         )
-        reply = await self.app.handle(invocation)
-        await self.respond(context, message.chat, message.from_user, reply, quote=message)
+        await send_reply(
+            context.bot, self.app, message.chat.id, refusal, reply_to=message.message_id
+        )
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A button press: run the stored command as the presser. Always answer the query."""
+        """A button press: run the stored command as the presser.
+
+        The query is answered before the command runs: Telegram gives up on an answer after a
+        few seconds ("query is too old"), and the command's work and sends can take longer.
+        """
         query = update.callback_query
         if query is None:
             return
         set_language(self.app.settings.staffroom.language)
-        toast: str | None = None
-        try:
-            command = await asyncio.to_thread(self._expand, query.data or "")
-            if command is None:
-                toast = _(
-                    "That button has expired. Send the command again instead, or /help to "
-                    "see them all."
-                )
-                return
-            message = query.message if isinstance(query.message, Message) else None
-            chat = message.chat if message is not None else None
-            if chat is not None and chat.type == ChatType.PRIVATE and chat.id != query.from_user.id:
-                # Not the presser's own chat (a forged press): answer them privately instead.
-                chat = None
-            reply = await self.app.handle(self.invocation(query.from_user, chat, command))
-            toast = await self.respond(context, chat, query.from_user, reply, quote=None)
-            if reply.tone == "error":
-                toast = reply.plain_text().split("\n", 1)[0]
-        except Exception:
-            log.exception("button press failed")
-            toast = _("Something went wrong on our side. Please try again.")
-        finally:
+        if query.from_user.is_bot:
+            await _answer(query, _("Only people can press my buttons."))
+            return
+        message = query.message if isinstance(query.message, Message) else None
+        chat = message.chat if message is not None else None
+        if chat is not None and chat.type == ChatType.PRIVATE and chat.id != query.from_user.id:
+            # Not the presser's own chat (a forged press): answer them privately instead.
+            chat = None
+        async with self.turn(chat.id if chat is not None else query.from_user.id):
             try:
-                await query.answer(_shorten(toast) if toast else None)
-            except TelegramError as exc:
-                log.warning("could not answer a button press: %s", exc)
+                command = await asyncio.to_thread(self._expand, query.data or "")
+            except Exception:
+                log.exception("button press failed")
+                await _answer(query, _("Something went wrong on our side. Please try again."))
+                return
+            if command is None:
+                expired = _(
+                    "That button has expired. Send the command again instead, or /help to see "
+                    "them all."
+                )
+                await _answer(query, expired)
+                return
+            await _answer(query, None)
+            try:
+                reply = await self.app.handle(self.invocation(query.from_user, chat, command))
+                await self.respond(context, chat, query.from_user, reply, quote=None)
+            except Exception:
+                log.exception("button press failed")
+                sorry = Reply.error(_("Something went wrong on our side. Please try again."))
+                target = chat.id if chat is not None else query.from_user.id
+                try:
+                    await send_reply(context.bot, self.app, target, sorry)
+                except TelegramError as exc:
+                    log.warning("could not report a failed button press: %s", exc)
 
     def _expand(self, key: str) -> str | None:
         if not key:
@@ -236,8 +303,8 @@ class Inbound:
         reply: Reply,
         *,
         quote: Message | None,
-    ) -> str | None:
-        """Send ``reply`` where it belongs; returns a short notice for a button's toast, if any.
+    ) -> None:
+        """Send ``reply`` where it belongs.
 
         Public replies and anything in a private chat go to that chat. A reply meant for one person
         given in a group goes to their private chat; if they never pressed Start, the group is told
@@ -249,7 +316,7 @@ class Inbound:
             in_group = chat is not None and chat.type != ChatType.PRIVATE
             reply_to = quote.message_id if quote is not None and in_group else None
             await send_reply(bot, self.app, target, reply, reply_to=reply_to)
-            return None
+            return
         set_language(self.app.settings.staffroom.language)
         try:
             await send_reply(bot, self.app, user.id, reply)
@@ -266,7 +333,7 @@ class Inbound:
                 notice,
                 reply_to=quote.message_id if quote is not None else None,
             )
-            return _("Open a private chat with me first (press Start), then try again.")
+            return
         if quote is not None:
             await send_reply(
                 bot,
@@ -275,7 +342,14 @@ class Inbound:
                 Reply.message(_("I answered you in a private chat.")),
                 reply_to=quote.message_id,
             )
-        return _("I answered you in a private chat.")
+
+
+async def _answer(query: CallbackQuery, toast: str | None) -> None:
+    """Answer a button press (stops the spinner), with a short notice when given."""
+    try:
+        await query.answer(_shorten(toast) if toast else None)
+    except TelegramError as exc:
+        log.warning("could not answer a button press: %s", exc)
 
 
 def _shorten(text: str) -> str:

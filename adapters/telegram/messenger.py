@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 
+from sqlmodel import select
 from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -46,7 +50,9 @@ async def send_reply(
 ) -> list[Message]:
     """Send ``reply`` to a chat: its texts (the keyboard under the last), then its files.
 
-    ``reply_to`` quotes the message being answered (in groups, so it is clear who asked).
+    ``reply_to`` quotes the message being answered (in groups, so it is clear who asked). Only the
+    first message's failure is raised: once it is out, the reply counts as sent, so a later part
+    that fails is logged and skipped (raising would make the deliverer send the whole reply again).
     """
     rendered = render(reply, await action_keys(app, reply))
     quote = (
@@ -54,11 +60,12 @@ async def send_reply(
         if reply_to is not None
         else None
     )
-    sent: list[Message] = []
+    parts: list[Callable[[], Awaitable[Message]]] = []
     for index, text in enumerate(rendered.texts):
         last = index == len(rendered.texts) - 1
-        sent.append(
-            await bot.send_message(
+        parts.append(
+            partial(
+                bot.send_message,
                 chat_id,
                 text,
                 parse_mode=ParseMode.HTML,
@@ -66,15 +73,30 @@ async def send_reply(
                 reply_parameters=quote if index == 0 else None,
             )
         )
-    for document in rendered.documents:
-        sent.append(
-            await bot.send_document(
+    for index, document in enumerate(rendered.documents):
+        parts.append(
+            partial(
+                bot.send_document,
                 chat_id,
                 document=document.data,
                 filename=document.filename,
-                reply_parameters=quote if not sent else None,
+                reply_parameters=quote if index == 0 and not rendered.texts else None,
             )
         )
+    sent: list[Message] = []
+    for number, part in enumerate(parts, 1):
+        try:
+            sent.append(await part())
+        except TelegramError as exc:
+            if not sent:
+                raise
+            log.warning(
+                "telegram: part %d of %d of a reply to chat %s failed after the first was sent: %s",
+                number,
+                len(parts),
+                chat_id,
+                exc,
+            )
     return sent
 
 
@@ -113,7 +135,8 @@ class TelegramMessenger:
             try:
                 sent = await send_reply(self.bot, self.app, chat_id, reply)
             except ChatMigrated as moved:
-                # A group became a supergroup: its new id takes the message.
+                # A group became a supergroup: its new id takes the message, now and from now on.
+                await asyncio.to_thread(self._rebind, chat_id, moved.new_chat_id)
                 sent = await send_reply(self.bot, self.app, moved.new_chat_id, reply)
         except TelegramRetryAfter as exc:
             raise RetryAfter(_seconds(exc.retry_after), str(exc)) from exc
@@ -129,3 +152,23 @@ class TelegramMessenger:
         if not sent:
             raise PermanentFailure("the reply was empty: nothing to send")
         return str(sent[0].message_id)
+
+    def _rebind(self, old_chat_id: int, new_chat_id: int) -> None:
+        """Point the community channels bound to a migrated group at its new (supergroup) id."""
+        if importlib.util.find_spec("core.communities.models") is None:
+            return
+        from core.communities.models import ChannelBinding
+
+        with self.app.session() as session:
+            bindings = session.exec(
+                select(ChannelBinding).where(
+                    ChannelBinding.platform == PLATFORM,
+                    ChannelBinding.tenant == self.tenant,
+                    ChannelBinding.channel_id == str(old_chat_id),
+                )
+            ).all()
+            for binding in bindings:
+                binding.channel_id = str(new_chat_id)
+                session.add(binding)
+        if bindings:
+            log.info("telegram: group %s became %s; its bindings follow", old_chat_id, new_chat_id)

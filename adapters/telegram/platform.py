@@ -34,6 +34,8 @@ GROUP_MESSAGES_PER_MINUTE = 20
 """Telegram's documented limit per group chat."""
 RATE_LIMIT_RETRIES = 2
 """How often the rate limiter waits out a 429 itself before the caller sees RetryAfter."""
+CONCURRENT_UPDATES = 16
+"""Updates handled at once (one chat's updates still one at a time, in order: see ``Inbound``)."""
 
 TelegramApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -72,6 +74,7 @@ class TelegramPlatform:
             .base_url(settings.api_base_url)
             .base_file_url(settings.file_base_url)
             .rate_limiter(limiter)
+            .concurrent_updates(CONCURRENT_UPDATES)
         )
         if not receive:
             builder = builder.updater(None)  # a delivery worker: sending only

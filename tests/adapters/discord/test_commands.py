@@ -14,6 +14,7 @@ from tests.adapters.discord.conftest import (
     ANA,
     APP_ID,
     BEN,
+    CHANNEL_ID,
     GUILD_ID,
     TOKEN,
     Bot,
@@ -190,3 +191,47 @@ async def test_configured_shards_use_the_sharded_client(sqlite_url: str, clock: 
 
     assert isinstance(platform.client, ShardedStaffroomClient)
     assert (await dc.wait_for_frame(2)).d["shard"] == [0, 1]
+
+
+async def test_a_failed_answer_becomes_a_private_apology(synced: Bot) -> None:
+    synced.dc.fail_next("POST", r"/interactions/\d+/[^/]+/callback", status=400)
+
+    iid = await synced.dc.interaction_command(ANA, "help", guild_id=GUILD_ID)
+    await synced.dc.wait_for_request("POST", callback_path(iid), status=200)
+
+    [response] = synced.dc.interaction_responses(iid)
+    assert response.type == 4 and response.data["flags"] == EPHEMERAL
+    assert "Something went wrong on our side" in text_of(response.data)
+
+
+async def test_a_failed_deferral_waits_for_the_work_and_apologises(synced: Bot) -> None:
+    synced.platform.inbound.answer_within = 0
+    synced.dc.fail_next("POST", r"/interactions/\d+/[^/]+/callback", status=400)
+
+    iid = await synced.dc.interaction_command(
+        ANA, ["profile", "set"], {"school": "Hillside"}, guild_id=GUILD_ID
+    )
+    await synced.dc.wait_for_request("POST", callback_path(iid), status=200)
+
+    [response] = synced.dc.interaction_responses(iid)
+    assert "Something went wrong on our side" in text_of(response.data)
+    member = synced.member(ANA)
+    assert member is not None and member.school == "Hillside", "the work was not orphaned"
+
+
+async def test_a_slow_public_reply_is_posted_in_the_channel(synced: Bot) -> None:
+    synced.say(ANA, 'community create "Maths Secondary"')
+    synced.platform.inbound.answer_within = 0  # every command counts as slow
+
+    iid = await synced.dc.interaction_command(
+        ANA, ["community", "bind"], {"community": "maths-secondary"}, guild_id=GUILD_ID
+    )
+    await synced.dc.wait_for_request("PATCH", rf"/webhooks/{APP_ID}/[^/]+/messages/@original")
+
+    [deferral] = synced.dc.interaction_responses(iid)
+    assert deferral.type == 5 and deferral.data["flags"] == EPHEMERAL
+    pointer = synced.dc.message(synced.dc.interactions[iid].original_message_id or 0)
+    assert pointer.ephemeral and "posted in this channel" in pointer.content
+    [posted] = [m for m in synced.dc.messages(CHANNEL_ID) if m.interaction_id is None]
+    assert not posted.ephemeral and posted.allowed_mentions == {"parse": []}
+    assert "Maths Secondary" in text_of(posted)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 
+import discord.http
 import pytest
 from sqlmodel import Session, select
 
 from core.delivery.deliverer import deliver_due
 from core.delivery.planner import plan_due
-from core.delivery.ports import PermanentFailure, Recipient
+from core.delivery.ports import PermanentFailure, Recipient, RetryAfter, TransientFailure
 from core.reply import Reply
 from tests.adapters.discord.conftest import ANA, APP_ID, BEN, CHANNEL_ID, GUILD_ID, Bot, text_of
 
@@ -98,3 +100,69 @@ async def test_the_messenger_maps_refusals_to_permanent_failures(synced: Bot) ->
     message = synced.dc.message(int(sent))
     assert message.guild_id == GUILD_ID and message.allowed_mentions == {"parse": []}
     assert "@\u200beveryone" in message.content
+
+
+DM_TO_BEN = Recipient("discord", str(APP_ID), user_id=str(BEN))
+TO_CHANNEL = Recipient("discord", str(APP_ID), channel_id=str(CHANNEL_ID))
+POST_MESSAGE = rf"/channels/{CHANNEL_ID}/messages"
+
+
+async def test_a_long_rate_limit_comes_back_at_once_as_retry_after(synced: Bot) -> None:
+    synced.dc.fail_next("POST", POST_MESSAGE, status=429, retry_after=600)
+
+    with pytest.raises(RetryAfter) as raised:
+        await synced.platform.messenger.send(TO_CHANNEL, Reply.message("Hello"))
+
+    assert raised.value.seconds == 600
+    assert synced.dc.messages(CHANNEL_ID) == []
+
+
+async def test_a_429_without_via_is_retry_after_from_its_header(synced: Bot) -> None:
+    synced.dc.fail_next("POST", POST_MESSAGE, status=429, retry_after=7, via=False)
+
+    with pytest.raises(RetryAfter) as raised:
+        await synced.platform.messenger.send(TO_CHANNEL, Reply.message("Hello"))
+
+    assert raised.value.seconds == 7
+
+
+async def test_server_errors_and_network_faults_are_transient(
+    synced: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced.dc.fail_next("POST", POST_MESSAGE, status=503)
+    with pytest.raises(TransientFailure, match="503"):
+        await synced.platform.messenger.send(TO_CHANNEL, Reply.message("Hello"))
+
+    monkeypatch.setattr(discord.http.Route, "BASE", "http://127.0.0.1:9/api/v10")
+    with pytest.raises(TransientFailure, match="unreachable"):
+        await synced.platform.messenger.send(TO_CHANNEL, Reply.message("Hello"))
+
+
+async def test_a_refused_bot_token_is_transient_and_logged(
+    synced: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    synced.dc.fail_next("POST", r"/users/@me/channels", status=401)
+
+    with pytest.raises(TransientFailure, match="401"):
+        await synced.platform.messenger.send(DM_TO_BEN, Reply.message("Hello"))
+
+    assert any(r.levelname == "ERROR" and "token" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_later_message_that_fails_does_not_resend_the_first(synced: Bot) -> None:
+    reply = Reply().heading("This term")
+    for n in range(4):
+        reply.text(f"Week {n} " + "word " * 700)
+
+    async def fail_the_second_message() -> None:
+        await synced.dc.wait_for_request("POST", POST_MESSAGE)
+        synced.dc.fail_next("POST", POST_MESSAGE, status=503)
+
+    failing = asyncio.ensure_future(fail_the_second_message())
+    first = await synced.platform.messenger.send(TO_CHANNEL, reply)
+    await failing
+
+    statuses = [r.status for r in synced.dc.requests if r.path == POST_MESSAGE]
+    assert statuses == [200, 503, 200, 200]
+    posted = synced.dc.messages(CHANNEL_ID)
+    assert len(posted) == 3 and str(posted[0].id) == first

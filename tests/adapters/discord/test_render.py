@@ -86,3 +86,13 @@ async def test_buttons_and_files_go_with_the_last_message() -> None:
     assert button.item.label == "Delete it"  # type: ignore[attr-defined]
     [upload] = message.files()
     assert upload.filename == "cpd.csv" and upload.fp.read() == b"a,b\n"
+
+
+def test_headings_are_escaped_like_any_user_text() -> None:
+    reply = Reply().heading("**Maths** @everyone <@123456789012345678> __club__").text("Hello")
+
+    [message] = render(reply)
+    title = message.embeds[0].title or ""
+
+    assert title.startswith("\\*\\*Maths\\*\\* @\u200beveryone \\<@\u200b123456789012345678>")
+    assert "\\_\\_club\\_\\_" in title

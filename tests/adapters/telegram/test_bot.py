@@ -233,3 +233,102 @@ async def test_a_join_deep_link_joins_the_community(bot: Bot) -> None:
 
     assert "Maths secondary" in text and not text.startswith("⚠️"), text
     assert "Ana" in members, members
+
+
+GROUP = -1001500
+ANONYMOUS_ADMIN_ID = 1087968824
+"""Telegram's GroupAnonymousBot: the sender shown for any admin who remains anonymous."""
+ANONYMOUS_ADMIN = {"id": ANONYMOUS_ADMIN_ID, "is_bot": True, "first_name": "Group"}
+OTHER_BOT_ID = 555
+
+
+def push_group_message(bot: Bot, text: str, **message: object) -> None:
+    """A message in GROUP with the given senders (raw fields the fake's push_text cannot set)."""
+    chat = {"id": GROUP, "type": "supergroup", "title": "Hillside staff"}
+    body: dict[str, object] = {"message_id": len(bot.tg.calls) + 1000, "date": 0, "chat": chat}
+    body.update(text=text, **message)
+    if text.startswith("/"):
+        length = len(text.split()[0])
+        body["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    bot.tg.push_update({"message": body})
+
+
+async def test_anonymous_admins_channel_posts_and_bots_are_not_members(bot: Bot) -> None:
+    group_chat = {"id": GROUP, "type": "supergroup", "title": "Hillside staff"}
+    channel = {"id": -1002600, "type": "channel", "title": "Hillside news"}
+    anonymous = {"from": ANONYMOUS_ADMIN, "sender_chat": group_chat}
+    push_group_message(bot, "/profile@staffroom_bot set role=head", **anonymous)
+    push_group_message(bot, "/privacy export", **{"from": ANONYMOUS_ADMIN, "sender_chat": channel})
+    forwarded = {"from": ANONYMOUS_ADMIN, "sender_chat": channel, "is_automatic_forward": True}
+    push_group_message(bot, "/help", **forwarded)
+    other_bot = {"id": OTHER_BOT_ID, "is_bot": True, "first_name": "Quiz", "username": "quiz_bot"}
+    push_group_message(bot, "/help@staffroom_bot", **{"from": other_bot})
+    bot.tg.push_text(ANA, "/profile@staffroom_bot show", chat_id=GROUP, chat_type="supergroup")
+
+    pointer = await bot.tg.wait_for_call(
+        "sendMessage", lambda c: c.params["text"] == "I answered you in a private chat."
+    )
+
+    group = [m["text"] for m in bot.tg.sent_messages(chat_id=GROUP)]
+    assert len(group) == 4 and group[-1] == pointer.params["text"]
+    assert all(text.startswith("⚠️ I can only act for a person") for text in group[:3])
+    assert bot.account(ANONYMOUS_ADMIN_ID) is None and bot.account(OTHER_BOT_ID) is None
+    assert bot.tg.sent_documents() == []
+    ana = bot.member(ANA)
+    assert ana is not None and ana.role is None
+
+
+async def test_a_bot_pressing_a_button_runs_nothing(bot: Bot) -> None:
+    await bot.say(ANA, "/profile set role=teacher")
+    robot = {"id": 556, "is_bot": True, "first_name": "Clicker"}
+    message = {"message_id": 1, "date": 0, "chat": {"id": 556, "type": "private"}}
+    bot.tg.push_update(
+        {
+            "callback_query": {
+                "id": "robot-press",
+                "from": robot,
+                "chat_instance": "556",
+                "data": "help",
+                "message": message,
+            }
+        }
+    )
+    answer = await bot.tg.wait_for_call(
+        "answerCallbackQuery", lambda c: c.params["callback_query_id"] == "robot-press"
+    )
+
+    assert answer.params["text"] == "Only people can press my buttons."
+    assert bot.account(556) is None and len(bot.tg.sent_messages()) == 1
+
+
+async def test_a_button_press_is_answered_before_its_command_runs(bot: Bot) -> None:
+    bot.tg.push_text(ANA, "/privacy delete")
+    asked = await bot.tg.wait_for_call("sendMessage", lambda c: c.params["chat_id"] == ANA)
+    [[button]] = asked.params["reply_markup"]["inline_keyboard"]
+
+    pressed = bot.tg.push_callback(ANA, button["callback_data"], asked.result["message_id"])
+    done = await bot.tg.wait_for_call("sendMessage", lambda c: c.params["chat_id"] == ANA)
+
+    answered = next(
+        i
+        for i, c in enumerate(bot.tg.calls)
+        if c.method == "answerCallbackQuery" and c.params["callback_query_id"] == pressed
+    )
+    assert answered < bot.tg.calls.index(done), "the spinner stops before the command's work"
+    assert "deleted" in done.params["text"]
+
+
+async def test_one_chats_messages_are_handled_in_the_order_sent(bot: Bot) -> None:
+    schools = [f"School{n}" for n in range(6)]
+    for school in schools:
+        bot.tg.push_text(ANA, f"/profile set school={school}")
+    bot.tg.push_text(BEN, "/profile set school=Elsewhere")
+    bot.tg.push_text(ANA, "/profile show")
+
+    for _message in [*schools, "show"]:
+        await bot.tg.wait_for_call("sendMessage", lambda c: c.params["chat_id"] == ANA)
+    await bot.tg.wait_for_call("sendMessage", lambda c: c.params["chat_id"] == BEN)
+
+    texts = [m["text"] for m in bot.tg.sent_messages(chat_id=ANA)]
+    shown = [re.search(r"<b>School</b>: (\w+)", t) for t in texts]
+    assert [m.group(1) if m else None for m in shown] == [*schools, "School5"], texts

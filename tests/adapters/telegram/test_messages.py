@@ -1,67 +1,46 @@
-"""Free text sent to the bot: private messages and replies to the bot's own messages."""
+"""Free text sent to the bot: private messages answer the open reflection prompt; in groups only
+replies to the bot's own messages are heard, and never taken for a journal entry."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import pytest
+from sqlmodel import Session, select
 
-from core.commands import REGISTRY, CommandRegistry
-from core.context import Context
-from core.reply import Reply
 from tests.adapters.telegram.conftest import ANA, Bot
-from tests.adapters.telegram.test_messenger import DM
+from tests.adapters.telegram.test_scheduled import deliver, schedule_prompt
+
+reflection = pytest.importorskip("core.reflection.models")
 
 
-class Journal:
-    """A message feature for the test: keeps what it was told and which message it answered."""
-
-    def __init__(self) -> None:
-        self.heard: list[tuple[str, str | None, bool]] = []
-
-    def __call__(self, ctx: Context, text: str) -> Reply | None:
-        channel = ctx.invocation.channel
-        self.heard.append((text, ctx.invocation.reply_to, bool(channel and channel.direct)))
-        return Reply.success("Saved to your journal.")
+def journal(bot: Bot) -> list[str]:
+    member = bot.member(ANA)
+    assert member is not None
+    with Session(bot.app.engine) as session:
+        entries = session.exec(
+            select(reflection.JournalEntry).where(reflection.JournalEntry.member_id == member.id)
+        ).all()
+    return [e.body for e in entries]
 
 
-async def journal_bot(make_bot: Callable[..., Awaitable[Bot]], journal: Journal) -> Bot:
-    registry = CommandRegistry(
-        commands=dict(REGISTRY.commands),
-        group_help=dict(REGISTRY.group_help),
-        message_handlers=[journal],
-    )
-    return await make_bot(registry=registry)
+async def test_private_text_answers_the_open_prompt(bot: Bot) -> None:
+    await schedule_prompt(bot)
+    await deliver(bot)
+    await bot.tg.wait_for_call("sendMessage", lambda c: c.params["chat_id"] == ANA)  # the prompt
+
+    answer = await bot.say(ANA, "The group work went well")
+
+    assert answer and not answer.startswith("⚠️"), answer
+    assert journal(bot) == ["The group work went well"]
 
 
-async def test_private_text_and_replies_to_a_prompt_reach_the_message_handlers(
-    make_bot: Callable[..., Awaitable[Bot]],
-) -> None:
-    journal = Journal()
-    bot = await journal_bot(make_bot, journal)
-    prompt_id = await bot.platform.messenger.send(DM, Reply.message("What went well today?"))
-    await bot.tg.wait_for_call("sendMessage")  # the prompt itself
-
-    plain = await bot.say(ANA, "The group work went well")
-    answered = await bot.say(ANA, "Starters, again", reply_to_message_id=int(prompt_id))
-
-    assert plain == answered == "Saved to your journal."
-    assert journal.heard == [
-        ("The group work went well", None, True),
-        ("Starters, again", prompt_id, True),
-    ]
-
-
-async def test_in_groups_only_replies_to_the_bot_are_heard(
-    make_bot: Callable[..., Awaitable[Bot]],
-) -> None:
-    journal = Journal()
-    bot = await journal_bot(make_bot, journal)
+async def test_in_groups_only_replies_to_the_bot_are_heard(bot: Bot) -> None:
+    await schedule_prompt(bot)
+    await deliver(bot)
+    await bot.tg.wait_for_call("sendMessage", lambda c: c.params["chat_id"] == ANA)  # the prompt
     group = -1001
     await bot.say(ANA, "/profile@staffroom_bot show", chat_id=group, chat_type="group")
-    notice = bot.tg.sent_messages(chat_id=group)
-    if not notice:
-        await bot.tg.wait_for_call("sendMessage", lambda c: c.params["chat_id"] == group)
-        notice = bot.tg.sent_messages(chat_id=group)
-    bot_message = notice[0]["message_id"]
+    notice = await bot.tg.wait_for_call("sendMessage", lambda c: c.params["chat_id"] == group)
+    bot_message = notice.result["message_id"]
 
     bot.tg.push_text(ANA, "chatting with colleagues", chat_id=group, chat_type="group")
     bot.tg.push_text(
@@ -69,13 +48,16 @@ async def test_in_groups_only_replies_to_the_bot_are_heard(
     )
     bot.tg.push_text(
         ANA,
-        "a reply to the bot",
+        "thanks for the tip",
         chat_id=group,
         chat_type="group",
         reply_to_message_id=bot_message,
     )
-    await bot.tg.wait_for_call(
-        "sendMessage", lambda c: c.params["text"] == "Saved to your journal."
-    )
+    answer = await bot.tg.wait_for_call("sendMessage", lambda c: c.params["chat_id"] == ANA)
+    pointer = await bot.tg.wait_for_call("sendMessage", lambda c: c.params["chat_id"] == group)
 
-    assert journal.heard == [("a reply to the bot", str(bot_message), False)]
+    # Heard as plain chat, not as an answer to the open prompt; answered privately.
+    assert answer.params["text"] == "I only understand commands here. Send help to see them."
+    assert pointer.params["text"] == "I answered you in a private chat."
+    assert len(bot.tg.sent_messages(chat_id=group)) == 2
+    assert journal(bot) == [], "a group message is never a private journal entry"

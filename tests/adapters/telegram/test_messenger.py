@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from sqlmodel import Session, select
 
 from core.delivery.ports import PermanentFailure, Recipient, RetryAfter, TransientFailure
 from core.reply import Reply
 from tests.adapters.telegram.conftest import ANA, BOT_ID, Bot
+from tests.fakes.fake_telegram import _Failure
 
 DM = Recipient(platform="telegram", tenant=BOT_ID, user_id=str(ANA))
 
@@ -98,3 +102,60 @@ async def test_a_long_message_is_split_under_the_limit(bot: Bot) -> None:
     assert all(len(m["text"]) <= 4096 for m in sent)
     assert str(sent[0]["message_id"]) == first_id
     assert sum(m["text"].count("• Item") for m in sent) == 200
+
+
+async def test_a_file_that_fails_after_the_text_does_not_resend_the_text(bot: Bot) -> None:
+    reply = Reply.success("Your CPD record is attached.").attach("cpd.csv", "text/csv", b"a,b\n")
+    bot.tg.fail_next("sendDocument", error_code=500)
+
+    first_id = await bot.platform.messenger.send(DM, reply)
+
+    [sent] = bot.tg.sent_messages(chat_id=ANA)
+    assert str(sent["message_id"]) == first_id and sent["text"] == "Your CPD record is attached."
+    assert [c.error_code for c in bot.tg.calls_to("sendDocument")] == [500]
+    assert bot.tg.sent_documents() == []
+
+
+async def test_a_later_text_part_that_fails_is_skipped_not_resent(bot: Bot) -> None:
+    reply = Reply().heading("This week").items([[f"Item {n} " + "é" * 60] for n in range(200)])
+
+    async def fail_the_second_part() -> None:
+        await bot.tg.wait_for_call("sendMessage")
+        bot.tg.fail_next("sendMessage", error_code=502)
+
+    failing = asyncio.ensure_future(fail_the_second_part())
+    first_id = await bot.platform.messenger.send(DM, reply)
+    await failing
+
+    sent = bot.tg.sent_messages(chat_id=ANA)
+    assert [c.error_code for c in bot.tg.calls_to("sendMessage")] == [None, 502, None, None]
+    assert len(sent) == 3 and str(sent[0]["message_id"]) == first_id
+
+
+async def test_a_group_that_became_a_supergroup_keeps_its_community_channel(bot: Bot) -> None:
+    if ("community", "bind") not in bot.app.registry.commands:
+        pytest.skip("the communities feature has not landed")
+    from core.communities.models import ChannelBinding
+
+    group, supergroup = -1001, -1001234567890
+    await bot.say(ANA, '/community create "Maths secondary" "KS3-5 maths"')
+    await bot.say(
+        ANA, "/community bind maths-secondary", chat_id=group, chat_type="group", answer_in=group
+    )
+    migrated = {"migrate_to_chat_id": supergroup}
+    bot.tg._failures["sendmessage"].append(  # fail_next cannot carry migrate_to_chat_id
+        _Failure(400, "Bad Request: group chat was upgraded to a supergroup chat", migrated)
+    )
+
+    posted = await bot.platform.messenger.send(
+        Recipient(platform="telegram", tenant=BOT_ID, channel_id=str(group)),
+        Reply.message("Department meeting moved to Thursday").public(),
+    )
+
+    [message] = bot.tg.sent_messages(chat_id=supergroup)
+    assert str(message["message_id"]) == posted
+    with Session(bot.app.engine) as session:
+        bindings = session.exec(select(ChannelBinding)).all()
+    assert [(b.platform, b.tenant, b.channel_id) for b in bindings] == [
+        ("telegram", BOT_ID, str(supergroup))
+    ]

@@ -64,6 +64,18 @@ async def test_a_wrong_or_missing_secret_is_refused_and_changes_nothing(hooked: 
     assert member is not None and member.role is None
 
 
+async def test_an_update_that_could_not_be_read_is_taken_when_sent_again(hooked: Bot) -> None:
+    update = hooked.tg.push_text(ANA, "/help")
+    garbled = {"update_id": update["update_id"], "message": {"message_id": 1}}
+
+    assert await hooked.tg.post_webhook(local_url(hooked), garbled, secret_token=SECRET) == 400
+    # Telegram sends it again: not a repeat of an update the bot ever had.
+    assert await hooked.tg.post_webhook(local_url(hooked), update, secret_token=SECRET) == 200
+    call = await hooked.tg.wait_for_call("sendMessage")
+
+    assert "Staffroom: professional learning" in call.params["text"]
+
+
 async def test_a_body_that_is_not_an_update_is_refused(hooked: Bot) -> None:
     async with (
         aiohttp.ClientSession() as session,
