@@ -1,5 +1,8 @@
 """Remembering recent Slack event ids, so an event Slack retries is handled once.
 
+The same memory also keeps the signatures of recent HTTP requests (a replay is refused) and the
+members whose Home tab was just published (a refresh moments later is skipped).
+
 Slack retries an event it thinks was not acknowledged (``X-Slack-Retry-Num`` over HTTP,
 ``retry_attempt`` over Socket Mode) with the same ``event_id``. The memory is per process: several
 HTTP-mode instances behind a load balancer may each see one copy of a retry, so a retry that lands
@@ -28,6 +31,10 @@ class RecentEvents:
         self.window = window
         self.limit = limit
         self._seen: OrderedDict[str, datetime] = OrderedDict()
+
+    def __len__(self) -> int:
+        """How many ids are remembered (expired ones go at the next ``first_time``)."""
+        return len(self._seen)
 
     def first_time(self, event_id: str) -> bool:
         """True the first time ``event_id`` is offered within the window, False for a repeat."""

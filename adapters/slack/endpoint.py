@@ -4,6 +4,11 @@ The signature is checked here, on the raw bytes, before anything is read (forged
 unsigned requests get 401). The body is then parsed here and handed to Bolt already parsed, because
 Bolt's own parser takes any form body that merely contains the word "payload" for an interactivity
 payload and drops it: ``/staffroom resource share ... "payload of the week"`` must still work.
+
+A signed request stays valid for five minutes, so a captured slash command or button press could be
+sent again in that time: each (timestamp, signature) pair is accepted once and a repeat gets 409.
+Events API callbacks are left to their ``event_id`` dedupe, which answers Slack's retries with the
+200 Slack expects. Like that dedupe, the memory is per process (see ``adapters.slack.dedupe``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
+
+from adapters.slack.dedupe import RecentEvents
+from core.clock import Clock
 
 log = logging.getLogger("staffroom.slack")
 
@@ -44,10 +52,13 @@ def parse_body(raw: str, content_type: str) -> dict[str, Any] | None:
 class SlackHttpEndpoint:
     """Verifies and forwards Slack's HTTP requests to a Bolt app."""
 
-    def __init__(self, bolt: AsyncApp, signing_secret: str, path: str) -> None:
+    def __init__(self, bolt: AsyncApp, signing_secret: str, path: str, clock: Clock) -> None:
         self.bolt = bolt
         self.verifier = SignatureVerifier(signing_secret)
         self.path = path
+        # Remembered longer than a signature is valid (RETRY_WINDOW > 5 min), so no replay
+        # outlives the memory of the original.
+        self.signatures = RecentEvents(clock)
 
     def verified(self, raw: str, timestamp: str | None, signature: str | None) -> bool:
         """Whether the request was signed with our secret within the last five minutes."""
@@ -73,6 +84,10 @@ class SlackHttpEndpoint:
         body = parse_body(raw, request.content_type)
         if body is None:
             return web.Response(status=400, text="unreadable body")
+        signed = f"{headers['X-Slack-Request-Timestamp'].strip()}:{headers['X-Slack-Signature']}"
+        if "event_id" not in body and not self.signatures.first_time(signed):
+            log.warning("slack: refused a replayed request (its signature was already used)")
+            return web.Response(status=409, text="request already handled")
         forwarded: dict[str, str | Sequence[str]] = {k.lower(): v for k, v in headers.items()}
         forwarded["content-type"] = "application/json"
         bolt_request = AsyncBoltRequest(

@@ -58,6 +58,9 @@ async def home_view(app: Staffroom, team_id: str, user_id: str) -> dict[str, Any
                 user_id=user_id,
                 command=command.name,
                 channel=ChannelRef(id=f"home:{user_id}", direct=True),
+                # Asked by the platform, not typed: a refresh must not use up the member's
+                # commands per minute (and throttled answers would drop sections).
+                counted=False,
             )
         )
         if reply.tone == "error" or not reply.blocks:

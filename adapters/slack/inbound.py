@@ -2,8 +2,8 @@
 
 Every listener acknowledges first (Slack allows 3 seconds) and then does the work, except a modal
 submission, whose inline errors can only travel in the acknowledgement. Identity is always the
-team id and user id of the person who acted (for a button: who pressed it), never a display name
-and never anything a payload claims.
+user id of the person who acted (for a button: who pressed it) and that person's home team (see
+``_identity``), never a display name and never anything a payload claims.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from datetime import timedelta
 from typing import Any
 
+import aiohttp
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -42,11 +44,17 @@ log = logging.getLogger("staffroom.slack")
 
 HOME_REFRESH_SECONDS = 30
 """Opening the Home tab again within this many seconds shows the dashboard already published:
-each refresh asks the core several questions, which count against the member's rate limit."""
+each refresh asks the core several questions (not counted against the member's rate limit, but
+work all the same)."""
 ERROR_TEXT_LIMIT = 150
+MEMBER_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
+"""DM subtypes that are a member talking: plain text, text with a file (a reflection with a
+photo), and a thread reply also sent to the conversation."""
 CONCURRENT_WORK = 4
-"""Commands worked on at once after their ack. The work shares the process (and Python's GIL)
-with the acks of the commands still arriving; queueing it keeps every ack inside Slack's 3 s."""
+"""Commands, button presses, DMs and Home refreshes worked on at once after their ack. The work
+shares the process (and Python's GIL) with the acks of the requests still arriving; queueing it
+keeps every ack inside Slack's 3 s. Two things are not queued: opening a modal (its trigger_id
+expires 3 s after the command) and a modal submission (its errors travel in the ack itself)."""
 
 
 class SlackInbound:
@@ -56,8 +64,8 @@ class SlackInbound:
         self.app = app
         self.messenger = messenger
         self.events = RecentEvents(app.clock)
-        self._home_published: dict[tuple[str, str], float] = {}
-        self._work = asyncio.Semaphore(CONCURRENT_WORK)
+        self.home_visits = RecentEvents(app.clock, window=timedelta(seconds=HOME_REFRESH_SECONDS))
+        self.work = asyncio.Semaphore(CONCURRENT_WORK)
 
     def register(self, bolt: AsyncApp) -> None:
         """Attach every Staffroom listener (and the retry filter) to a Bolt app."""
@@ -82,21 +90,33 @@ class SlackInbound:
         self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        async with self._work:
-            await self._command(body, respond, client)
-
-    async def _command(
-        self, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        team, user = str(body.get("team_id", "")), str(body.get("user_id", ""))
-        channel_id = str(body.get("channel_id", ""))
         text = str(body.get("text") or "").strip()
         form = self._form_for(text)
-        if form is not None and body.get("trigger_id"):
-            await client.views_open(
-                trigger_id=body["trigger_id"], view=build_modal(form, channel_id=channel_id or None)
-            )
+        # Not queued: the trigger_id expires 3 s after the command was typed.
+        if form is not None and await self._open_form(form, body, client):
             return
+        async with self.work:
+            await self._command(body, text, respond)
+
+    async def _open_form(self, form: Command, body: dict[str, Any], client: AsyncWebClient) -> bool:
+        """Open the modal for ``form``; False if Slack would not, so the command runs as typed
+        (and its answer tells the member what the command needs)."""
+        trigger_id = body.get("trigger_id")
+        if not trigger_id:
+            return False
+        channel_id = str(body.get("channel_id") or "") or None
+        try:
+            await client.views_open(
+                trigger_id=trigger_id, view=build_modal(form, channel_id=channel_id)
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            log.warning("slack: could not open the %s form (%s)", form.name, error)
+            return False
+        return True
+
+    async def _command(self, body: dict[str, Any], text: str, respond: AsyncRespond) -> None:
+        team, user = _identity(body)
+        channel_id = str(body.get("channel_id", ""))
         reply = await self.app.handle(
             Invocation(
                 platform=PLATFORM,
@@ -123,9 +143,13 @@ class SlackInbound:
     # buttons -------------------------------------------------------------------------------
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
+        async with self.work:
+            await self._action(body, respond)
+
+    async def _action(self, body: dict[str, Any], respond: AsyncRespond) -> None:
         action = (body.get("actions") or [{}])[0]
         command = str(action.get("value") or "")
-        team, user = _team_of(body), str((body.get("user") or {}).get("id", ""))
+        team, user = _identity(body)
         if not command or not user:
             return
         channel_id = str((body.get("channel") or {}).get("id") or "")
@@ -153,7 +177,7 @@ class SlackInbound:
         view = body.get("view") or {}
         name, channel_id = read_metadata(view)
         found = self.app.registry.resolve(name.split()) if name else None
-        team, user = _team_of(body), str((body.get("user") or {}).get("id", ""))
+        team, user = _identity(body)
         if found is None or found[1]:
             await ack()
             stale = Reply.error(unknown_form_error())
@@ -186,13 +210,16 @@ class SlackInbound:
 
     # direct messages -----------------------------------------------------------------------
     async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
-            return  # edits, joins and the bot's own messages are not a member talking
-        team = str(body.get("team_id") or event.get("team") or "")
-        user = str(event["user"])
+        if event.get("subtype") not in MEMBER_SUBTYPES or event.get("bot_id"):
+            return  # edits, deletions, joins and the bot's own messages are not a member talking
+        team, user = _identity(body)
         text = str(event.get("text") or "").strip()
-        if not text:
+        if not user or not text:
             return
+        async with self.work:
+            await self._message(event, team, user, text)
+
+    async def _message(self, event: dict[str, Any], team: str, user: str, text: str) -> None:
         channel_id = str(event.get("channel") or "")
         first = text.split(maxsplit=1)[0].lower()
         is_command = first in self.app.registry.groups()
@@ -214,18 +241,16 @@ class SlackInbound:
 
     # App Home --------------------------------------------------------------------------------
     async def _on_home(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("tab", "home") != "home" or not event.get("user"):
+        team, user = _identity(body)
+        if event.get("tab", "home") != "home" or not user:
             return
-        await self.publish_home(str(body.get("team_id", "")), str(event["user"]))
+        async with self.work:
+            await self.publish_home(team, user)
 
     async def publish_home(self, team: str, user: str, *, force: bool = False) -> None:
         """Publish the member's dashboard, unless it was published moments ago."""
-        key = (team, user)
-        now = self.app.clock.now().timestamp()
-        last = self._home_published.get(key)
-        if not force and last is not None and now - last < HOME_REFRESH_SECONDS:
+        if not self.home_visits.first_time(f"{team}:{user}") and not force:
             return
-        self._home_published[key] = now
         view = await home_view(self.app, team, user)
         await self.messenger.client.views_publish(user_id=user, view=view)
 
@@ -294,9 +319,25 @@ def _action_pattern() -> re.Pattern[str]:
     return re.compile(f"^{re.escape(ACTION_PREFIX)}")
 
 
-def _team_of(body: dict[str, Any]) -> str:
-    team = body.get("team") or {}
-    return str(team.get("id") or (body.get("user") or {}).get("team_id") or "")
+def _identity(body: dict[str, Any]) -> tuple[str, str]:
+    """The (team, user) ids of the person who acted, the team being that person's home team.
+
+    In a Slack Connect channel or across an Enterprise Grid, the workspace a request comes from
+    (``team.id``, an event's ``team_id``) is not always the person's own: keyed on it, one person
+    would become several members, or land in another organisation's tenant. Interactions carry
+    the home team as ``user.team_id`` and message events as ``user_team``; slash commands and
+    ``app_home_opened`` carry only ``team_id``, the workspace, which is the home team except for
+    a Grid member working in another workspace of the same organisation.
+    """
+    if isinstance(body.get("user"), dict):  # block_actions, view_submission
+        person = body["user"]
+        team = person.get("team_id") or (body.get("team") or {}).get("id")
+        return str(team or ""), str(person.get("id") or "")
+    event = body.get("event")
+    if isinstance(event, dict):  # Events API
+        team = event.get("user_team") or body.get("team_id")
+        return str(team or ""), str(event.get("user") or "")
+    return str(body.get("team_id") or ""), str(body.get("user_id") or "")  # slash command
 
 
 def _channel(channel_id: str, name: str) -> ChannelRef | None:

@@ -33,8 +33,21 @@ PLATFORM = "slack"
 _TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 )
-"""Slack error codes worth retrying; every other ``ok: false`` means retrying cannot help
-(``channel_not_found``, ``user_not_found``, ``account_inactive``, ``is_archived``, ...)."""
+"""Slack error codes worth retrying. Every other ``ok: false`` is about the recipient and means
+retrying cannot help (``channel_not_found``, ``user_not_found``, ``is_archived``, ...)."""
+_BOT_ERRORS = frozenset(
+    {
+        "account_inactive",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+    }
+)
+"""Slack error codes that say the bot's own token or app is broken, whoever the message is for.
+They are retried (and logged as errors for an admin) rather than failing the message, which would
+pause the recipient's schedule for something the recipient did not do."""
 
 
 def classify(error: SlackApiError) -> RetryAfter | TransientFailure | PermanentFailure:
@@ -51,6 +64,9 @@ def classify(error: SlackApiError) -> RetryAfter | TransientFailure | PermanentF
         except (TypeError, ValueError):
             seconds = 1.0
         return RetryAfter(seconds, f"slack rate limit ({code or status})")
+    if code in _BOT_ERRORS:
+        log.error("slack refused the bot itself (%s): check the bot token and its scopes", code)
+        return TransientFailure(f"slack bot not usable: {code}")
     if status >= 500 or code in _TRANSIENT_ERRORS:
         return TransientFailure(f"slack {status} {code}".strip())
     return PermanentFailure(f"slack refused the message: {code or status}")
@@ -61,10 +77,17 @@ class SlackMessenger:
 
     platform = PLATFORM
 
-    def __init__(self, app: Staffroom, client: AsyncWebClient) -> None:
+    def __init__(
+        self,
+        app: Staffroom,
+        client: AsyncWebClient,
+        *,
+        dm_channels: dict[tuple[str, str], str] | None = None,
+    ) -> None:
+        """``dm_channels`` shares the memory of opened DM channels with another messenger."""
         self.app = app
         self.client = client
-        self._dm_channels: dict[tuple[str, str], str] = {}
+        self.dm_channels = {} if dm_channels is None else dm_channels
 
     async def send(self, recipient: Recipient, reply: Reply) -> str:
         """Post ``reply`` to the recipient; raise RetryAfter, TransientFailure or
@@ -123,17 +146,17 @@ class SlackMessenger:
     async def dm_channel(self, team_id: str, user_id: str) -> str:
         """The bot's DM channel with a user: cached in memory and on the account row."""
         key = (team_id, user_id)
-        known = self._dm_channels.get(key) or await asyncio.to_thread(
+        known = self.dm_channels.get(key) or await asyncio.to_thread(
             self._stored_dm, team_id, user_id
         )
         if known:
-            self._dm_channels[key] = known
+            self.dm_channels[key] = known
             return known
         opened = await self.client.conversations_open(users=user_id)
         channel = str((opened.get("channel") or {}).get("id") or "")
         if not channel:
             raise PermanentFailure("Slack opened no DM channel")
-        self._dm_channels[key] = channel
+        self.dm_channels[key] = channel
         await asyncio.to_thread(self._store_dm, team_id, user_id, channel)
         return channel
 

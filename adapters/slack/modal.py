@@ -70,15 +70,10 @@ def _placeholder(param: Param) -> str:
     }.get(param.kind, "")
 
 
-def form_fields(command: Command) -> list[Param]:
-    """The parameters a form asks for (a ``many`` list is one text field)."""
-    return list(command.params)
-
-
 def build_modal(command: Command, *, channel_id: str | None) -> dict[str, Any]:
     """The modal view for ``command``: one input per parameter, required ones marked."""
     blocks: list[dict[str, Any]] = []
-    for param in form_fields(command):
+    for param in command.params:
         block: dict[str, Any] = {
             "type": "input",
             "block_id": param.name,

@@ -42,8 +42,11 @@ class SlackPlatform:
         self.serve_http = serve_http
         self.receive = receive
         token = settings.bot_token.get_secret_value()
-        # Replies to members ride out short rate limits by waiting; the delivery engine's client
-        # does not, so 429 reaches the engine's own pacing as RetryAfter.
+        # Two clients for one bot, because a 429 means different things to each caller: a member
+        # waiting for an answer is best served by riding out a short rate limit (this client
+        # retries), while the delivery engine paces itself and must see 429 at once as
+        # RetryAfter (the messenger's client does not retry). Both messengers share one memory
+        # of opened DM channels.
         self.client = AsyncWebClient(
             token=token,
             base_url=settings.api_base_url,
@@ -58,7 +61,8 @@ class SlackPlatform:
             request_verification_enabled=False,
             signing_secret="",
         )
-        self.inbound = SlackInbound(app, SlackMessenger(app, self.client))
+        replies = SlackMessenger(app, self.client, dm_channels=self.messenger.dm_channels)
+        self.inbound = SlackInbound(app, replies)
         self.inbound.register(self.bolt)
         self.endpoint: SlackHttpEndpoint | None = None
         self._socket: AsyncSocketModeHandler | None = None
@@ -70,7 +74,10 @@ class SlackPlatform:
             if settings.signing_secret is None:
                 raise SlackNotConfigured("Slack HTTP mode needs STAFFROOM_SLACK__SIGNING_SECRET")
             self.endpoint = SlackHttpEndpoint(
-                self.bolt, settings.signing_secret.get_secret_value(), settings.events_path
+                self.bolt,
+                settings.signing_secret.get_secret_value(),
+                settings.events_path,
+                app.clock,
             )
         elif settings.app_token is None:
             raise SlackNotConfigured(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,11 +12,12 @@ import pytest
 from sqlmodel import Session, select
 
 from adapters.slack import SlackPlatform, create_platform
+from adapters.slack.inbound import CONCURRENT_WORK
 from core.app import Staffroom
 from core.clock import FixedClock
 from core.identity.models import Account, Member
 from tests.conftest import make_settings
-from tests.fakes.fake_slack import FakeSlack, sign
+from tests.fakes.fake_slack import FakeSlack, SlackCall, sign
 
 SECRET = "test-signing-secret"
 
@@ -52,6 +54,42 @@ class Harness:
         sent = headers if headers is not None else sign(SECRET, body, **signing)
         async with self.session.post(url, data=body.encode(), headers=sent) as response:
             return response.status, await response.text()
+
+    @contextlib.asynccontextmanager
+    async def one_at_a_time(self) -> AsyncIterator[None]:
+        """Work on one request at a time, in the order they came (the others' slots are held)."""
+        work = self.platform.inbound.work
+        for _ in range(CONCURRENT_WORK - 1):
+            await work.acquire()
+        try:
+            yield
+        finally:
+            for _ in range(CONCURRENT_WORK - 1):
+                work.release()
+
+    async def posts_until(self, thread_ts: str) -> list[SlackCall]:
+        """Every chat.postMessage up to the one answering in thread ``thread_ts``.
+
+        Send a last message in a thread of its own as a marker: within ``one_at_a_time``, once
+        its answer is out, so is every answer to what was sent before it, and a count can be
+        asserted exactly.
+        """
+        count = 1
+        while True:
+            posts = await self.fake.wait_for_calls("chat.postMessage", count=count)
+            if any(p.args.get("thread_ts") == thread_ts for p in posts):
+                return posts
+            count = len(posts) + 1
+
+    async def responses_until(self, name: str) -> list[str]:
+        """The names of the response_url answers up to the first one to ``name``: the same
+        kind of marker as ``posts_until``, for slash commands and buttons."""
+        count = 1
+        while True:
+            names = [r.name for r in await self.fake.wait_for_responses(count)]
+            if name in names:
+                return names
+            count = len(names) + 1
 
     def member_of(self, user_id: str) -> Member | None:
         with Session(self.app.engine) as session:

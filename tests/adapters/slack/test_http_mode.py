@@ -35,6 +35,11 @@ async def slash(h: Harness, text: str, user: str = "U1", name: str = "r") -> dic
     return responses[seen].body
 
 
+def marker_command(h: Harness) -> str:
+    """A slash command whose answer comes to the response_url named "marker"."""
+    return slash_command_body(text="help", user_id="U2", response_url=h.fake.response_url("marker"))
+
+
 async def test_help_is_acked_then_answered_privately(http_slack: Harness) -> None:
     answer = await slash(http_slack, "help")
     assert answer["response_type"] == "ephemeral"
@@ -184,12 +189,13 @@ async def test_a_retried_event_is_handled_once(http_slack: Harness) -> None:
         "ts": "1.0001",
     }
     body = event_body(event, event_id="EvOnce")
-    first = await http_slack.post(body)
-    retry = await http_slack.post(body, sign(SECRET, body, retry_num=1, retry_reason="timeout"))
-    other = event_body({**event, "text": "profile show", "ts": "1.0002"}, event_id="EvOther")
-    third = await http_slack.post(other)
-    assert [r[0] for r in (first, retry, third)] == [200, 200, 200]
-    posts = await http_slack.fake.wait_for_calls("chat.postMessage", count=2)
+    marker = {**event, "text": "profile show", "ts": "1.0002", "thread_ts": "marker"}
+    async with http_slack.one_at_a_time():
+        first = await http_slack.post(body)
+        retry = await http_slack.post(body, sign(SECRET, body, retry_num=1, retry_reason="timeout"))
+        third = await http_slack.post(event_body(marker, event_id="EvOther"))
+        assert [r[0] for r in (first, retry, third)] == [200, 200, 200]
+        posts = await http_slack.posts_until("marker")
     assert len(posts) == 2
     assert {p.args["channel"] for p in posts} == {"DU1"}
 
@@ -227,3 +233,37 @@ async def test_home_tab_shows_the_members_dashboard(http_slack: Harness) -> None
     shown = all_text(published["view"]["blocks"])
     assert published["view"]["type"] == "home"
     assert "teacher" in shown and "maths" in shown and "Hill &lt;School&gt;" in shown
+
+
+async def test_a_replayed_signed_button_press_runs_once(http_slack: Harness) -> None:
+    await slash(http_slack, "profile set role=teacher", user="U1")
+    press = block_actions_body(
+        user_id="U1",
+        action_id="sr_0",
+        value="privacy delete confirm",
+        response_url=http_slack.fake.response_url("press"),
+        channel_id="C1",
+    )
+    signed = sign(SECRET, press)
+    async with http_slack.one_at_a_time():
+        first = await http_slack.post(press, signed)
+        replayed = await http_slack.post(press, signed)
+        assert first[0] == 200 and replayed[0] == 409
+        # Answered one at a time: what the replay would have started answers before the marker.
+        await http_slack.post(marker_command(http_slack))
+        answered = await http_slack.responses_until("marker")
+    assert answered == ["r", "press", "marker"]
+    assert http_slack.member_of("U1") is None
+
+
+async def test_a_replayed_slash_command_is_refused(http_slack: Harness) -> None:
+    body = slash_command_body(
+        text="help", user_id="U1", response_url=http_slack.fake.response_url("help")
+    )
+    signed = sign(SECRET, body)
+    async with http_slack.one_at_a_time():
+        assert (await http_slack.post(body, signed))[0] == 200
+        assert (await http_slack.post(body, signed))[0] == 409
+        await http_slack.post(marker_command(http_slack))
+        answered = await http_slack.responses_until("marker")
+    assert answered == ["help", "marker"]

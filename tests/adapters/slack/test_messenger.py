@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -79,7 +80,7 @@ async def test_failures_map_to_the_delivery_engines_kinds(
     fake_slack.fail_next("chat.postMessage", status=503)
     with pytest.raises(TransientFailure):
         await platform.messenger.send(to, Reply.message("x"))
-    for gone in ("channel_not_found", "is_archived", "account_inactive"):
+    for gone in ("channel_not_found", "is_archived", "not_in_channel", "cannot_dm_bot"):
         fake_slack.fail_next("chat.postMessage", error=gone)
         with pytest.raises(PermanentFailure):
             await platform.messenger.send(to, Reply.message("x"))
@@ -98,3 +99,30 @@ async def test_unreachable_slack_is_transient(sqlite_url: str, clock: FixedClock
     with pytest.raises(TransientFailure):
         await platform.messenger.send(Recipient("slack", "T1", channel_id="C1"), Reply())
     app.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "error",
+    ["account_inactive", "invalid_auth", "token_revoked", "not_authed", "missing_scope"],
+)
+async def test_a_problem_with_the_bot_itself_is_not_blamed_on_the_recipient(
+    platform: SlackPlatform,
+    fake_slack: FakeSlack,
+    error: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # These say the bot's token or app is broken: failing the row would pause a member's
+    # schedule for something no member did, so the engine retries while an admin is alerted.
+    fake_slack.fail_next("chat.postMessage", error=error)
+    with caplog.at_level(logging.ERROR, logger="staffroom.slack"), pytest.raises(TransientFailure):
+        await platform.messenger.send(Recipient("slack", "T1", channel_id="C1"), Reply.message("x"))
+    assert any(error in r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
+
+
+async def test_replies_and_deliveries_share_the_dm_channels_they_know(
+    platform: SlackPlatform, fake_slack: FakeSlack
+) -> None:
+    # U9 has no account row yet, so only the in-memory cache can remember the channel.
+    assert await platform.messenger.dm_channel("T1", "U9") == "DU9"
+    assert await platform.inbound.messenger.dm_channel("T1", "U9") == "DU9"
+    assert len(fake_slack.calls_to("conversations.open")) == 1

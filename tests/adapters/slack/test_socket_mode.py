@@ -108,13 +108,17 @@ async def test_retried_event_over_socket_mode_is_handled_once(socket_slack: Harn
         "ts": "2.0001",
     }
     payload = event_payload(event, event_id="EvSock")
-    first = await fake.socket_send("events_api", payload)
-    again = await fake.socket_send("events_api", payload, retry_attempt=1, retry_reason="timeout")
-    await fake.socket_ack(first)
-    await fake.socket_ack(again)
-    later = event_payload({**event, "text": "profile show", "ts": "2.0002"}, event_id="EvSock2")
-    await fake.socket_ack(await fake.socket_send("events_api", later))
-    posts = await fake.wait_for_calls("chat.postMessage", count=2)
+    marker = {**event, "text": "profile show", "ts": "2.0002", "thread_ts": "marker"}
+    async with socket_slack.one_at_a_time():
+        first = await fake.socket_send("events_api", payload)
+        again = await fake.socket_send(
+            "events_api", payload, retry_attempt=1, retry_reason="timeout"
+        )
+        await fake.socket_ack(first)
+        await fake.socket_ack(again)
+        later = event_payload(marker, event_id="EvSock2")
+        await fake.socket_ack(await fake.socket_send("events_api", later))
+        posts = await socket_slack.posts_until("marker")
     assert len(posts) == 2
 
 
