@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert, text
 from sqlmodel import Session
 
+from bench.figures import Figure, emit
 from core.db import make_engine, upgrade
 from core.delivery import Pacer, deliver_due, plan_due
 from core.delivery.kinds import KINDS, Outgoing
@@ -174,6 +175,36 @@ def main() -> None:
     print("-" * (width + 30))
     for name, value, note in rows:
         print(f"{name.ljust(width)}  {value:>16}  {note}")
+    db = engine.dialect.name
+    emit(
+        [
+            Figure(
+                f"delivery: rows planned per second ({db}, {planned:,} schedules)",
+                f"{planned / plan_seconds:,.0f}/s",
+                goal="(context)",
+            ),
+            Figure(
+                f"delivery: paced sending ({db}, limit {args.rate}/s)",
+                f"{achieved:,.1f}/s",
+                f"{args.rate}/s limit",
+                f"{achieved / args.rate:.3f}",
+                ">= 0.9",
+                achieved / args.rate >= 0.9,
+            ),
+            Figure(
+                "delivery: 429s, duplicates, rows added by planning again",
+                f"{platform.violations}, {duplicates}, {again}",
+                goal="0, 0, 0",
+                met=platform.violations == 0 and duplicates == 0 and again == 0,
+            ),
+            Figure(
+                "delivery: rows delivered",
+                f"{delivered} of {to_send}",
+                goal="all",
+                met=delivered == to_send,
+            ),
+        ]
+    )
     engine.dispose()
 
 
