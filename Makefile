@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check core adapters bots tests bench
 	$(BIN)/ruff format --check core adapters bots tests bench
 	$(BIN)/mypy --strict core
+
+## Re-extract user-facing text into core/locale/staffroom.pot and update every catalogue.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
+		--project=Staffroom --copyright-holder=Staffroom -o core/locale/staffroom.pot .
+	$(BIN)/pybabel update -i core/locale/staffroom.pot -d core/locale -D staffroom
+	$(BIN)/pybabel compile -d core/locale -D staffroom
 
 bench: $(STAMP)
 	$(BIN)/python bench/run

@@ -38,3 +38,9 @@ def ngettext(singular: str, plural: str, n: int, /, **values: object) -> str:
     """Translate a message whose form depends on the count ``n`` (available as ``{n}``)."""
     text = _translations(_current_language.get()).ngettext(singular, plural, n)
     return text.format(n=n, **values)
+
+
+def available_languages() -> list[str]:
+    """Languages with a compiled catalogue (English is always available: it is the source)."""
+    found = {p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")}
+    return sorted(found | {"en"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.commands import N_, REGISTRY, Param
 from core.context import Context
 from core.errors import UserError
-from core.i18n import _
+from core.i18n import _, available_languages, set_language
 from core.identity.models import Member
 from core.identity.service import (
     LINK_CODE_TTL,
@@ -255,3 +255,27 @@ def settings_deliver_to(ctx: Context, platform: str) -> Reply:
     if platform == "auto":
         return Reply.success(_("Scheduled messages will reach you where you were last active."))
     return Reply.success(_("Scheduled messages will reach you on "), bold(platform), ".")
+
+
+@REGISTRY.command(
+    "settings language",
+    help=N_("Choose the language Staffroom answers you in."),
+    params=[Param("language", help=N_("a language code, like en"), required=True, max_length=16)],
+    examples=["settings language en"],
+)
+def settings_language(ctx: Context, language: str) -> Reply:
+    code = language.strip().lower().replace("-", "_")
+    known = available_languages()
+    if code not in known:
+        raise BadValue(
+            _(
+                "Staffroom does not speak {language} yet. Available: {known}.",
+                language=language[:16],
+                known=", ".join(known),
+            ),
+            "language",
+        )
+    ctx.member.language = code
+    ctx.session.add(ctx.member)
+    set_language(code)
+    return Reply.success(_("Staffroom will answer you in "), bold(code), ".")
