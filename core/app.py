@@ -28,7 +28,6 @@ from core.context import Context
 from core.db import make_engine
 from core.errors import UserError
 from core.i18n import _, set_language
-from core.identity.models import Member
 from core.identity.service import resolve_account
 from core.invocation import Invocation
 from core.params import BadValue, ConvertContext
@@ -165,9 +164,7 @@ class Staffroom:
         for attempt in (1, 2):
             try:
                 with self.session() as session:
-                    account = resolve_account(session, invocation, now)
-                    member = session.get(Member, account.member_id)
-                    assert member is not None
+                    account, member = resolve_account(session, invocation, now)
                     set_language(member.language or self.settings.staffroom.language)
                     ctx = Context(self, session, member, account, invocation, now)
                     return self._run(ctx)

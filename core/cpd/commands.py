@@ -27,6 +27,7 @@ from core.cpd.service import (
     get_goal,
     goal_progress,
     goals_of,
+    hours_in,
     log_activity,
     match_category,
     preference_of,
@@ -91,10 +92,10 @@ def _activity_fields(activity: CpdActivity) -> list[tuple[str, str]]:
 
 
 def _year_progress(ctx: Context) -> str:
-    summary = summarise(ctx.session, ctx.member_id, _period(ctx, None), ctx.settings.cpd)
+    total = hours_in(ctx.session, ctx.member_id, _period(ctx, None))
     return _(
         "This CPD year: {hours} of {target} hours.",
-        hours=_hours(summary.total_hours),
+        hours=_hours(total),
         target=_hours(ctx.settings.cpd.yearly_target_hours),
     )
 
@@ -167,7 +168,7 @@ def cpd_log(
             )
         )
     activity = log_activity(ctx.session, ctx.member_id, entry, now=ctx.now, today=today)
-    reminders.sync_nudge(
+    reminders.keep_nudge(
         ctx.session, ctx.member_id, zone=ctx.member.timezone, now=ctx.now, settings=settings
     )
     reply = Reply.success(_("Logged #{id}: ", id=activity.id), bold(activity.title))

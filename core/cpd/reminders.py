@@ -14,11 +14,13 @@ timezone). A goal reminder is a once-schedule at an instant, which the engine le
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from core.cpd.models import CpdGoal, GoalStatus
+from core.cpd.models import CpdGoal, CpdPreference, GoalStatus
 from core.cpd.service import goal_progress, last_logged_at, preference_of
 from core.cpd.settings import CpdSettings
 from core.delivery.kinds import Outgoing, schedule_kind
@@ -112,6 +114,53 @@ def sync_goal_reminder(
     return existing
 
 
+def _nudge_recurrence() -> dict[str, Any]:
+    return {
+        "type": "weekly",
+        "weekdays": [NUDGE_WEEKDAY],
+        "time": NUDGE_TIME.strftime("%H:%M"),
+        "every_weeks": 1,
+    }
+
+
+def _nudge_payload(settings: CpdSettings) -> dict[str, Any]:
+    return {"weeks": settings.nudge_after_weeks}
+
+
+# The member's first nudge schedule with their reminder preference, in one read: what
+# keep_nudge needs to tell whether anything would change.
+_NUDGE_STATE = (
+    select(Schedule, CpdPreference.reminders)
+    .outerjoin(CpdPreference, col(CpdPreference.member_id) == col(Schedule.member_id))
+    .where(Schedule.member_id == bindparam("member_id"), Schedule.kind == NUDGE)
+    .order_by(col(Schedule.id))
+    .limit(1)
+)
+
+
+def keep_nudge(
+    session: Session, member_id: int, *, zone: str, now: datetime, settings: CpdSettings
+) -> None:
+    """:func:`sync_nudge` for every ``cpd log``: one read, and no write unless the schedule
+    actually has to change (first log, reminders or zone changed, nudge settings changed)."""
+    found = session.exec(_NUDGE_STATE, params={"member_id": member_id}).first()
+    if found is not None and found[1] is not None:
+        schedule, reminders_on = found
+        wanted = settings.nudge_after_weeks > 0 and reminders_on
+        if not wanted and not schedule.active:
+            return
+        if (
+            wanted
+            and schedule.active
+            and schedule.timezone == zone
+            and schedule.next_due_at is not None
+            and schedule.recurrence == _nudge_recurrence()
+            and schedule.payload == _nudge_payload(settings)
+        ):
+            return
+    sync_nudge(session, member_id, zone=zone, now=now, settings=settings)
+
+
 def sync_nudge(
     session: Session, member_id: int, *, zone: str, now: datetime, settings: CpdSettings
 ) -> Schedule | None:
@@ -123,13 +172,8 @@ def sync_nudge(
             existing.active = False
             session.add(existing)
         return existing
-    recurrence = {
-        "type": "weekly",
-        "weekdays": [NUDGE_WEEKDAY],
-        "time": NUDGE_TIME.strftime("%H:%M"),
-        "every_weeks": 1,
-    }
-    payload = {"weeks": settings.nudge_after_weeks}
+    recurrence = _nudge_recurrence()
+    payload = _nudge_payload(settings)
     if existing is None:
         return create_schedule(
             session,

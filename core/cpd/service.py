@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from core.cpd.frameworks import Standard, catalogue
@@ -138,21 +138,43 @@ def log_activity(
     return activity
 
 
+# Statements run by every cpd log are built once, with bound parameters: building a select and
+# its comparisons costs more than SQLAlchemy's cached compilation of it.
+_RECENT_REPEAT = (
+    select(CpdActivity)
+    .where(
+        CpdActivity.member_id == bindparam("member_id"),
+        CpdActivity.title == bindparam("title"),
+        # A range rather than "= day", so that SQLite (which keeps no statistics) searches the
+        # member's own activities instead of everyone's on that day: on an INSET day that is
+        # the whole staff.
+        col(CpdActivity.occurred_on).between(bindparam("day"), bindparam("day")),
+        CpdActivity.hours == bindparam("hours"),
+        col(CpdActivity.created_at) >= bindparam("since"),
+    )
+    .order_by(col(CpdActivity.id).desc())
+)
+_HOURS_BETWEEN = select(func.coalesce(func.sum(CpdActivity.hours), 0.0)).where(
+    CpdActivity.member_id == bindparam("member_id"),
+    col(CpdActivity.occurred_on) >= bindparam("start"),
+    col(CpdActivity.occurred_on) <= bindparam("end"),
+)
+
+
 def recent_repeat(
     session: Session, member_id: int, entry: ActivityInput, *, now: datetime
 ) -> CpdActivity | None:
     """The member's activity with the same title, date and hours logged in the last few minutes,
     if any: a second press of a "Log as CPD" button, not a second activity."""
     return session.exec(
-        select(CpdActivity)
-        .where(
-            CpdActivity.member_id == member_id,
-            CpdActivity.title == entry.title.strip(),
-            CpdActivity.occurred_on == entry.day,
-            CpdActivity.hours == entry.hours,
-            CpdActivity.created_at >= now - REPEAT_WINDOW,
-        )
-        .order_by(col(CpdActivity.id).desc())
+        _RECENT_REPEAT,
+        params={
+            "member_id": member_id,
+            "title": entry.title.strip(),
+            "day": entry.day,
+            "hours": entry.hours,
+            "since": now - REPEAT_WINDOW,
+        },
     ).first()
 
 
@@ -177,6 +199,14 @@ def activities_in(session: Session, member_id: int, period: Period) -> list[CpdA
     if period.end is not None:
         query = query.where(col(CpdActivity.occurred_on) <= period.end)
     return list(session.exec(query.order_by(col(CpdActivity.occurred_on), col(CpdActivity.id))))
+
+
+def hours_in(session: Session, member_id: int, period: Period) -> float:
+    """Total hours the member logged in the period (what a :class:`Summary` reports as
+    ``total_hours``), in one aggregate query rather than loading every activity."""
+    bounds = {"start": period.start or date.min, "end": period.end or date.max}
+    total = session.exec(_HOURS_BETWEEN, params={"member_id": member_id, **bounds}).one()
+    return round(float(total), 2)
 
 
 def count_activities(session: Session, member_id: int) -> int:

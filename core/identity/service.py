@@ -7,7 +7,8 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from core.errors import NotFound, UserError
@@ -22,16 +23,47 @@ LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud,
 _MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
 
 
-def resolve_account(session: Session, invocation: Invocation, now: datetime) -> Account:
-    """The account for the invocation's platform identity, creating it and its member on first use."""
+LAST_SEEN_PRECISION = timedelta(minutes=5)
+"""How stale ``Account.last_seen_at`` may get before a command writes it again: writing it on
+every command would make each one, even a read, an UPDATE."""
+
+_OTHER = aliased(Account)
+# The account with its member, and when the member's other accounts were last seen (so the
+# account used most recently always stays the latest, which is how a DM finds its platform).
+_ACCOUNT_WITH_MEMBER = (
+    select(
+        Account,
+        Member,
+        select(func.max(_OTHER.last_seen_at))
+        .where(_OTHER.member_id == Account.member_id, _OTHER.id != Account.id)
+        .correlate(Account)
+        .scalar_subquery(),
+    )
+    .join(Member, col(Member.id) == col(Account.member_id))
+    .where(
+        Account.platform == bindparam("platform"),
+        Account.tenant == bindparam("tenant"),
+        Account.user_id == bindparam("user_id"),
+    )
+)
+
+
+def resolve_account(
+    session: Session, invocation: Invocation, now: datetime
+) -> tuple[Account, Member]:
+    """The account for the invocation's platform identity and its member (one query), creating
+    both on first use.
+
+    ``last_seen_at`` moves when it is more than
+    :data:`LAST_SEEN_PRECISION` old, or when another of the member's accounts was seen later.
+    """
     platform, tenant, user_id = invocation.account_key
-    account = session.exec(
-        select(Account).where(
-            Account.platform == platform, Account.tenant == tenant, Account.user_id == user_id
-        )
+    found = session.exec(
+        _ACCOUNT_WITH_MEMBER,
+        params={"platform": platform, "tenant": tenant, "user_id": user_id},
     ).first()
     name = (invocation.display_name or user_id).strip()[:100] or user_id
-    if account is None:
+    if found is None:
         member = Member(display_name=name, created_at=now)
         session.add(member)
         session.flush()
@@ -48,14 +80,18 @@ def resolve_account(session: Session, invocation: Invocation, now: datetime) -> 
         )
         session.add(account)
         session.flush()
-        return account
-    account.last_seen_at = now
+        return account, member
+    account, member, others_seen = found
+    if (
+        now - account.last_seen_at >= LAST_SEEN_PRECISION
+        or (others_seen is not None and others_seen >= account.last_seen_at)
+    ) and now > account.last_seen_at:
+        account.last_seen_at = now
     if invocation.display_name and account.display_name != name:
         account.display_name = name
     if invocation.handle and account.handle != invocation.handle:
         account.handle = invocation.handle
-    session.add(account)
-    return account
+    return account, member
 
 
 def get_member(session: Session, member_id: int) -> Member:

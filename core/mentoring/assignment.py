@@ -7,15 +7,18 @@ positive and not excluded. Small and medium rounds use ``linear_sum_assignment``
 matrix, which is exactly optimal. Very large rounds keep each mentee's best ``top_k`` mentors and
 solve the sparse problem with ``min_weight_full_bipartite_matching`` (one private "unmatched"
 column per mentee keeps a full matching possible); that is optimal over those candidates.
+
+NumPy and SciPy are imported inside the functions that solve: they weigh about 50 MB, and a
+running Staffroom needs them only while a matching round runs.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import numpy.typing as npt
-from scipy import sparse
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 DENSE_LIMIT = 16_000_000
 """Largest mentees x slots matrix solved densely (64 MB of float32)."""
@@ -32,6 +35,8 @@ def assign(
 
     ``fit`` is mentees x mentors; entries below or equal to 0 are never chosen.
     """
+    import numpy as np
+
     caps = np.maximum(np.asarray(capacity, dtype=np.int64), 0)
     n, m = fit.shape
     if n == 0 or m == 0 or caps.sum() == 0:
@@ -45,6 +50,9 @@ def assign(
 def _dense(fit: npt.NDArray[np.float32], slots: npt.NDArray[np.int64]) -> list[tuple[int, int]]:
     # Clipping at 0 makes "leave unmatched" worth the same as a zero-fit place, which is then
     # dropped: the best full assignment of the clipped matrix is the best partial one.
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
     benefit = np.maximum(fit[:, slots], 0)
     rows, cols = linear_sum_assignment(benefit, maximize=True)
     chosen = benefit[rows, cols] > 0
@@ -54,6 +62,10 @@ def _dense(fit: npt.NDArray[np.float32], slots: npt.NDArray[np.int64]) -> list[t
 def _sparse(
     fit: npt.NDArray[np.float32], caps: npt.NDArray[np.int64], top_k: int
 ) -> list[tuple[int, int]]:
+    import numpy as np
+    from scipy import sparse
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
     n, m = fit.shape
     k = min(top_k, m)
     offered = caps > 0
@@ -101,6 +113,8 @@ def greedy(
     fit: npt.NDArray[np.float32], capacity: npt.NDArray[np.int64] | list[int]
 ) -> list[tuple[int, int]]:
     """The obvious baseline: best remaining pair first. Used to measure the solver, not in rounds."""
+    import numpy as np
+
     caps = np.asarray(capacity, dtype=np.int64).copy()
     n, _m = fit.shape
     flat = np.flatnonzero(fit > 0)

@@ -6,6 +6,9 @@ than a new pair. Among the matchings that pair the most people, it picks the one
 recent repeats, so a repeat only happens when nothing else is possible. People left over (the odd
 one out, or the third of each group when groups are of three) join groups by a linear assignment
 that again avoids recent partners. Nobody is dropped.
+
+networkx, NumPy and SciPy are imported inside the functions that group: a running Staffroom needs
+them only while a rotation forms its groups, not to sit waiting.
 """
 
 from __future__ import annotations
@@ -13,10 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from itertools import combinations
-
-import networkx as nx
-import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 NEW_PAIR = 100
 MET_EARLIER = 99
@@ -64,6 +63,8 @@ def _grouped(
     earlier: AbstractSet[tuple[int, int]],
     size: int,
 ) -> list[list[int]]:
+    import networkx as nx
+
     graph = nx.Graph()
     graph.add_nodes_from(members)
     for a, b in combinations(members, 2):
@@ -89,6 +90,9 @@ def _fill(
     size: int,
 ) -> None:
     """Add the extras to the cores: every core up to ``size``, the rest spread one per core."""
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
     mandatory = size - 2
     optional = size - 1  # enough room for any remainder, even with a single core
     columns: list[tuple[int, float]] = []  # (core index, fixed cost of using this place)

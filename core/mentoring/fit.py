@@ -6,6 +6,9 @@ found in the mentor's topics and subjects), a shared subject, a shared phase, a 
 closeness in time (hours apart right now, so daylight saving counts) and the mentor's extra years
 of experience. Hard exclusions are marked with :data:`EXCLUDED`. The reasons given for a pairing are
 computed by the same rules, so an explanation never claims what the score did not count.
+
+NumPy and SciPy are imported inside the functions that compute scores: the profiles and the
+reasons are needed on every mentoring command, the matrices only while a round runs.
 """
 
 from __future__ import annotations
@@ -14,16 +17,17 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import numpy as np
-import numpy.typing as npt
-from scipy import sparse
 
 from core.mentoring.settings import MatchWeights
 
-EXCLUDED = np.float32(-1.0)
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    from scipy import sparse
+
+EXCLUDED = -1.0
 """Score of a pair that must never be proposed (all real scores are at least 0)."""
 
 _STOPWORDS = frozenset(
@@ -132,6 +136,9 @@ def hours_apart(a: float, b: float) -> float:
 
 def _incidence(rows: Sequence[set[str]], vocabulary: dict[str, int]) -> sparse.csr_matrix:
     """A 0/1 matrix: one row per set, one column per word of the vocabulary."""
+    import numpy as np
+    from scipy import sparse
+
     indptr = [0]
     indices: list[int] = []
     for row in rows:
@@ -189,6 +196,8 @@ def fit_matrix(
     same school get :data:`EXCLUDED`. Mentees with ``priority`` get ``weights.priority`` added to
     every pair they may have, so the solver places them first.
     """
+    import numpy as np
+
     n, m = len(mentees), len(mentors)
     scores = np.empty((n, m), dtype=np.float32)
     if n == 0 or m == 0:

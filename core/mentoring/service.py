@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import numpy as np
 from sqlmodel import Session, col, or_, select
 
 from core.communities.models import CommunityMember, MembershipStatus
@@ -237,7 +236,7 @@ def run_round(
         exclude_same_school=settings.exclude_same_school,
         min_fit=settings.min_fit,
     )
-    pairs = assign(fit, np.array([t.capacity for t in mentors], dtype=np.int64))
+    pairs = assign(fit, [t.capacity for t in mentors])
     round_ = MentorRound(
         community_id=community_id,
         run_by=run_by,
