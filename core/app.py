@@ -30,6 +30,7 @@ from core.errors import UserError
 from core.i18n import _, set_language
 from core.identity.service import resolve_account
 from core.invocation import Invocation
+from core.metrics import record_command
 from core.params import BadValue, ConvertContext
 from core.parsing import split_args, tokenize
 from core.reply import Reply
@@ -115,13 +116,7 @@ class Staffroom:
         except DBAPIError as exc:
             if not _unreachable(exc):
                 outcome = "crash"
-                log.exception("command failed: %s", _describe(invocation))
-                return Reply.error(
-                    _(
-                        "Something went wrong on our side and nothing was changed. "
-                        "Please try again; if it keeps happening, tell your admin."
-                    )
-                )
+                return _crashed(invocation)
             outcome = "unavailable"
             log.warning(
                 "database unavailable during %s: %s", _describe(invocation), type(exc).__name__
@@ -134,16 +129,8 @@ class Staffroom:
             )
         except Exception:
             outcome = "crash"
-            log.exception("command failed: %s", _describe(invocation))
-            return Reply.error(
-                _(
-                    "Something went wrong on our side and nothing was changed. "
-                    "Please try again; if it keeps happening, tell your admin."
-                )
-            )
+            return _crashed(invocation)
         finally:
-            from core.metrics import record_command
-
             record_command(self._metric_name(invocation), outcome, time.perf_counter() - started)
 
     def _metric_name(self, invocation: Invocation) -> str:
@@ -295,6 +282,17 @@ class Staffroom:
         if suggestion:
             return self._unknown(text.split())
         return Reply.message(_("I only understand commands here. Send help to see them."))
+
+
+def _crashed(invocation: Invocation) -> Reply:
+    """Log the failure with its traceback; tell the person nothing was changed."""
+    log.exception("command failed: %s", _describe(invocation))
+    return Reply.error(
+        _(
+            "Something went wrong on our side and nothing was changed. "
+            "Please try again; if it keeps happening, tell your admin."
+        )
+    )
 
 
 def _after_words(text: str, count: int) -> str:
