@@ -13,6 +13,7 @@ from typing import Any
 
 import discord
 
+from adapters.text import shorten
 from core.commands import Command, Param
 from core.i18n import _
 from core.params import Kind
@@ -25,10 +26,6 @@ PLACEHOLDER_LIMIT = 100
 INPUT_LIMIT = 4000
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def form_params(command: Command) -> list[Param]:
     """The parameters the modal asks for: required ones first, at most five."""
     required = [p for p in command.params if p.required]
@@ -38,7 +35,7 @@ def form_params(command: Command) -> list[Param]:
 
 def field_label(param: Param) -> str:
     """How a parameter is named on the form (and in errors about it)."""
-    return _cut(param.name.replace("_", " ").capitalize(), LABEL_LIMIT)
+    return shorten(param.name.replace("_", " ").capitalize(), LABEL_LIMIT)
 
 
 def _placeholder(param: Param) -> str:
@@ -56,14 +53,14 @@ def _placeholder(param: Param) -> str:
     }.get(param.kind)
     if param.choices:
         hint = ", ".join(param.choices)
-    return _cut(hint or (_(param.help) if param.help else ""), PLACEHOLDER_LIMIT)
+    return shorten(hint or (_(param.help) if param.help else ""), PLACEHOLDER_LIMIT)
 
 
 def build_modal(command: Command) -> discord.ui.Modal:
     """The modal for ``command``; its submission is read by :func:`read_submission`."""
     modal = discord.ui.Modal(
-        title=_cut(command.name.capitalize(), TITLE_LIMIT),
-        custom_id=_cut(FORM_PREFIX + command.name, 100),
+        title=shorten(command.name.capitalize(), TITLE_LIMIT),
+        custom_id=shorten(FORM_PREFIX + command.name, 100),
         timeout=None,
     )
     for param in form_params(command):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import discord
 
+from adapters.text import shorten, split_lines
 from core.i18n import _
 from core.reply import Action, Attachment, Fields, Heading, Items, Note, Reply, Span, Text
 
@@ -80,34 +81,13 @@ def markdown(parts: Sequence[Span]) -> str:
     return "".join(_styled(p) for p in parts)
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _keep_escapes(line: str, cut: int) -> int:
+    """Never separate an escape from the character it escapes."""
+    return cut - 1 if line[cut - 1 : cut] == "\\" else cut
 
 
 def _chunks(text: str, limit: int) -> list[str]:
-    """Split text at line ends (or, for a very long line, at a space) into pieces of ``limit``."""
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                pieces.append(current)
-                current = ""
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
-            if line[cut - 1 : cut] == "\\":
-                cut -= 1  # never separate an escape from the character it escapes
-            pieces.append(line[:cut])
-            line = line[cut:].lstrip(" ")
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current or not pieces:
-        pieces.append(current)
-    return [p for p in pieces if p.strip()]
+    return [p for p in split_lines(text, limit, safe_cut=_keep_escapes) if p.strip()]
 
 
 @dataclass(slots=True)
@@ -176,7 +156,7 @@ class _EmbedBuilder:
             return
         self._flush_lines()
         if self.footer:
-            self.current.set_footer(text=_cut("\n".join(self.footer), FOOTER_LIMIT))
+            self.current.set_footer(text=shorten("\n".join(self.footer), FOOTER_LIMIT))
         self.embeds.append(self.current)
         self.current, self.footer = None, []
 
@@ -193,7 +173,7 @@ class _EmbedBuilder:
 
     def heading(self, text: str) -> None:
         # Titles show markdown and can carry names people chose (a community, a resource).
-        self._open(_cut(escape(text), TITLE_LIMIT))
+        self._open(shorten(escape(text), TITLE_LIMIT))
 
     def text(self, text: str) -> None:
         for piece in _chunks(text, DESCRIPTION_LIMIT):
@@ -210,8 +190,8 @@ class _EmbedBuilder:
     def fields(self, items: list[tuple[str, str]]) -> None:
         self._flush_lines()
         for label, value in items:
-            name = _cut(escape(label), FIELD_NAME_LIMIT) or "\u200b"
-            shown = _cut(escape(value), FIELD_VALUE_LIMIT) or "\u200b"
+            name = shorten(escape(label), FIELD_NAME_LIMIT) or "\u200b"
+            shown = shorten(escape(value), FIELD_VALUE_LIMIT) or "\u200b"
             embed = self._embed()
             full = len(embed.fields) >= FIELDS_PER_EMBED
             if full or self.footer or self._size() + len(name) + len(shown) > MESSAGE_EMBED_TOTAL:
@@ -313,4 +293,4 @@ def render(reply: Reply, action_keys: Sequence[str] = ()) -> list[DiscordMessage
 
 def button_label(label: str) -> str:
     """A button label within Discord's limit (labels are plain text, never markdown)."""
-    return _cut(label, BUTTON_LABEL_LIMIT) or "…"
+    return shorten(label, BUTTON_LABEL_LIMIT) or "…"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapters.text import shorten
 from core.commands import CommandRegistry
 from core.config import Settings
 from core.i18n import _
@@ -25,10 +26,6 @@ BOT_EVENTS = ("app_home_opened", "message.im")
 DESCRIPTION_LIMIT = 2000
 USAGE_HINT_LIMIT = 1000
 SHORT_DESCRIPTION_LIMIT = 139
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def slack_manifest(
@@ -55,10 +52,10 @@ def slack_manifest(
     examples = [e for c in registry.commands.values() for e in c.examples[:1]]
     command: dict[str, Any] = {
         "command": slack.command,
-        "description": _cut(
+        "description": shorten(
             _("Professional learning for educators. {about}", about=about), DESCRIPTION_LIMIT
         ),
-        "usage_hint": _cut(" | ".join(["help", *examples]), USAGE_HINT_LIMIT),
+        "usage_hint": shorten(" | ".join(["help", *examples]), USAGE_HINT_LIMIT),
         # Escaped: a member named in a command arrives as <@U123>, their permanent id.
         "should_escape": True,
     }
@@ -73,8 +70,8 @@ def slack_manifest(
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
-            "name": _cut(name, 35),
-            "description": _cut(
+            "name": shorten(name, 35),
+            "description": shorten(
                 _("Communities, mentoring, CPD and reflection where you already chat."),
                 SHORT_DESCRIPTION_LIMIT,
             ),
@@ -85,7 +82,7 @@ def slack_manifest(
                 "messages_tab_enabled": True,
                 "messages_tab_read_only_enabled": False,
             },
-            "bot_user": {"display_name": _cut(name, 80), "always_online": True},
+            "bot_user": {"display_name": shorten(name, 80), "always_online": True},
             "slash_commands": [command],
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from adapters.text import shorten, split_lines
 from core.i18n import _
 from core.reply import Fields, Heading, Items, Note, Reply, Span, Text
 
@@ -70,42 +71,20 @@ def _text_object(text: str) -> dict[str, Any]:
 
 def _plain(text: str, limit: int) -> dict[str, Any]:
     # Slack reads &, < and > as escapes in plain_text too; escaped, user text stays literal.
-    cut = _cut(text, limit)
+    cut = shorten(text, limit)
     while len(escape(cut)) > limit:
-        cut = _cut(cut, len(cut) - 1)
+        cut = shorten(cut, len(cut) - 1)
     return {"type": "plain_text", "text": escape(cut) or " ", "emoji": True}
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _keep_escapes(line: str, cut: int) -> int:
+    """Never cut inside an escape such as "&amp;"."""
+    amp = line.rfind("&", max(0, cut - 5), cut)
+    return amp if amp != -1 and ";" not in line[amp:cut] else cut
 
 
 def _chunks(text: str, limit: int) -> list[str]:
-    """Split text at line ends (or, for a very long line, anywhere) into pieces of ``limit``."""
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                pieces.append(current)
-                current = ""
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
-            # Never cut inside an escape such as "&amp;".
-            amp = line.rfind("&", max(0, cut - 5), cut)
-            if amp != -1 and ";" not in line[amp:cut]:
-                cut = amp
-            pieces.append(line[:cut])
-            line = line[cut:].lstrip(" ")
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current or not pieces:
-        pieces.append(current)
-    return pieces
+    return split_lines(text, limit, safe_cut=_keep_escapes)
 
 
 def _sections(text: str) -> list[dict[str, Any]]:
@@ -118,7 +97,7 @@ def _sections(text: str) -> list[dict[str, Any]]:
 
 def _field_sections(items: list[tuple[str, str]]) -> list[dict[str, Any]]:
     fields = [
-        _text_object(_cut(f"*{escape(label)}*\n{escape(value)}", FIELD_TEXT_LIMIT))
+        _text_object(shorten(f"*{escape(label)}*\n{escape(value)}", FIELD_TEXT_LIMIT))
         for label, value in items
     ]
     return [
@@ -182,7 +161,7 @@ def render_blocks(reply: Reply, *, limit: int = MESSAGE_BLOCK_LIMIT) -> list[dic
             blocks.append(
                 {
                     "type": "context",
-                    "elements": [_text_object(_cut(escape(block.text), CONTEXT_TEXT_LIMIT))],
+                    "elements": [_text_object(shorten(escape(block.text), CONTEXT_TEXT_LIMIT))],
                 }
             )
     actions = _buttons(reply)
@@ -197,7 +176,7 @@ def render_blocks(reply: Reply, *, limit: int = MESSAGE_BLOCK_LIMIT) -> list[dic
 def fallback_text(reply: Reply) -> str:
     """The plain text Slack shows in notifications and where blocks cannot be shown."""
     text = escape(reply.plain_text()) or " "
-    return _cut(text, FALLBACK_TEXT_LIMIT)
+    return shorten(text, FALLBACK_TEXT_LIMIT)
 
 
 def render(reply: Reply, *, limit: int = MESSAGE_BLOCK_LIMIT) -> dict[str, Any]:
