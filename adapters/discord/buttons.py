@@ -19,11 +19,13 @@ if TYPE_CHECKING:
     from adapters.discord.client import StaffroomClient
 
 KEY_PATTERN = r"(?P<key>[A-Za-z0-9_-]{1,32})"
+BUTTON_ID = re.compile(re.escape(CUSTOM_ID_PREFIX) + KEY_PATTERN)
+"""Every custom id :class:`ActionButton` answers (discord.py matches it in full)."""
 
 
 class ActionButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=re.escape(CUSTOM_ID_PREFIX) + KEY_PATTERN,
+    template=BUTTON_ID,
 ):
     """A button whose custom id carries the action key of the command it runs."""
 

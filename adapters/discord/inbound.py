@@ -24,9 +24,11 @@ import discord
 from discord import app_commands
 
 from adapters.discord.autocomplete import Typed, member_of, suggest
+from adapters.discord.buttons import BUTTON_ID
 from adapters.discord.messenger import PLATFORM, SEND_ERRORS, prepare, send_all
 from adapters.discord.modal import build_modal, field_label, form_command, read_submission
 from adapters.discord.render import DiscordMessage, render
+from adapters.discord.tree import discord_path
 from core.actions.service import expand
 from core.app import Staffroom
 from core.commands import Command, Param
@@ -42,6 +44,29 @@ ANSWER_WITHIN = 2.0
 
 Deferral = Literal["private", "public"]
 """How an interaction was deferred ("thinking…" shown to the member alone, or to everyone)."""
+
+STALE_COMMAND = (
+    app_commands.CommandNotFound,
+    app_commands.CommandSignatureMismatch,
+    app_commands.TransformerError,
+)
+"""What discord.py raises for a payload that does not fit this release's command tree."""
+
+
+def payload_path(data: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """The command path (``["cpd", "log"]``) and the leaf options by name, from a slash-command
+    payload as Discord sent it (whatever its shape)."""
+    words = [str(data.get("name") or "")]
+    options: Any = data.get("options")
+    while isinstance(options, list):
+        sub = next((o for o in options if isinstance(o, dict) and o.get("type") in (1, 2)), None)
+        if sub is None:
+            break
+        words.append(str(sub.get("name") or ""))
+        options = sub.get("options")
+    leaves = options if isinstance(options, list) else []
+    values = {str(o["name"]): o.get("value") for o in leaves if isinstance(o, dict) and "name" in o}
+    return words, values
 
 
 class DiscordInbound:
@@ -106,23 +131,65 @@ class DiscordInbound:
             return []
         return [app_commands.Choice(name=name, value=value) for name, value in found]
 
+    async def command_failed(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        """A slash command discord.py could not run, answered all the same.
+
+        A command, subcommand or option that does not match this release's tree means the
+        commands Discord shows were synced by another release: the command is run from the
+        payload as far as this release knows it (the core then names what is missing or
+        unknown), and the mismatch is logged so an admin can re-sync.
+        """
+        if interaction.type is discord.InteractionType.autocomplete:
+            if not interaction.response.is_done():
+                await interaction.response.autocomplete([])
+            return
+        if not isinstance(error, STALE_COMMAND):
+            log.error("discord: interaction %s failed", interaction.id, exc_info=error)
+            if not interaction.response.is_done():
+                await self._apologise(interaction)
+            return
+        words, options = payload_path(dict(interaction.data or {}))
+        log.warning(
+            "discord: /%s does not match this release's commands (%s); "
+            "run `staffroom discord sync`",
+            " ".join(words),
+            type(error).__name__,
+        )
+        command = self._by_discord_path().get(tuple(words))
+        if command is not None:
+            known = {p.name for p in command.params}
+            given = {k: v for k, v in options.items() if k in known and v is not None}
+            await self.run_command(interaction, command, given)
+            return
+        async with self.answering(interaction):
+            unknown = self.invocation(interaction, command=" ".join(words), args={})
+            await self.answer(interaction, unknown)
+
+    def _by_discord_path(self) -> dict[tuple[str, ...], Command]:
+        registry = self.app.registry
+        return {discord_path(c, registry): c for c in registry.commands.values()}
+
     # buttons ---------------------------------------------------------------------------------
     async def press(self, interaction: discord.Interaction[Any], key: str) -> None:
         """A button press: the command behind ``key``, run as the presser."""
         async with self.answering(interaction):
             command_text = await asyncio.to_thread(self._expand, key)
             if command_text is None:
-                self._language()
-                expired = Reply.error(
-                    _("That button has expired. Please run the command again to get a fresh one.")
-                )
-                await self.respond(interaction, expired)
+                await self.respond(interaction, self._expired())
                 return
             form = self._form_for(command_text)
             if form is not None:
                 await interaction.response.send_modal(build_modal(form))
                 return
             await self.answer(interaction, self.invocation(interaction, text=command_text))
+
+    def _expired(self) -> Reply:
+        self._language()
+        return Reply.error(
+            _("That button has expired. Please run the command again to get a fresh one.")
+        )
 
     def _expand(self, key: str) -> str | None:
         with self.app.session() as session:
@@ -140,20 +207,25 @@ class DiscordInbound:
 
     # forms -----------------------------------------------------------------------------------
     async def interaction(self, interaction: discord.Interaction[Any]) -> None:
-        """Every interaction passes here; Staffroom form submissions are handled."""
+        """Every interaction passes here. Staffroom form submissions are handled (a form whose id
+        names no command is out of date), and so are buttons no handler owns (a custom id this
+        release does not make: one sent by another release), which would go unanswered."""
+        data: dict[str, Any] = dict(interaction.data or {})
+        if interaction.type is discord.InteractionType.component:
+            if not BUTTON_ID.fullmatch(str(data.get("custom_id") or "")):
+                async with self.answering(interaction):
+                    await self.respond(interaction, self._expired())
+            return
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        data: dict[str, Any] = dict(interaction.data or {})
         name = form_command(str(data.get("custom_id") or ""))
-        if name is None:
-            return
         async with self.answering(interaction):
-            await self._submit(interaction, name, data)
+            await self._submit(interaction, name or "", data)
 
     async def _submit(
         self, interaction: discord.Interaction[Any], name: str, data: dict[str, Any]
     ) -> None:
-        found = self.app.registry.resolve(name.split())
+        found = self.app.registry.resolve(name.split()) if name.split() else None
         if found is None or found[1]:
             self._language()
             stale = _("This form is out of date. Close it and run the command again.")
@@ -211,14 +283,18 @@ class DiscordInbound:
             yield
         except Exception:
             log.exception("discord: interaction %s failed", interaction.id)
-            self._language()
-            sorry = Reply.error(_("Something went wrong on our side. Please try again."))
-            try:
-                await self._send(interaction, render(sorry), ephemeral=True)
-            except SEND_ERRORS as error:
-                log.warning(
-                    "discord: could not apologise for interaction %s: %r", interaction.id, error
-                )
+            await self._apologise(interaction)
+
+    async def _apologise(self, interaction: discord.Interaction[Any]) -> None:
+        """A private apology: the response if none was given yet, else a follow-up."""
+        self._language()
+        sorry = Reply.error(_("Something went wrong on our side. Please try again."))
+        try:
+            await self._send(interaction, render(sorry), ephemeral=True)
+        except SEND_ERRORS as error:
+            log.warning(
+                "discord: could not apologise for interaction %s: %r", interaction.id, error
+            )
 
     async def answer(
         self, interaction: discord.Interaction[Any], invocation: Invocation, *, public: bool = False

@@ -35,6 +35,11 @@ class _SyncOnly:
     ) -> list[app_commands.Choice[Any]]:
         return []
 
+    async def command_failed(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        raise RuntimeError("a sync-only command tree does not run commands")
+
 
 async def sync_commands(
     settings: Settings, guild_id: int | None = None, *, registry: CommandRegistry = REGISTRY

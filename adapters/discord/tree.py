@@ -57,6 +57,10 @@ class CommandRunner(Protocol):
         self, interaction: discord.Interaction[Any], command: Command, param: Param, current: str
     ) -> list[app_commands.Choice[Any]]: ...
 
+    async def command_failed(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None: ...
+
 
 def describe(text: str, fallback: str) -> str:
     """A translated description within Discord's 1-100 characters."""
@@ -196,11 +200,66 @@ def build_tree_commands(
     return list(top.values())
 
 
+class StaffroomTree(app_commands.CommandTree[Any]):
+    """The command tree, answering what discord.py would otherwise log and leave unanswered.
+
+    Discord checks options against the commands as last synced. When they were synced by another
+    release (a command, subcommand or option since renamed, retyped or removed), discord.py
+    cannot run the interaction: a command goes to ``on_error``, an autocomplete request to a log
+    line. Both still get an answer here, so the member never sees "The application did not
+    respond".
+    """
+
+    def __init__(self, client: discord.Client, runner: CommandRunner) -> None:
+        super().__init__(client)
+        self.runner = runner
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError, /
+    ) -> None:
+        """Hand a command discord.py could not run to the runner, which answers it."""
+        await self.runner.command_failed(interaction, error)
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Answer autocomplete for an option this release does not complete with no choices."""
+        if interaction.type is not discord.InteractionType.autocomplete:
+            return True
+        data: dict[str, Any] = dict(interaction.data or {})
+        if self._completes(data):
+            return True
+        log.warning(
+            "discord: autocomplete asked for an option /%s does not complete in this release "
+            "(commands synced by another release?); run `staffroom discord sync`",
+            data.get("name"),
+        )
+        await interaction.response.autocomplete([])
+        return False
+
+    def _completes(self, data: dict[str, Any]) -> bool:
+        """Whether the focused option of this autocomplete payload has autocomplete here."""
+        found = self.get_command(str(data.get("name") or ""))
+        options: list[Any] = list(data.get("options") or [])
+        while isinstance(found, app_commands.Group):
+            sub = next(
+                (o for o in options if isinstance(o, dict) and o.get("type") in (1, 2)), None
+            )
+            if sub is None:
+                return False
+            found = found.get_command(str(sub.get("name") or ""))
+            options = list(sub.get("options") or [])
+        if not isinstance(found, app_commands.Command):
+            return False
+        focused = next(
+            (o.get("name") for o in options if isinstance(o, dict) and o.get("focused")), None
+        )
+        return any(p.display_name == focused and p.autocomplete for p in found.parameters)
+
+
 def build_tree(
     client: discord.Client, registry: CommandRegistry, runner: CommandRunner
 ) -> app_commands.CommandTree[Any]:
     """A command tree for ``client`` holding the registry's commands (not synced)."""
-    tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
+    tree = StaffroomTree(client, runner)
     for item in build_tree_commands(registry, runner):
         tree.add_command(item)
     return tree

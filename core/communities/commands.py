@@ -293,6 +293,9 @@ def _pending_target(
         raise UserError(
             _("Say who to decide on, like community approve maths-secondary @sam."), show_usage=True
         )
+    if community is None:
+        # Only a member given by name (member=...): the same as one positional word.
+        community, member = member, None
     if member is None:
         assert community is not None
         target = _member(ctx, community)

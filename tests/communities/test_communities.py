@@ -12,7 +12,7 @@ from core.communities.models import Community, CommunityMember, MembershipStatus
 from core.communities.service import find_community, role_of
 from core.delivery.models import OutboxMessage, OutboxState
 from tests.communities.support import count, member_id, ok, outbox, refused
-from tests.talk import text_of
+from tests.talk import say, text_of
 
 
 def test_create_list_info_and_bad_input(app: Staffroom) -> None:
@@ -195,3 +195,10 @@ def test_a_request_tells_the_moderators_once(app: Staffroom, clock: FixedClock) 
     ok(app, f"community reject heads {bob}")
     ok(app, "community join heads", user="bob")
     assert len(outbox(app, f"community.request:{bob}:")) == 2
+
+
+def test_approve_with_only_a_member_setting_is_understood(app: Staffroom) -> None:
+    for command in ("community reject member=0", "community approve member=12345"):
+        reply = say(app, command)
+        assert reply.tone == "error", command
+        assert "went wrong on our side" not in text_of(reply), command
