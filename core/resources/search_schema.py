@@ -2,7 +2,9 @@
 
 Migration ``0005`` creates, for the matching database only, an FTS5 table ``resource_fts`` (plus
 the shadow tables SQLite makes for it) and its triggers, or a generated ``search_vector`` column on
-``resource`` with the GIN index ``ix_resource_search_vector``. None of these can be declared as
+``resource`` with the GIN index ``ix_resource_search_vector``. Migration ``0010_search`` adds, on
+SQLite only, ``ix_resource_search_rank``: the covering index ranking reads votes and visibility
+through (an ``INDEXED BY`` the models cannot express). None of these can be declared as
 SQLModel models that work on both databases, so without this filter Alembic's autogenerate (and
 ``tests/core/test_migrations.py``) would report them as objects to drop. The filter is registered in
 Alembic's global comparator registry, the hook Alembic keeps for extensions, and runs last.
@@ -25,6 +27,8 @@ FTS_TABLES = frozenset(
 """The FTS5 table and the shadow tables SQLite keeps for it."""
 VECTOR_COLUMN = "search_vector"
 VECTOR_INDEX = "ix_resource_search_vector"
+RANK_INDEX = "ix_resource_search_rank"
+"""SQLite: (id, vote_count, hidden, community_id), read by ``search.Fts5Search``."""
 
 
 def _is_search_index_op(op: ops.MigrateOperation) -> bool:
@@ -33,7 +37,7 @@ def _is_search_index_op(op: ops.MigrateOperation) -> bool:
     if isinstance(op, ops.DropColumnOp):
         return op.table_name == "resource" and op.column_name == VECTOR_COLUMN
     if isinstance(op, ops.DropIndexOp):
-        return op.index_name == VECTOR_INDEX
+        return op.index_name in (VECTOR_INDEX, RANK_INDEX)
     return False
 
 

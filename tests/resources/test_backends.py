@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from core.db import make_engine
 from core.resources.search import Fts5Search, PostgresSearch, search_resources
+from core.resources.search_schema import RANK_INDEX
 from tests.conftest import empty_postgres
 from tests.resources.corpus import load_corpus
 
@@ -86,6 +87,9 @@ def test_each_engine_uses_its_own_backend(engines: dict[str, Engine]) -> None:
     assert "resource_fts" not in pg.get_table_names()
     assert "search_vector" in {c["name"] for c in pg.get_columns("resource")}
     assert "ix_resource_search_vector" in {i["name"] for i in pg.get_indexes("resource")}
+    # SQLite ranks through a covering index of votes and visibility; PostgreSQL has no use for it.
+    assert RANK_INDEX in {i["name"] for i in lite.get_indexes("resource")}
+    assert RANK_INDEX not in {i["name"] for i in pg.get_indexes("resource")}
 
 
 @pytest.mark.postgres
