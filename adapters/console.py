@@ -71,16 +71,13 @@ class ConsoleSession:
         self.last_actions: list[str] = []
 
     def invocation(self, line: str) -> Invocation:
-        words = line.split(maxsplit=1)
-        first = words[0].lower() if words else ""
-        is_command = first in self.app.registry.groups()
         return Invocation(
             platform=PLATFORM,
             tenant=TENANT,
             user_id=self.user_id,
             display_name=self.name,
             text=line,
-            kind="command" if is_command else "message",
+            kind=self.app.registry.kind_of(line),
             channel=ChannelRef(id=f"console:{self.user_id}", direct=True),
         )
 

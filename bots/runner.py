@@ -13,10 +13,10 @@ import asyncio
 import importlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from core.app import Staffroom
 from core.delivery.ports import Messenger
@@ -40,6 +40,10 @@ class Platform(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+    async def healthy(self) -> bool:
+        """The /healthz check of this platform's connection, in the platform's own terms."""
+        ...
 
 
 class PlatformUnavailable(Exception):
@@ -109,7 +113,7 @@ class Runner:
                 add_routes = getattr(platform, "add_routes", None)
                 if add_routes is not None and _needs_http(self.app, platform.name):
                     add_routes(self._ops.web_app)
-                self._ops.add_check(platform.name, connection_check(platform))
+                self._ops.add_check(platform.name, platform.healthy)
         started: list[Platform] = []
         try:
             if self._ops is not None:
@@ -180,41 +184,6 @@ class Runner:
             await self.stop()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)
-
-
-def connection_check(platform: Platform) -> Callable[[], Awaitable[bool]]:
-    """A /healthz check of one platform's connection, in the platform's own terms: Slack's Web
-    API accepts our token (HTTP mode keeps no connection open), Telegram's application and
-    updater run, Discord's gateway is connected and READY."""
-    name = platform.name
-    if name == "slack":
-        client = cast(Any, platform).client
-
-        async def slack_ok() -> bool:
-            response = await client.auth_test()
-            return bool(response.get("ok"))
-
-        return slack_ok
-    if name == "telegram":
-        application = cast(Any, platform).application
-
-        async def telegram_ok() -> bool:
-            updater = application.updater
-            return bool(application.running) and (updater is None or bool(updater.running))
-
-        return telegram_ok
-    if name == "discord":
-        client = cast(Any, platform).client
-
-        async def discord_ok() -> bool:
-            return not client.is_closed() and bool(client.is_ready())
-
-        return discord_ok
-
-    async def unknown() -> bool:
-        return True  # a platform without a known way to check: its start() succeeding is all
-
-    return unknown
 
 
 def choose_platforms(app: Staffroom, only: Sequence[str] | None) -> list[str]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from core.errors import UserError
 from core.i18n import _
 from core.params import BadValue, ConvertContext, Kind, convert, parse_tags
-from core.parsing import ParsedArgs
+from core.parsing import ParsedArgs, ParseError, tokenize
 
 if TYPE_CHECKING:
     from core.context import Context
@@ -337,6 +337,25 @@ class CommandRegistry:
 
     def groups(self) -> list[str]:
         return sorted({c.group for c in self.commands.values()})
+
+    def kind_of(self, text: str) -> Literal["command", "message"]:
+        """Free text sent to the bot is a command when its first word names a command group
+        (``cpd log 1``), else a message (the answer to a prompt, say)."""
+        words = text.split(maxsplit=1)
+        is_command = bool(words) and words[0].lower() in {c.group for c in self.commands.values()}
+        return "command" if is_command else "message"
+
+    def form_for(self, text: str) -> Command | None:
+        """The form command ``text`` names with no arguments (a form is opened for it), else
+        None: the text runs as typed."""
+        try:
+            words = [t.text for t in tokenize(text)]
+        except ParseError:
+            return None
+        found = self.resolve(words) if words else None
+        if found is None or found[1] or not found[0].form or not found[0].params:
+            return None
+        return found[0]
 
     def in_group(self, group: str) -> list[Command]:
         return sorted((c for c in self.commands.values() if c.group == group), key=lambda c: c.path)

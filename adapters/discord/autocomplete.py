@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from adapters.text import shorten
 from core.commands import Command, Param
 from core.config import Settings
 from core.identity.models import Account
@@ -100,8 +101,7 @@ def suggest(session: Session, typed: Typed) -> list[Suggestion]:
     for name, value in found.suggest(session, typed):
         if isinstance(value, str) and len(value) > NAME_LIMIT:
             continue
-        shown = name if len(name) <= NAME_LIMIT else name[: NAME_LIMIT - 1] + "…"
-        out.append((shown, value))
+        out.append((shorten(name, NAME_LIMIT), value))
         if len(out) >= MAX_CHOICES:
             break
     return out

@@ -29,12 +29,11 @@ from adapters.discord.messenger import PLATFORM, SEND_ERRORS, prepare, send_all
 from adapters.discord.modal import build_modal, field_label, form_command, read_submission
 from adapters.discord.render import DiscordMessage, render
 from adapters.discord.tree import discord_path
-from core.actions.service import expand
+from core.actions.service import command_for
 from core.app import Staffroom
 from core.commands import Command, Param
 from core.i18n import _, set_language
 from core.invocation import ChannelRef, Invocation
-from core.parsing import ParseError, tokenize
 from core.reply import Reply
 
 log = logging.getLogger("staffroom.discord")
@@ -175,11 +174,11 @@ class DiscordInbound:
     async def press(self, interaction: discord.Interaction[Any], key: str) -> None:
         """A button press: the command behind ``key``, run as the presser."""
         async with self.answering(interaction):
-            command_text = await asyncio.to_thread(self._expand, key)
+            command_text = await command_for(self.app, key)
             if command_text is None:
                 await self.respond(interaction, self._expired())
                 return
-            form = self._form_for(command_text)
+            form = self.app.registry.form_for(command_text)
             if form is not None:
                 await interaction.response.send_modal(build_modal(form))
                 return
@@ -190,20 +189,6 @@ class DiscordInbound:
         return Reply.error(
             _("That button has expired. Please run the command again to get a fresh one.")
         )
-
-    def _expand(self, key: str) -> str | None:
-        with self.app.session() as session:
-            return expand(session, key)
-
-    def _form_for(self, text: str) -> Command | None:
-        try:
-            words = [t.text for t in tokenize(text)]
-        except ParseError:
-            return None
-        found = self.app.registry.resolve(words) if words else None
-        if found is None or found[1] or not found[0].form or not found[0].params:
-            return None
-        return found[0]
 
     # forms -----------------------------------------------------------------------------------
     async def interaction(self, interaction: discord.Interaction[Any]) -> None:
@@ -256,8 +241,8 @@ class DiscordInbound:
         text = message.content.strip()
         if not text:
             return
-        first = text.split(maxsplit=1)[0].lower().lstrip("/")
-        is_command = first in self.app.registry.groups()
+        # A DM may start a command with Discord's slash: "/cpd log 1" is "cpd log 1".
+        kind = self.app.registry.kind_of(text.lstrip("/"))
         reference = message.reference.message_id if message.reference else None
         reply = await self.app.handle(
             Invocation(
@@ -266,8 +251,8 @@ class DiscordInbound:
                 user_id=str(message.author.id),
                 display_name=message.author.display_name,
                 handle=message.author.name,
-                text=text.lstrip("/") if is_command else text,
-                kind="command" if is_command else "message",
+                text=text.lstrip("/") if kind == "command" else text,
+                kind=kind,
                 channel=ChannelRef(id=str(message.channel.id), direct=True),
                 reply_to=str(reference) if reference else None,
             )

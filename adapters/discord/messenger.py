@@ -9,7 +9,6 @@ or channel, or missing permissions is ``PermanentFailure``.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -18,7 +17,7 @@ import aiohttp
 import discord
 
 from adapters.discord.render import DiscordMessage, render
-from core.actions.service import shorten
+from core.actions.service import keys_for
 from core.app import Staffroom
 from core.delivery.ports import PermanentFailure, Recipient, RetryAfter, TransientFailure
 from core.reply import Reply
@@ -65,14 +64,8 @@ async def prepare(app: Staffroom, reply: Reply) -> list[DiscordMessage]:
     """Store the reply's button commands as short keys (in a worker thread), then render."""
     if not reply.actions:
         return render(reply)
-    keys = await asyncio.to_thread(_shorten_all, app, [a.command for a in reply.actions])
-    return render(reply, keys)
-
-
-def _shorten_all(app: Staffroom, commands: Sequence[str]) -> list[str]:
-    now = app.clock.now()
-    with app.session() as session:
-        return [shorten(session, command, now) for command in commands]
+    keys = await keys_for(app, reply)
+    return render(reply, [keys[action.command] for action in reply.actions])
 
 
 async def send_all(

@@ -59,7 +59,15 @@ class DiscordPlatform:
     async def start(self) -> None:
         """Log in and connect; returns once READY (or after ``ready_wait``, still connecting).
 
-        A refused token raises here (``discord.LoginFailure``)."""
+        A refused token raises here (``discord.LoginFailure``); a start that fails closes what it
+        opened (the caller stops only platforms that started)."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         settings = self.app.settings.discord
         assert settings.token is not None
         configure_endpoints(settings)
@@ -85,13 +93,33 @@ class DiscordPlatform:
             self.client.application_id,
         )
 
+    async def healthy(self) -> bool:
+        """Whether the gateway connection is open and READY."""
+        return not self.client.is_closed() and self.client.is_ready()
+
     async def stop(self) -> None:
-        """Close the gateway and HTTP session; safe to call more than once."""
-        await self.client.close()
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(runner, STOP_WAIT)
+        """Close the gateway and HTTP session; safe to call more than once, and after the
+        gateway connection failed."""
+        try:
+            await self.client.close()
+        except Exception:
+            log.exception("discord: closing the client failed")
+        finally:
+            # close() stops the heartbeat thread only of a socket it still sees open; one left
+            # running outlives the event loop and fails with "Event loop is closed".
+            _stop_heartbeat(self.client)
+            runner, self._runner = self._runner, None
+            if runner is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(runner, STOP_WAIT)
+
+
+def _stop_heartbeat(client: StaffroomClient | ShardedStaffroomClient) -> None:
+    """Stop the heartbeat of the client's last gateway socket, if one is still beating."""
+    socket = getattr(client, "ws", None)
+    keep_alive = getattr(socket, "_keep_alive", None)
+    if keep_alive is not None:
+        keep_alive.stop()
 
 
 def create_platform(app: Staffroom, **options: Any) -> DiscordPlatform:

@@ -34,6 +34,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.autocomplete import suggester_for
+from adapters.text import shorten
 from core.commands import Command, CommandRegistry, Param
 from core.i18n import _
 from core.params import Kind
@@ -66,7 +67,7 @@ def describe(text: str, fallback: str) -> str:
     """A translated description within Discord's 1-100 characters."""
     shown = _(text) if text else fallback
     shown = " ".join(shown.split()) or fallback
-    return shown if len(shown) <= DESCRIPTION_LIMIT else shown[: DESCRIPTION_LIMIT - 1] + "…"
+    return shorten(shown, DESCRIPTION_LIMIT)
 
 
 def _annotation(param: Param) -> type:

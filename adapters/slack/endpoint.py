@@ -49,6 +49,19 @@ def parse_body(raw: str, content_type: str) -> dict[str, Any] | None:
         return None
 
 
+def readable_by_bolt(body: dict[str, Any]) -> bool:
+    """Whether Bolt can route ``body`` without failing inside itself: a ``block_actions`` payload
+    needs a non-empty list of action objects, a view payload a view object (Bolt reads
+    ``actions[0]`` and ``view["callback_id"]`` before any listener of ours runs)."""
+    kind = body.get("type")
+    if kind == "block_actions":
+        actions = body.get("actions")
+        return isinstance(actions, list) and bool(actions) and isinstance(actions[0], dict)
+    if kind in ("view_submission", "view_closed"):
+        return isinstance(body.get("view"), dict)
+    return True
+
+
 class SlackHttpEndpoint:
     """Verifies and forwards Slack's HTTP requests to a Bolt app."""
 
@@ -82,7 +95,7 @@ class SlackHttpEndpoint:
             log.warning("slack: refused a request with a missing, stale or wrong signature")
             return web.Response(status=401, text="invalid request signature")
         body = parse_body(raw, request.content_type)
-        if body is None:
+        if body is None or not readable_by_bolt(body):
             return web.Response(status=400, text="unreadable body")
         signed = f"{headers['X-Slack-Request-Timestamp'].strip()}:{headers['X-Slack-Signature']}"
         if "event_id" not in body and not self.signatures.first_time(signed):

@@ -37,7 +37,6 @@ from core.app import Staffroom
 from core.commands import Command
 from core.i18n import _
 from core.invocation import ChannelRef, Invocation
-from core.parsing import ParseError, tokenize
 from core.reply import Reply
 
 log = logging.getLogger("staffroom.slack")
@@ -91,7 +90,7 @@ class SlackInbound:
     ) -> None:
         await ack()
         text = str(body.get("text") or "").strip()
-        form = self._form_for(text)
+        form = self.app.registry.form_for(text)
         # Not queued: the trigger_id expires 3 s after the command was typed.
         if form is not None and await self._open_form(form, body, client):
             return
@@ -128,17 +127,6 @@ class SlackInbound:
             )
         )
         await self._answer(reply, respond, team=team, user=user, channel=channel_id)
-
-    def _form_for(self, text: str) -> Command | None:
-        """The form command named by ``text`` when it has no arguments, else None."""
-        try:
-            words = [t.text for t in tokenize(text)]
-        except ParseError:
-            return None
-        found = self.app.registry.resolve(words) if words else None
-        if found is None or found[1] or not found[0].form or not found[0].params:
-            return None
-        return found[0]
 
     # buttons -------------------------------------------------------------------------------
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -221,8 +209,6 @@ class SlackInbound:
 
     async def _message(self, event: dict[str, Any], team: str, user: str, text: str) -> None:
         channel_id = str(event.get("channel") or "")
-        first = text.split(maxsplit=1)[0].lower()
-        is_command = first in self.app.registry.groups()
         thread = event.get("thread_ts")
         reply = await self.app.handle(
             Invocation(
@@ -230,7 +216,7 @@ class SlackInbound:
                 tenant=team,
                 user_id=user,
                 text=text,
-                kind="command" if is_command else "message",
+                kind=self.app.registry.kind_of(text),
                 channel=ChannelRef(id=channel_id, direct=True),
                 reply_to=str(thread) if thread else None,
             )

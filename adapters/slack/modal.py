@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from adapters.text import shorten
 from core.commands import Command, Param
 from core.i18n import _
 from core.params import Kind
@@ -25,8 +26,7 @@ _BOOL_CHOICES = ("yes", "no")
 
 
 def _plain(text: str, limit: int) -> dict[str, Any]:
-    shown = text if len(text) <= limit else text[: limit - 1] + "…"
-    return {"type": "plain_text", "text": shown or " ", "emoji": True}
+    return {"type": "plain_text", "text": shorten(text, limit) or " ", "emoji": True}
 
 
 def _options(choices: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -126,10 +126,13 @@ def _value(element: dict[str, Any]) -> str | None:
 
 def read_values(command: Command, view: dict[str, Any]) -> dict[str, str]:
     """The submitted values by parameter name; empty fields are left out."""
-    state = (view.get("state") or {}).get("values") or {}
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    if not isinstance(values, dict):
+        return {}  # not the shape Slack sends: no values rather than a crash
     names = {p.name for p in command.params}
     found: dict[str, str] = {}
-    for block_id, actions in state.items():
+    for block_id, actions in values.items():
         if block_id not in names or not isinstance(actions, dict):
             continue
         element = actions.get(INPUT_ACTION)

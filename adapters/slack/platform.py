@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import datetime, timedelta
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -18,6 +20,8 @@ from core.app import Staffroom
 log = logging.getLogger("staffroom.slack")
 
 RATE_LIMIT_RETRIES = 3
+HEALTH_CACHE = timedelta(seconds=30)
+"""How long one ``auth.test`` answers ``healthy()``: frequent probes do not each call Slack."""
 
 
 class SlackNotConfigured(Exception):
@@ -68,6 +72,8 @@ class SlackPlatform:
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
+        self._health: tuple[datetime, bool] | None = None
+        self._health_lock = asyncio.Lock()
         if not receive:
             return  # a delivery worker: the messenger alone, no events in
         if self.mode == "http":
@@ -117,6 +123,21 @@ class SlackPlatform:
         self._socket = AsyncSocketModeHandler(self.bolt, app_token=app_token.get_secret_value())
         await self._socket.connect_async()  # type: ignore[no-untyped-call]
         log.info("slack: connected in Socket Mode")
+
+    async def healthy(self) -> bool:
+        """Whether Slack's Web API accepts our token (HTTP mode keeps no connection open to
+        check). The answer, failing or not, is reused for ``HEALTH_CACHE``."""
+        async with self._health_lock:  # probes at once share one call
+            now = self.app.clock.now()
+            if self._health is not None and now - self._health[0] < HEALTH_CACHE:
+                return self._health[1]
+            try:
+                ok = bool((await self.client.auth_test()).get("ok"))
+            except Exception as exc:  # reported as failing, and cached like any answer
+                log.warning("slack: auth.test failed: %r", exc)
+                ok = False
+            self._health = (now, ok)
+            return ok
 
     async def stop(self) -> None:
         """Disconnect and stop serving; safe to call more than once."""

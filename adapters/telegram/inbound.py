@@ -22,7 +22,7 @@ from telegram.ext import BaseHandler, ContextTypes
 from adapters.telegram.menu import START, command_groups
 from adapters.telegram.messenger import PLATFORM, send_reply
 from adapters.telegram.onboarding import deep_link, start_command
-from core.actions.service import expand
+from core.actions.service import command_for
 from core.app import Staffroom
 from core.i18n import _, set_language
 from core.invocation import ChannelRef, Invocation
@@ -262,7 +262,7 @@ class Inbound:
             chat = None
         async with self.turn(chat.id if chat is not None else query.from_user.id):
             try:
-                command = await asyncio.to_thread(self._expand, query.data or "")
+                command = await command_for(self.app, query.data or "")
             except Exception:
                 log.exception("button press failed")
                 await _answer(query, _("Something went wrong on our side. Please try again."))
@@ -286,12 +286,6 @@ class Inbound:
                     await send_reply(context.bot, self.app, target, sorry)
                 except TelegramError as exc:
                     log.warning("could not report a failed button press: %s", exc)
-
-    def _expand(self, key: str) -> str | None:
-        if not key:
-            return None
-        with self.app.session() as session:
-            return expand(session, key)
 
     # Answering --------------------------------------------------------------------------------
 

@@ -22,27 +22,13 @@ from telegram.error import (
 from telegram.error import RetryAfter as TelegramRetryAfter
 
 from adapters.telegram.render import render
-from core.actions.service import shorten
+from core.actions.service import keys_for
 from core.app import Staffroom
 from core.delivery.ports import PermanentFailure, Recipient, RetryAfter, TransientFailure
 from core.reply import Reply
 
 PLATFORM = "telegram"
 log = logging.getLogger("staffroom.telegram")
-
-
-async def action_keys(app: Staffroom, reply: Reply) -> dict[str, str]:
-    """The short callback key of each of the reply's button commands (stored in the database)."""
-    if not reply.actions:
-        return {}
-    commands = [action.command for action in reply.actions]
-
-    def store() -> dict[str, str]:
-        with app.session() as session:
-            now = app.clock.now()
-            return {command: shorten(session, command, now) for command in commands}
-
-    return await asyncio.to_thread(store)
 
 
 async def send_reply(
@@ -54,7 +40,7 @@ async def send_reply(
     first message's failure is raised: once it is out, the reply counts as sent, so a later part
     that fails is logged and skipped (raising would make the deliverer send the whole reply again).
     """
-    rendered = render(reply, await action_keys(app, reply))
+    rendered = render(reply, await keys_for(app, reply))
     quote = (
         ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
         if reply_to is not None

@@ -154,6 +154,11 @@ class TelegramPlatform:
             allowed_updates=ALLOWED_UPDATES,
         )
 
+    async def healthy(self) -> bool:
+        """Whether the application runs and, when polling, so does its updater."""
+        updater = self.application.updater
+        return self.application.running and (updater is None or updater.running)
+
     async def stop(self) -> None:
         """Stop receiving, finish the update in hand, close connections."""
         if self._runner is not None:

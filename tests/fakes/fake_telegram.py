@@ -402,11 +402,13 @@ class FakeTelegram:
         error_code: int = 429,
         retry_after: int | None = None,
         description: str | None = None,
+        parameters: JsonDict | None = None,
     ) -> None:
         """Make the next call of ``method`` fail once with a Bot API error.
 
         429 always carries ``parameters.retry_after`` (default 1), which PTB turns into RetryAfter.
-        Several failures for one method are consumed in order.
+        ``parameters`` adds other ResponseParameters, such as ``{"migrate_to_chat_id": ...}``
+        (PTB's ChatMigrated). Several failures for one method are consumed in order.
         """
         if error_code == 429 and retry_after is None:
             retry_after = 1
@@ -416,8 +418,10 @@ class FakeTelegram:
                 if error_code == 429
                 else _DEFAULT_DESCRIPTIONS.get(error_code, "Error")
             )
-        parameters = {"retry_after": retry_after} if retry_after is not None else None
-        self._failures[method.lower()].append(_Failure(error_code, description, parameters))
+        found = dict(parameters or {})
+        if retry_after is not None:
+            found["retry_after"] = retry_after
+        self._failures[method.lower()].append(_Failure(error_code, description, found or None))
 
     async def post_webhook(
         self, url: str, update: JsonDict, secret_token: str | None = None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -122,11 +123,30 @@ async def bot(sqlite_url: str, clock: FixedClock, dc: FakeDiscord) -> AsyncItera
     app = discord_staffroom(sqlite_url, clock, dc)
     platform = create_platform(app, guild_ready_timeout=0.05, ready_wait=5)
     await platform.start()
+    running = Bot(dc, app, platform)
     try:
-        yield Bot(dc, app, platform)
+        yield running
     finally:
+        # A test may have restarted the bot: stop the platform it ended with, not only the first.
+        await running.platform.stop()
         await platform.stop()
         app.engine.dispose()
+
+
+def keep_alive_threads() -> list[threading.Thread]:
+    """discord.py's heartbeat threads still running (one per open gateway connection)."""
+    return [t for t in threading.enumerate() if t.name.startswith("keep-alive-handler")]
+
+
+@pytest.fixture(autouse=True)
+def no_heartbeat_outlives_its_test() -> Iterator[None]:
+    """A heartbeat thread left running outlives its event loop and fails a later test with
+    "Event loop is closed": every Discord test must leave none behind."""
+    yield
+    # KeepAliveHandler.stop() only sets an event: the thread ends as soon as it next wakes.
+    for thread in keep_alive_threads():
+        thread.join(timeout=1)
+    assert keep_alive_threads() == []
 
 
 @pytest.fixture

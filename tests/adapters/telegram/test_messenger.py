@@ -10,7 +10,6 @@ from sqlmodel import Session, select
 from core.delivery.ports import PermanentFailure, Recipient, RetryAfter, TransientFailure
 from core.reply import Reply
 from tests.adapters.telegram.conftest import ANA, BOT_ID, Bot
-from tests.fakes.fake_telegram import _Failure
 
 DM = Recipient(platform="telegram", tenant=BOT_ID, user_id=str(ANA))
 
@@ -142,9 +141,11 @@ async def test_a_group_that_became_a_supergroup_keeps_its_community_channel(bot:
     await bot.say(
         ANA, "/community bind maths-secondary", chat_id=group, chat_type="group", answer_in=group
     )
-    migrated = {"migrate_to_chat_id": supergroup}
-    bot.tg._failures["sendmessage"].append(  # fail_next cannot carry migrate_to_chat_id
-        _Failure(400, "Bad Request: group chat was upgraded to a supergroup chat", migrated)
+    bot.tg.fail_next(
+        "sendMessage",
+        400,
+        description="Bad Request: group chat was upgraded to a supergroup chat",
+        parameters={"migrate_to_chat_id": supergroup},
     )
 
     posted = await bot.platform.messenger.send(
