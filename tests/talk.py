@@ -9,6 +9,16 @@ from core.invocation import ChannelRef, Invocation
 from core.reply import Reply
 
 
+def _as(user: str, platform: str, tenant: str, name: str | None, **what: Any) -> Invocation:
+    return Invocation(
+        platform=platform,
+        tenant=tenant,
+        user_id=user,
+        display_name=name or user.title(),
+        **what,
+    )
+
+
 def say(
     app: Staffroom,
     text: str,
@@ -21,16 +31,8 @@ def say(
     direct: bool = True,
 ) -> Reply:
     """Send a command line as ``user`` and return the reply."""
-    return app.dispatch(
-        Invocation(
-            platform=platform,
-            tenant=tenant,
-            user_id=user,
-            display_name=name or user.title(),
-            text=text,
-            channel=ChannelRef(id=channel or f"dm-{user}", direct=direct),
-        )
-    )
+    where = ChannelRef(id=channel or f"dm-{user}", direct=direct)
+    return app.dispatch(_as(user, platform, tenant, name, text=text, channel=where))
 
 
 def tell(
@@ -42,17 +44,8 @@ def tell(
     tenant: str = "local",
 ) -> Reply:
     """Send free text (not a command), like the answer to a reflection prompt."""
-    return app.dispatch(
-        Invocation(
-            platform=platform,
-            tenant=tenant,
-            user_id=user,
-            display_name=user.title(),
-            text=text,
-            kind="message",
-            channel=ChannelRef(id=f"dm-{user}", direct=True),
-        )
-    )
+    where = ChannelRef(id=f"dm-{user}", direct=True)
+    return app.dispatch(_as(user, platform, tenant, None, text=text, kind="message", channel=where))
 
 
 def run(
@@ -65,16 +58,7 @@ def run(
     tenant: str = "local",
 ) -> Reply:
     """Send a structured command (as Discord options or a form would)."""
-    return app.dispatch(
-        Invocation(
-            platform=platform,
-            tenant=tenant,
-            user_id=user,
-            display_name=user.title(),
-            command=command,
-            args=args,
-        )
-    )
+    return app.dispatch(_as(user, platform, tenant, None, command=command, args=args))
 
 
 def text_of(reply: Reply) -> str:
