@@ -126,7 +126,6 @@ class MentorMatch(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
     activated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    checkin_schedule_id: int | None = None
 
 
 class MentorNote(SQLModel, table=True):
