@@ -278,9 +278,9 @@ class Staffroom:
                 return self._user_error(error, None)
             if reply is not None:
                 return reply
-        suggestion = self.registry.suggest(text.split()[:3])
-        if suggestion:
-            return self._unknown(text.split())
+        words = text.split()
+        if len(words) <= 3 or self.registry.suggest(words[:3]):
+            return self._unknown(words)  # looks like a mistyped command
         return Reply.message(_("I only understand commands here. Send help to see them."))
 
 

@@ -369,7 +369,7 @@ class CommandRegistry:
             prefix = " ".join(w.lower() for w in words[:length])
             candidates += difflib.get_close_matches(prefix, names, n=1, cutoff=0.6)
         if not candidates:
-            candidates = difflib.get_close_matches(typed, names + self.groups(), n=1, cutoff=0.5)
+            candidates = difflib.get_close_matches(typed, names + self.groups(), n=1, cutoff=0.65)
         return candidates[0] if candidates else None
 
 

@@ -93,3 +93,10 @@ def test_uncounted_invocations_do_not_use_up_the_limit(sqlite_url: str) -> None:
         )
         assert app.dispatch(dashboard).tone == "info"
     assert [say(app, "profile show").tone for _ in range(3)] == ["info", "info", "error"]
+
+
+def test_no_far_fetched_suggestion(sqlite_app: Staffroom) -> None:
+    reply = say(sqlite_app, "frobnicate")
+    assert reply.tone == "error" and 'know the command "frobnicate"' in text_of(reply)
+    assert "Did you mean" not in text_of(reply)
+    assert "Did you mean journal list?" in text_of(say(sqlite_app, "journl list"))
