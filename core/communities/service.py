@@ -775,14 +775,7 @@ class CommunityData:
             session.flush()
             if was_owner:
                 _hand_over(session, row.community_id)
-        for community in session.exec(select(Community).where(Community.created_by == member_id)):
-            community.created_by = None
-            session.add(community)
-        for binding in session.exec(
-            select(ChannelBinding).where(ChannelBinding.bound_by == member_id)
-        ):
-            binding.bound_by = None
-            session.add(binding)
+        _repoint_authorship(session, member_id, None)
         session.flush()
 
     def merge(self, session: Session, source_id: int, target_id: int) -> None:
@@ -802,19 +795,7 @@ class CommunityData:
             session.add(kept)
             session.delete(row)
         session.flush()
-        for community in session.exec(select(Community).where(Community.created_by == source_id)):
-            community.created_by = target_id
-            session.add(community)
-        for binding in session.exec(
-            select(ChannelBinding).where(ChannelBinding.bound_by == source_id)
-        ):
-            binding.bound_by = target_id
-            session.add(binding)
-        for announcement in session.exec(
-            select(Announcement).where(Announcement.author_id == source_id)
-        ):
-            announcement.author_id = target_id
-            session.add(announcement)
+        _repoint_authorship(session, source_id, target_id)
         session.flush()
 
 
@@ -858,3 +839,19 @@ def delete_community(session: Session, community_id: int) -> None:
 
 
 COMMUNITY_DATA = CommunityData()
+
+
+_AUTHORSHIP = (
+    (Community, "created_by"),
+    (ChannelBinding, "bound_by"),
+    (Announcement, "author_id"),
+)
+"""Columns that say which member made something the community keeps after they go."""
+
+
+def _repoint_authorship(session: Session, old: int, new: int | None) -> None:
+    """Credit what ``old`` created, bound or announced to ``new`` (None: to nobody)."""
+    for model, column in _AUTHORSHIP:
+        for row in session.exec(select(model).where(getattr(model, column) == old)).all():
+            setattr(row, column, new)
+            session.add(row)
