@@ -16,14 +16,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/staffroom run
 
-## Lint, type-check the core, and run the whole test suite (SQLite and PostgreSQL).
+## Lint, type-check core, adapters and bots, and run the whole test suite (SQLite and PostgreSQL).
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check core adapters bots tests bench
 	$(BIN)/ruff format --check core adapters bots tests bench
-	$(BIN)/mypy --strict core
+	$(BIN)/mypy --strict core adapters bots
 
 ## Re-extract user-facing text into core/locale/staffroom.pot and update every catalogue.
 messages: $(STAMP)

@@ -27,7 +27,7 @@ from sqlmodel import Session
 from bench.figures import Figure, emit
 from core.db import make_engine, upgrade
 from core.delivery import Pacer, deliver_due, plan_due
-from core.delivery.kinds import KINDS, Outgoing
+from core.delivery.kinds import Occurrence, Outgoing, Producers
 from core.delivery.models import Schedule
 from core.delivery.ports import Recipient, RetryAfter
 from core.delivery.settings import DeliverySettings
@@ -36,7 +36,8 @@ from core.reply import Reply
 KIND = "bench.prompt"
 
 
-def produce(session: Session, schedule: Schedule, occurrence: datetime) -> list[Outgoing]:
+def produce(occurrence: Occurrence) -> list[Outgoing]:
+    schedule = occurrence.schedule
     return [
         Outgoing(
             reply=Reply.message("What went well this week?"),
@@ -126,7 +127,7 @@ def main() -> None:
     url = args.db or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     engine = make_engine(url)
     upgrade(engine)
-    KINDS[KIND] = produce
+    producers = Producers({KIND: produce})
     now = datetime.now(UTC) - timedelta(seconds=1)
 
     add_schedules(engine, args.schedules, now)
@@ -135,11 +136,11 @@ def main() -> None:
     settings = DeliverySettings(telegram_per_second=args.rate, batch_size=batch)
     started = time.perf_counter()
     with Session(engine) as session:
-        planned = plan_due(session, datetime.now(UTC), settings)
+        planned = plan_due(session, datetime.now(UTC), settings, producers)
         session.commit()
     plan_seconds = time.perf_counter() - started
     with Session(engine) as session:
-        again = plan_due(session, datetime.now(UTC), settings)
+        again = plan_due(session, datetime.now(UTC), settings, producers)
         session.commit()
 
     # Deliver rate x seconds of them; the rest are marked done so the run has a fixed size.

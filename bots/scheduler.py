@@ -33,6 +33,7 @@ from core.delivery import (
     prune,
     release_claims,
 )
+from core.delivery.kinds import Producers
 from core.delivery.ports import Messenger
 
 log = logging.getLogger("staffroom.delivery")
@@ -46,6 +47,7 @@ class App(Protocol):
     engine: Engine
     settings: Settings
     clock: Clock
+    producers: Producers
 
 
 def worker_name() -> str:
@@ -130,7 +132,7 @@ class DeliveryService:
 
     def _plan_sync(self) -> int:
         with session_scope(self.app.engine) as session:
-            added = plan_due(session, self._now(), self.settings.delivery)
+            added = plan_due(session, self._now(), self.settings.delivery, self.app.producers)
         if added:
             log.info("planned %d messages", added)
         return added

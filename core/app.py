@@ -13,27 +13,32 @@ import re
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from core.clock import Clock, SystemClock
-from core.commands import REGISTRY, Access, Command, CommandRegistry
+from core.commands import Access, Command, CommandRegistry
 from core.config import Settings
 from core.context import Context
 from core.db import make_engine
+from core.delivery.kinds import Producer, Producers
 from core.errors import UserError
+from core.feature import Feature, TimezoneHook
 from core.i18n import _, set_language
+from core.identity.models import Account
 from core.identity.service import resolve_account
 from core.invocation import Invocation
 from core.metrics import record_command
 from core.params import BadValue, ConvertContext
 from core.parsing import split_args, tokenize
+from core.privacy.registry import PrivacyRegistry
 from core.reply import Reply
+from core.suggestions import Suggestion, SuggestionSource, Typed, source_for, sources_of
 
 log = logging.getLogger("staffroom.core")
 
@@ -70,24 +75,60 @@ class RateLimiter:
 
 
 class Staffroom:
-    """One Staffroom: settings, a database, a clock and the command registry."""
+    """One Staffroom: settings, a database, a clock, and what its features contribute.
+
+    Everything the features declare is gathered here, per app: the command registry, the privacy
+    participants, the schedule kinds, the digest sections, the suggestion sources and the
+    timezone hooks. Two features claiming one command, group or kind, or member data with no
+    privacy participant, stop the app from being built (a ``ValueError`` naming both).
+    """
 
     def __init__(
         self,
         settings: Settings,
         *,
+        features: Sequence[Feature] | None = None,
         engine: Engine | None = None,
         clock: Clock | None = None,
-        registry: CommandRegistry = REGISTRY,
     ) -> None:
-        from core.features import load_features
+        if features is None:
+            from core.features import FEATURES
 
-        load_features()
+            features = FEATURES
         self.settings = settings
+        self.features: tuple[Feature, ...] = tuple(features)
         self.engine = engine or make_engine(settings.database.url, echo=settings.database.echo)
         self.clock: Clock = clock or SystemClock()
-        self.registry = registry
+        self.registry = build_registry(self.features)
+        self.privacy = PrivacyRegistry()
+        for feature in self.features:
+            _check_member_data(feature)
+            if feature.data is not None:
+                self.privacy.register(feature.data)
+        self.producers = Producers(
+            _kinds(self.features),
+            tuple(section for feature in self.features for section in feature.digest_sections),
+        )
+        self.suggestion_sources: tuple[SuggestionSource, ...] = sources_of(self.features)
+        self.timezone_hooks: tuple[TimezoneHook, ...] = tuple(
+            hook for feature in self.features for hook in feature.on_timezone_change
+        )
         self.rate_limiter = RateLimiter(settings.limits.commands_per_minute)
+
+    def suggest(self, session: Session, typed: Typed) -> list[Suggestion]:
+        """What to offer while ``typed.param`` is being typed; empty when nothing serves it."""
+        source = source_for(self.suggestion_sources, typed.command, typed.param)
+        return source.suggest(session, typed) if source is not None else []
+
+    def member_for(self, session: Session, platform: str, tenant: str, user_id: str) -> int | None:
+        """The member behind an account, if the person has talked to Staffroom before (never
+        creates one: for read-only requests such as autocomplete)."""
+        account = session.exec(
+            select(Account).where(
+                Account.platform == platform, Account.tenant == tenant, Account.user_id == user_id
+            )
+        ).first()
+        return account.member_id if account else None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -153,7 +194,17 @@ class Staffroom:
                 with self.session() as session:
                     account, member = resolve_account(session, invocation, now)
                     set_language(member.language or self.settings.staffroom.language)
-                    ctx = Context(self, session, member, account, invocation, now)
+                    ctx = Context(
+                        session,
+                        member,
+                        account,
+                        invocation,
+                        now,
+                        self.settings,
+                        self.registry,
+                        self.privacy,
+                        self.timezone_hooks,
+                    )
                     return self._run(ctx)
             except IntegrityError:
                 # Two requests raced to create the same row (first contact, a double click):
@@ -282,6 +333,51 @@ class Staffroom:
         if len(words) <= 3 or self.registry.suggest(words[:3]):
             return self._unknown(words)  # looks like a mistyped command
         return Reply.message(_("I only understand commands here. Send help to see them."))
+
+
+def build_registry(features: Sequence[Feature]) -> CommandRegistry:
+    """The commands and groups of the features; a command, or group claimed twice, or a command
+    in a group no feature describes, is a ``ValueError`` naming the features."""
+    registry = CommandRegistry()
+    for feature in features:
+        for name, about in feature.groups.items():
+            registry.add_group(name, about, owner=feature.name)
+    for feature in features:
+        for declared in feature.commands:
+            if declared.group not in registry.group_help:
+                raise ValueError(
+                    f"feature {feature.name!r}: command {declared.name!r} is in group "
+                    f"{declared.group!r}, which no feature declares"
+                )
+            registry.add(declared, owner=feature.name)
+        registry.message_handlers.extend(feature.on_message)
+    return registry
+
+
+def _kinds(features: Sequence[Feature]) -> dict[str, Producer]:
+    kinds: dict[str, Producer] = {}
+    owners: dict[str, str] = {}
+    for feature in features:
+        for kind, producer in feature.kinds.items():
+            if kind in kinds:
+                raise ValueError(
+                    f"schedule kind {kind!r} is claimed by {owners[kind]} and {feature.name}"
+                )
+            kinds[kind], owners[kind] = producer, feature.name
+    return kinds
+
+
+def _check_member_data(feature: Feature) -> None:
+    """A feature whose tables point at members must say how to export, delete and merge them."""
+    if feature.data is not None:
+        return
+    for table in feature.tables:
+        sa_table = getattr(table, "__table__")  # noqa: B009  (SQLModel sets it on table classes)
+        if any(fk.target_fullname == "member.id" for fk in sa_table.foreign_keys):
+            raise ValueError(
+                f"feature {feature.name!r}: table {sa_table.name!r} holds member data, "
+                "but the feature has no privacy participant (Feature(data=...))"
+            )
 
 
 def _crashed(invocation: Invocation) -> Reply:

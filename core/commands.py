@@ -1,6 +1,7 @@
 """The command registry: every command declared once, for every platform and the help text.
 
-A feature declares a command with :func:`CommandRegistry.command`. From that one declaration come
+A feature declares a command with :func:`command` on its handler, whose signature is the
+declaration of its parameters (``Annotated[type, Arg(...)]``). From that one declaration come
 the text parser's binding rules, Discord's typed options, Telegram's command menu, Slack's manifest,
 modal forms and ``help``. Handlers receive a :class:`~core.context.Context` and their converted
 parameters as keyword arguments, and return a :class:`~core.reply.Reply`.
@@ -9,10 +10,14 @@ parameters as keyword arguments, and return a :class:`~core.reply.Reply`.
 from __future__ import annotations
 
 import difflib
+import inspect
+import types
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from core.errors import UserError
 from core.i18n import _
@@ -41,8 +46,33 @@ class Access(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Arg:
+    """How one handler parameter is typed, shown and checked: the ``Annotated`` metadata.
+
+    ``def cpd_log(ctx, *, hours: Annotated[float, Arg(N_("how long"), kind=Kind.HOURS)])``. The
+    parameter's name, whether it is required (no default), its default and whether it takes many
+    words (a ``list[...]`` annotation) come from the signature; the kind comes from the Python type
+    unless given (HOURS, ID, URL and the like narrow a ``float``, ``int`` or ``str``).
+    """
+
+    help: str = ""
+    kind: Kind | None = None
+    choices: tuple[str, ...] = ()
+    positional: bool = True
+    max_length: int = 500
+    min_value: float | None = None
+    max_value: float | None = None
+    autocomplete: bool = False
+    rest: bool = False
+    """Takes the rest of the line exactly as typed (prose: quotes, #, = and spacing kept)."""
+    prefer: Literal["past", "future"] | None = None
+    """For dates: which way "thursday" points. Default: the past for DATE, the future for
+    DATETIME (CPD happened; events are coming)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Param:
-    """One typed parameter.
+    """One typed parameter of a command, as read from its handler's signature.
 
     Positional parameters are filled in declaration order; every parameter may also be given as
     ``name=value``. ``many`` takes all remaining positional words. A TAGS parameter collects ``#tags``.
@@ -61,10 +91,7 @@ class Param:
     max_value: float | None = None
     autocomplete: bool = False
     rest: bool = False
-    """Takes the rest of the line exactly as typed (prose: quotes, #, = and spacing kept)."""
     prefer: Literal["past", "future"] | None = None
-    """For dates: which way "thursday" points. Default: the past for DATE, the future for
-    DATETIME (CPD happened; events are coming)."""
 
     def usage(self) -> str:
         shown = f"{self.name}..." if self.many else self.name
@@ -145,6 +172,9 @@ class Command:
     public: bool = False
     """The reply is posted for everyone in the channel rather than to the person alone."""
     max_tags: int = 10
+
+    def __call__(self, ctx: Context, **values: Any) -> Reply:
+        return self.handler(ctx, **values)
 
     @property
     def name(self) -> str:
@@ -275,56 +305,166 @@ def _quote(word: str) -> str:
     return f'"{word[:40]}"'
 
 
+_PYTHON_KINDS: dict[type, Kind] = {
+    bool: Kind.BOOL,
+    int: Kind.INT,
+    float: Kind.NUMBER,
+    str: Kind.TEXT,
+    datetime: Kind.DATETIME,
+    date: Kind.DATE,
+    time: Kind.TIME,
+    timedelta: Kind.DURATION,
+}
+_KIND_TYPES: dict[Kind, type] = {
+    Kind.TEXT: str,
+    Kind.LONG_TEXT: str,
+    Kind.INT: int,
+    Kind.ID: int,
+    Kind.NUMBER: float,
+    Kind.HOURS: float,
+    Kind.BOOL: bool,
+    Kind.CHOICE: str,
+    Kind.DATE: date,
+    Kind.DATETIME: datetime,
+    Kind.TIME: time,
+    Kind.DURATION: timedelta,
+    Kind.URL: str,
+    Kind.TIMEZONE: str,
+    Kind.MEMBER: str,
+    Kind.COMMUNITY: str,
+    Kind.TAGS: str,
+}
+"""The Python type each kind's converter returns (TAGS: a list of them)."""
+
+
+def params_of(handler: Handler) -> tuple[Param, ...]:
+    """Read a handler's parameters from its signature: ``(ctx, *, name: Annotated[T, Arg()])``.
+
+    Raises ``TypeError`` naming the parameter when a declaration does not make sense (no ``Arg``,
+    a kind that does not fit the Python type, a ``many`` parameter before another positional).
+    """
+    signature = inspect.signature(handler)
+    hints = typing.get_type_hints(handler, include_extras=True)
+    where = getattr(handler, "__qualname__", repr(handler))
+    params: list[Param] = []
+    for index, parameter in enumerate(signature.parameters.values()):
+        if index == 0:
+            continue  # the Context
+        hint = hints.get(parameter.name)
+        if typing.get_origin(hint) is not Annotated:
+            raise TypeError(
+                f"{where}: parameter {parameter.name!r} needs Annotated[type, Arg(...)]"
+            )
+        base, *extras = typing.get_args(hint)
+        arg = next((e for e in extras if isinstance(e, Arg)), None)
+        if arg is None:
+            raise TypeError(f"{where}: parameter {parameter.name!r} has no Arg(...)")
+        python_type, many = _python_type(base)
+        if python_type not in _PYTHON_KINDS:
+            raise TypeError(f"{where}: parameter {parameter.name!r} has an unsupported type {base}")
+        kind = arg.kind or (Kind.CHOICE if arg.choices else _PYTHON_KINDS[python_type])
+        if _KIND_TYPES[kind] is not python_type:
+            raise TypeError(
+                f"{where}: parameter {parameter.name!r} is {kind.value}, "
+                f"which holds {_KIND_TYPES[kind].__name__}, not {python_type.__name__}"
+            )
+        if kind is Kind.TAGS and not many:
+            raise TypeError(f"{where}: tags parameter {parameter.name!r} must be a list[str]")
+        required = parameter.default is inspect.Parameter.empty
+        params.append(
+            Param(
+                name=parameter.name,
+                kind=kind,
+                help=arg.help,
+                required=required,
+                default=None if required else parameter.default,
+                choices=arg.choices,
+                positional=arg.positional,
+                many=many and kind is not Kind.TAGS,
+                max_length=arg.max_length,
+                min_value=arg.min_value,
+                max_value=arg.max_value,
+                autocomplete=arg.autocomplete,
+                rest=arg.rest,
+                prefer=arg.prefer,
+            )
+        )
+    many_at = [i for i, p in enumerate(params) if p.many]
+    after_many = params[many_at[0] + 1 :] if many_at else []
+    if len(many_at) > 1 or any(p.positional and p.kind is not Kind.TAGS for p in after_many):
+        raise TypeError(f"{where}: a parameter taking many words must be the last positional")
+    return tuple(params)
+
+
+def _python_type(annotation: Any) -> tuple[Any, bool]:
+    """The type inside ``T | None`` and ``list[T]``, and whether it was a list."""
+    if typing.get_origin(annotation) in (types.UnionType, typing.Union):
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation = options[0] if len(options) == 1 else annotation
+    if typing.get_origin(annotation) is list:
+        return typing.get_args(annotation)[0], True
+    return annotation, False
+
+
+def command(
+    path: str,
+    *,
+    help: str,
+    access: Access = Access.MEMBER,
+    form: bool = False,
+    examples: Iterable[str] = (),
+    public: bool = False,
+    max_tags: int = 10,
+) -> Callable[[Handler], Command]:
+    """Declare a command on its handler; the parameters come from the handler's signature.
+
+    The decorated name is the :class:`Command` value (still callable as the handler); a feature
+    lists it in its ``Feature(commands=...)``. Nothing is registered anywhere.
+    """
+
+    def declare(handler: Handler) -> Command:
+        return Command(
+            tuple(path.split()),
+            help,
+            params_of(handler),
+            handler,
+            access,
+            form,
+            tuple(examples),
+            public,
+            max_tags,
+        )
+
+    return declare
+
+
 @dataclass(slots=True)
 class CommandRegistry:
-    """All commands, by path. Lookup takes the longest path that the words begin with."""
+    """One app's commands, by path, built from its features. Lookup takes the longest path that
+    the words begin with."""
 
     commands: dict[tuple[str, ...], Command] = field(default_factory=dict)
     group_help: dict[str, str] = field(default_factory=dict)
     message_handlers: list[MessageHandler] = field(default_factory=list)
+    owners: dict[str, str] = field(default_factory=dict)
+    """Which feature declared each command and group (for conflict errors)."""
 
-    def on_message(self, handler: MessageHandler) -> MessageHandler:
-        """Register a handler for free text, such as the answer to a reflection prompt."""
-        self.message_handlers.append(handler)
-        return handler
-
-    def group(self, name: str, help: str) -> None:
+    def add_group(self, name: str, help: str, *, owner: str = "") -> None:
         """Describe a command group (shown by ``help`` and as Discord's group description)."""
+        key = f"group {name}"
+        if key in self.owners:
+            raise ValueError(f"group {name!r} is claimed by {self.owners[key]} and {owner}")
+        self.owners[key] = owner
         self.group_help[name] = help
 
-    def command(
-        self,
-        path: str,
-        *,
-        help: str,
-        params: Iterable[Param] = (),
-        access: Access = Access.MEMBER,
-        form: bool = False,
-        examples: Iterable[str] = (),
-        public: bool = False,
-        max_tags: int = 10,
-    ) -> Callable[[Handler], Handler]:
-        """Declare a command; use as a decorator on its handler."""
-
-        def register(handler: Handler) -> Handler:
-            key = tuple(path.split())
-            if key in self.commands:
-                raise ValueError(f"command {path!r} declared twice")
-            params_t = tuple(params)
-            many_at = [i for i, p in enumerate(params_t) if p.many]
-            after_many = params_t[many_at[0] + 1 :] if many_at else ()
-            if len(many_at) > 1 or any(
-                p.positional and p.kind is not Kind.TAGS for p in after_many
-            ):
-                raise ValueError(
-                    f"command {path!r}: a 'many' parameter must be the last positional"
-                )
-            self.commands[key] = Command(
-                key, help, params_t, handler, access, form, tuple(examples), public, max_tags
+    def add(self, declared: Command, *, owner: str = "") -> None:
+        key = f"command {declared.name}"
+        if declared.path in self.commands:
+            raise ValueError(
+                f"command {declared.name!r} is claimed by {self.owners.get(key)} and {owner}"
             )
-            return handler
-
-        return register
+        self.owners[key] = owner
+        self.commands[declared.path] = declared
 
     def resolve(self, words: list[str]) -> tuple[Command, list[str]] | None:
         """Find the command the words name; returns it and the words left for its arguments."""
@@ -371,7 +511,3 @@ class CommandRegistry:
         if not candidates:
             candidates = difflib.get_close_matches(typed, names + self.groups(), n=1, cutoff=0.65)
         return candidates[0] if candidates else None
-
-
-REGISTRY = CommandRegistry()
-"""The registry every feature declares its commands in."""

@@ -1,7 +1,10 @@
-"""What a command handler works with: the session, the person, the request and the app."""
+"""What a command handler works with: the session, the person, the request, and the parts of the
+app a handler may need (its settings, its command registry, its privacy set, its timezone hooks).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -13,24 +16,25 @@ from core.identity.models import Account, AuditEntry, Member
 from core.invocation import Invocation
 
 if TYPE_CHECKING:
-    from core.app import Staffroom
+    from core.commands import CommandRegistry
     from core.config import Settings
+    from core.feature import TimezoneHook
+    from core.privacy.registry import PrivacyRegistry
 
 
 @dataclass(slots=True)
 class Context:
     """Everything a handler needs; one per command, inside one database transaction."""
 
-    app: Staffroom
     session: Session
     member: Member
     account: Account
     invocation: Invocation
     now: datetime
-
-    @property
-    def settings(self) -> Settings:
-        return self.app.settings
+    settings: Settings
+    registry: CommandRegistry
+    privacy: PrivacyRegistry
+    timezone_hooks: Sequence[TimezoneHook] = ()
 
     @property
     def member_id(self) -> int:
@@ -48,7 +52,12 @@ class Context:
     @property
     def is_admin(self) -> bool:
         key = ":".join(self.invocation.account_key)
-        return key in self.app.settings.staffroom.admins
+        return key in self.settings.staffroom.admins
+
+    def timezone_changed(self) -> None:
+        """Tell every feature that follows the member's clock (inside this transaction)."""
+        for hook in self.timezone_hooks:
+            hook(self.session, self.member_id)
 
     def audit(self, action: str, **detail: object) -> None:
         """Record something an operator or the member may need explained later."""

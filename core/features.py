@@ -1,52 +1,39 @@
-"""Loads every feature, so its tables, commands, privacy participant and schedule kinds register.
+"""The features a Staffroom is built from, in order.
 
-A feature is a package under ``core/`` with any of: ``models.py`` (tables), ``commands.py``
-(commands; registers the feature's privacy participant and schedule kinds at import). The order
-below is the order of privacy export; deletion and merging run in reverse, so a feature cleans up
-before the features it builds on.
+Each is a :class:`~core.feature.Feature` value declared in its package; nothing registers itself
+on import. The order is the order of ``privacy export`` and of help; deletion and merging run in
+reverse, so a feature cleans up before the features it builds on. A deployment (or a test) can
+build an app from another tuple: ``Staffroom(settings, features=(*FEATURES, MY_FEATURE))``.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from functools import cache
+from core.actions.feature import FEATURE as ACTIONS
+from core.communities.feature import FEATURE as COMMUNITIES
+from core.cpd.feature import FEATURE as CPD
+from core.delivery.feature import FEATURE as DELIVERY
+from core.events.feature import FEATURE as EVENTS
+from core.feature import Feature, tables_of
+from core.help import FEATURE as HELP
+from core.identity.feature import FEATURE as IDENTITY
+from core.mentoring.feature import FEATURE as MENTORING
+from core.privacy.feature import FEATURE as PRIVACY
+from core.reflection.feature import FEATURE as REFLECTION
+from core.resources.feature import FEATURE as RESOURCES
 
-FEATURES = (
-    "identity",
-    "privacy",
-    "actions",
-    "delivery",
-    "communities",
-    "events",
-    "resources",
-    "cpd",
-    "reflection",
-    "mentoring",
+FEATURES: tuple[Feature, ...] = (
+    IDENTITY,
+    PRIVACY,
+    ACTIONS,
+    DELIVERY,
+    COMMUNITIES,
+    EVENTS,
+    RESOURCES,
+    CPD,
+    REFLECTION,
+    MENTORING,
+    HELP,
 )
 
-
-def _modules(kind: str) -> list[str]:
-    names = [f"core.{feature}.{kind}" for feature in FEATURES]
-    return [name for name in names if importlib.util.find_spec(name) is not None]
-
-
-@cache
-def load_models() -> None:
-    """Import every feature's tables (for the metadata and Alembic)."""
-    for module in _modules("models"):
-        importlib.import_module(module)
-
-
-@cache
-def load_features() -> None:
-    """Import every feature's commands once; registration happens at import."""
-    from core.identity.service import IDENTITY_DATA
-    from core.privacy.registry import PRIVACY
-
-    load_models()
-    if IDENTITY_DATA not in PRIVACY.participants:
-        PRIVACY.register(IDENTITY_DATA)
-    importlib.import_module("core.help")
-    for module in _modules("commands"):
-        importlib.import_module(module)
+TABLES = tables_of(FEATURES)
+"""Every table, for the metadata and Alembic."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from core.commands import N_, REGISTRY, CommandRegistry, Param
+from typing import Annotated
+
+from core.commands import N_, Arg, CommandRegistry, command
 from core.context import Context
+from core.feature import Feature
 from core.i18n import _
 from core.reply import Reply, SpanLike, bold, code
-
-REGISTRY.group("help", N_("What Staffroom can do, and how to use each command."))
 
 
 def help_overview(registry: CommandRegistry) -> Reply:
@@ -53,16 +54,19 @@ def help_command(registry: CommandRegistry, path: tuple[str, ...]) -> Reply:
     return reply
 
 
-@REGISTRY.command(
+@command(
     "help",
     help=N_("List what Staffroom can do; help GROUP or help GROUP COMMAND for details."),
-    params=[
-        Param("topic", help=N_("a group or command, like cpd or cpd log"), many=True, max_length=40)
-    ],
     examples=["help", "help cpd", "help cpd log"],
 )
-def help_(ctx: Context, topic: list[str] | None) -> Reply:
-    registry = ctx.app.registry
+def help_(
+    ctx: Context,
+    *,
+    topic: Annotated[
+        list[str] | None, Arg(N_("a group or command, like cpd or cpd log"), max_length=40)
+    ] = None,
+) -> Reply:
+    registry = ctx.registry
     if not topic:
         return help_overview(registry)
     found = registry.resolve(topic)
@@ -74,3 +78,10 @@ def help_(ctx: Context, topic: list[str] | None) -> Reply:
     suggestion = registry.suggest(topic)
     hint = _(" Did you mean {suggestion}?", suggestion=suggestion) if suggestion else ""
     return Reply.error(_('There is no help topic "{topic}".', topic=" ".join(topic)[:40]) + hint)
+
+
+FEATURE = Feature(
+    name="help",
+    groups={"help": N_("What Staffroom can do, and how to use each command.")},
+    commands=(help_,),
+)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from core.features import load_models
+from core.features import TABLES
 
-load_models()
 metadata = SQLModel.metadata
+"""The schema of every feature's ``tables`` (importing :data:`TABLES` loads them)."""
 
-__all__ = ["metadata"]
+__all__ = ["TABLES", "metadata"]

@@ -5,9 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-import core.models  # noqa: F401  (every table registers on the metadata)
 from core.db import make_engine
-from core.models import metadata
+from core.models import metadata  # every feature's tables, on one metadata
 
 config = context.config
 

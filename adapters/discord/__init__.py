@@ -8,7 +8,6 @@ Modules: ``render`` (Reply -> messages), ``tree`` (registry -> application comma
 
 from __future__ import annotations
 
-from adapters.discord.autocomplete import register_id_source, register_suggester
 from adapters.discord.messenger import DiscordMessenger
 from adapters.discord.platform import DiscordNotConfigured, DiscordPlatform, create_platform
 from adapters.discord.render import DiscordMessage, render
@@ -24,8 +23,6 @@ __all__ = [
     "build_tree_commands",
     "create_platform",
     "discord_group",
-    "register_id_source",
-    "register_suggester",
     "render",
     "sync_commands",
 ]

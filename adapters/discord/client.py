@@ -80,5 +80,5 @@ def make_client(
         client = StaffroomClient(**common)
     client.inbound = inbound
     set_language(app.settings.staffroom.language)
-    client.tree = build_tree(client, app.registry, inbound)
+    client.tree = build_tree(client, app.registry, inbound, app.suggestion_sources)
     return client

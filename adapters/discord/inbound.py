@@ -23,7 +23,7 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
-from adapters.discord.autocomplete import Typed, member_of, suggest
+from adapters.discord.autocomplete import suggest
 from adapters.discord.buttons import BUTTON_ID
 from adapters.discord.messenger import PLATFORM, SEND_ERRORS, prepare, send_all
 from adapters.discord.modal import build_modal, field_label, form_command, read_submission
@@ -35,6 +35,7 @@ from core.commands import Command, Param
 from core.i18n import _, set_language
 from core.invocation import ChannelRef, Invocation
 from core.reply import Reply
+from core.suggestions import Typed
 
 log = logging.getLogger("staffroom.discord")
 
@@ -116,12 +117,12 @@ class DiscordInbound:
             with self.app.session() as session:
                 typed = Typed(
                     settings=self.app.settings,
-                    member_id=member_of(session, tenant, user),
+                    member_id=self.app.member_for(session, PLATFORM, tenant, user),
                     command=command,
                     param=param,
                     text=current,
                 )
-                return suggest(session, typed)
+                return suggest(self.app, session, typed)
 
         try:
             found = await asyncio.to_thread(work)

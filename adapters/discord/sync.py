@@ -8,6 +8,7 @@ commands in that server at once (useful while testing); a global sync can take a
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,13 @@ from discord import app_commands
 
 from adapters.discord.client import configure_endpoints, intents
 from adapters.discord.tree import build_tree
-from core.commands import REGISTRY, Command, CommandRegistry, Param
+from core.app import build_registry
+from core.commands import Command, Param
 from core.config import ConfigError, Settings, load_settings
+from core.feature import Feature
+from core.features import FEATURES
 from core.i18n import set_language
+from core.suggestions import sources_of
 
 
 class _SyncOnly:
@@ -42,18 +47,15 @@ class _SyncOnly:
 
 
 async def sync_commands(
-    settings: Settings, guild_id: int | None = None, *, registry: CommandRegistry = REGISTRY
+    settings: Settings, guild_id: int | None = None, *, features: Sequence[Feature] = FEATURES
 ) -> list[app_commands.AppCommand]:
-    """Log in over REST only, upload the registry's commands (globally or to one guild), close."""
-    from core.features import load_features
-
+    """Log in over REST only, upload the features' commands (globally or to one guild), close."""
     if settings.discord.token is None:
         raise ValueError("set STAFFROOM_DISCORD__TOKEN to sync Discord commands")
-    load_features()
     configure_endpoints(settings.discord)
     set_language(settings.staffroom.language)
     client = discord.Client(intents=intents())
-    tree = build_tree(client, registry, _SyncOnly())
+    tree = build_tree(client, build_registry(features), _SyncOnly(), sources_of(features))
     async with client:
         await client.login(settings.discord.token.get_secret_value())
         if guild_id is None:

@@ -27,17 +27,17 @@ from __future__ import annotations
 import inspect
 import keyword
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, Protocol
 
 import discord
 from discord import app_commands
 
-from adapters.discord.autocomplete import suggester_for
 from adapters.text import shorten
 from core.commands import Command, CommandRegistry, Param
 from core.i18n import _
 from core.params import Kind
+from core.suggestions import SuggestionSource, source_for
 
 log = logging.getLogger("staffroom.discord")
 
@@ -90,7 +90,10 @@ def _python_name(param: Param, index: int) -> str:
 
 
 def build_command(
-    name: str, command: Command, runner: CommandRunner
+    name: str,
+    command: Command,
+    runner: CommandRunner,
+    sources: Sequence[SuggestionSource] = (),
 ) -> app_commands.Command[Any, ..., None]:
     """One application command for a registry command, shown under ``name``."""
     names = {_python_name(p, i): p for i, p in enumerate(command.params)}
@@ -119,7 +122,7 @@ def build_command(
         name=name, description=describe(command.help, command.name), callback=callback
     )
     for python_name, param in names.items():
-        _configure(app_command, python_name, param, command, runner)
+        _configure(app_command, python_name, param, command, runner, sources)
     return app_command
 
 
@@ -129,6 +132,7 @@ def _configure(
     param: Param,
     command: Command,
     runner: CommandRunner,
+    sources: Sequence[SuggestionSource],
 ) -> None:
     option = app_command._params[python_name]
     if python_name != param.name:
@@ -136,7 +140,7 @@ def _configure(
     option.description = describe(param.help, param.name)
     if param.choices and len(param.choices) <= MAX_CHOICES:
         option.choices = [app_commands.Choice(name=c[:100], value=c) for c in param.choices]
-    elif suggester_for(command, param) is not None:
+    elif source_for(sources, command, param) is not None:
         option.autocomplete = _autocomplete_for(runner, command, param)
     if param.kind in (Kind.INT, Kind.NUMBER) and not param.choices:
         option.min_value = param.min_value
@@ -166,7 +170,7 @@ def discord_path(command: Command, registry: CommandRegistry) -> tuple[str, ...]
 
 
 def build_tree_commands(
-    registry: CommandRegistry, runner: CommandRunner
+    registry: CommandRegistry, runner: CommandRunner, sources: Sequence[SuggestionSource] = ()
 ) -> list[app_commands.Command[Any, ..., None] | app_commands.Group]:
     """Every top-level application command for the registry, in group order."""
     top: dict[str, app_commands.Command[Any, ..., None] | app_commands.Group] = {}
@@ -175,7 +179,7 @@ def build_tree_commands(
         for command in registry.in_group(group_name):
             path = discord_path(command, registry)
             if len(path) == 1:
-                top[group_name] = build_command(group_name, command, runner)
+                top[group_name] = build_command(group_name, command, runner, sources)
                 continue
             group = top.get(group_name)
             if not isinstance(group, app_commands.Group):
@@ -197,7 +201,7 @@ def build_tree_commands(
                     "discord: /%s has 25 subcommands; %s left out", parent.name, command.name
                 )
                 continue
-            parent.add_command(build_command(path[-1], command, runner))
+            parent.add_command(build_command(path[-1], command, runner, sources))
     return list(top.values())
 
 
@@ -257,10 +261,14 @@ class StaffroomTree(app_commands.CommandTree[Any]):
 
 
 def build_tree(
-    client: discord.Client, registry: CommandRegistry, runner: CommandRunner
+    client: discord.Client,
+    registry: CommandRegistry,
+    runner: CommandRunner,
+    sources: Sequence[SuggestionSource] = (),
 ) -> app_commands.CommandTree[Any]:
-    """A command tree for ``client`` holding the registry's commands (not synced)."""
+    """A command tree for ``client`` holding the registry's commands (not synced); options a
+    suggestion source serves get autocomplete."""
     tree = StaffroomTree(client, runner)
-    for item in build_tree_commands(registry, runner):
+    for item in build_tree_commands(registry, runner, sources):
         tree.add_command(item)
     return tree

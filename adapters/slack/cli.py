@@ -21,17 +21,16 @@ from core.config import ConfigError, load_settings
 @click.pass_context
 def slack_manifest_command(ctx: click.Context, public_url: str | None) -> None:
     """Print the Slack app manifest: paste it at api.slack.com/apps to create the app."""
-    from core.commands import REGISTRY
-    from core.features import load_features
+    from core.app import build_registry
+    from core.features import FEATURES
 
     config: Path | None = (ctx.obj or {}).get("config")
     try:
         settings = load_settings(config)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    load_features()
     try:
-        manifest = slack_manifest(settings, REGISTRY, public_url=public_url)
+        manifest = slack_manifest(settings, build_registry(FEATURES), public_url=public_url)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(manifest, indent=2, ensure_ascii=False))

@@ -13,7 +13,6 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import select
 
 from adapters.slack.render import render
 from core.app import Staffroom
@@ -23,7 +22,7 @@ from core.delivery.ports import (
     RetryAfter,
     TransientFailure,
 )
-from core.identity.models import Account
+from core.identity.service import dm_channel_of, remember_dm_channel
 from core.reply import Reply
 
 log = logging.getLogger("staffroom.slack")
@@ -162,18 +161,8 @@ class SlackMessenger:
 
     def _stored_dm(self, team_id: str, user_id: str) -> str | None:
         with self.app.session() as session:
-            account = session.exec(_account(team_id, user_id)).first()
-            return account.dm_channel if account else None
+            return dm_channel_of(session, PLATFORM, team_id, user_id)
 
     def _store_dm(self, team_id: str, user_id: str, channel: str) -> None:
         with self.app.session() as session:
-            account = session.exec(_account(team_id, user_id)).first()
-            if account is not None and account.dm_channel != channel:
-                account.dm_channel = channel
-                session.add(account)
-
-
-def _account(team_id: str, user_id: str) -> Any:
-    return select(Account).where(
-        Account.platform == PLATFORM, Account.tenant == team_id, Account.user_id == user_id
-    )
+            remember_dm_channel(session, PLATFORM, team_id, user_id, channel)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
 
-from sqlmodel import select
 from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -24,6 +22,7 @@ from telegram.error import RetryAfter as TelegramRetryAfter
 from adapters.telegram.render import render
 from core.actions.service import keys_for
 from core.app import Staffroom
+from core.communities.service import move_channel
 from core.delivery.ports import PermanentFailure, Recipient, RetryAfter, TransientFailure
 from core.reply import Reply
 
@@ -141,20 +140,7 @@ class TelegramMessenger:
 
     def _rebind(self, old_chat_id: int, new_chat_id: int) -> None:
         """Point the community channels bound to a migrated group at its new (supergroup) id."""
-        if importlib.util.find_spec("core.communities.models") is None:
-            return
-        from core.communities.models import ChannelBinding
-
         with self.app.session() as session:
-            bindings = session.exec(
-                select(ChannelBinding).where(
-                    ChannelBinding.platform == PLATFORM,
-                    ChannelBinding.tenant == self.tenant,
-                    ChannelBinding.channel_id == str(old_chat_id),
-                )
-            ).all()
-            for binding in bindings:
-                binding.channel_id = str(new_chat_id)
-                session.add(binding)
-        if bindings:
+            moved = move_channel(session, PLATFORM, self.tenant, str(old_chat_id), str(new_chat_id))
+        if moved:
             log.info("telegram: group %s became %s; its bindings follow", old_chat_id, new_chat_id)

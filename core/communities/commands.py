@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import Annotated
 
-from core.commands import N_, REGISTRY, Param
+from core.commands import N_, Arg, command
 from core.communities import digest as _digest  # noqa: F401  (registers the digest schedule kind)
 from core.communities.models import Community, MembershipStatus, Role
 from core.communities.service import (
-    COMMUNITY_DATA,
     WEEKDAYS,
     announce,
     bind,
@@ -39,18 +39,16 @@ from core.i18n import _
 from core.identity.models import Member
 from core.identity.service import find_member
 from core.params import Kind
-from core.privacy.registry import PRIVACY
 from core.reply import Reply, SpanLike, bold, code
-
-PRIVACY.register(COMMUNITY_DATA)
-REGISTRY.group("community", N_("Communities of practice: find your people, join, share and meet."))
 
 MEMBERS_SHOWN = 50
 DEFAULT_DIGEST_TIME = time(8, 0)
 
 
-def _community_param(help: str = N_("the community, by name or short name")) -> Param:
-    return Param("community", Kind.COMMUNITY, help, required=True, autocomplete=True)
+CommunityRef = Annotated[
+    str,
+    Arg(N_("the community, by name or short name"), kind=Kind.COMMUNITY, autocomplete=True),
+]
 
 
 def _member(ctx: Context, ref: str) -> Member:
@@ -70,13 +68,16 @@ def _role_label(role: Role) -> str:
     return {Role.OWNER: _("owner"), Role.MODERATOR: _("moderator"), Role.MEMBER: _("member")}[role]
 
 
-@REGISTRY.command(
+@command(
     "community list",
     help=N_("List communities, or those matching a few words."),
-    params=[Param("query", help=N_("words to look for"), many=True, max_length=100)],
     examples=["community list", "community list maths"],
 )
-def community_list(ctx: Context, query: list[str] | None) -> Reply:
+def community_list(
+    ctx: Context,
+    *,
+    query: Annotated[list[str] | None, Arg(N_("words to look for"), max_length=100)] = None,
+) -> Reply:
     words = " ".join(query or [])
     found, total = list_communities(ctx.session, ctx.member_id, words or None)
     if not found:
@@ -120,13 +121,12 @@ def community_list(ctx: Context, query: list[str] | None) -> Reply:
     return reply
 
 
-@REGISTRY.command(
+@command(
     "community info",
     help=N_("About a community: what it is for, who runs it, its channels and your place in it."),
-    params=[_community_param()],
     examples=["community info maths-secondary"],
 )
-def community_info(ctx: Context, community: str) -> Reply:
+def community_info(ctx: Context, *, community: CommunityRef) -> Reply:
     found = find_community(ctx.session, community)
     assert found.id is not None
     own = membership(ctx.session, found.id, ctx.member_id)
@@ -165,13 +165,12 @@ def community_info(ctx: Context, community: str) -> Reply:
     return reply
 
 
-@REGISTRY.command(
+@command(
     "community join",
     help=N_("Join a community; approval-only ones ask a moderator first."),
-    params=[_community_param()],
     examples=["community join maths-secondary"],
 )
-def community_join(ctx: Context, community: str) -> Reply:
+def community_join(ctx: Context, *, community: CommunityRef) -> Reply:
     found = find_community(ctx.session, community)
     row = join(ctx.session, found, ctx.member, ctx.now)
     if row.status == MembershipStatus.PENDING:
@@ -186,26 +185,24 @@ def community_join(ctx: Context, community: str) -> Reply:
     )
 
 
-@REGISTRY.command(
+@command(
     "community leave",
     help=N_("Leave a community, or withdraw your request to join it."),
-    params=[_community_param()],
     examples=["community leave maths-secondary"],
 )
-def community_leave(ctx: Context, community: str) -> Reply:
+def community_leave(ctx: Context, *, community: CommunityRef) -> Reply:
     found = find_community(ctx.session, community)
     if leave(ctx.session, found, ctx.member_id):
         return Reply.success(_("You withdrew your request to join "), bold(found.name), ".")
     return Reply.success(_("You left "), bold(found.name), _(". Rejoin any time."))
 
 
-@REGISTRY.command(
+@command(
     "community members",
     help=N_("Who is in a community, with their roles; moderators also see join requests."),
-    params=[_community_param()],
     examples=["community members maths-secondary"],
 )
-def community_members(ctx: Context, community: str) -> Reply:
+def community_members(ctx: Context, *, community: CommunityRef) -> Reply:
     found = find_community(ctx.session, community)
     assert found.id is not None
     require_inside(ctx.session, found, ctx.member_id)
@@ -240,26 +237,25 @@ def community_members(ctx: Context, community: str) -> Reply:
     return reply
 
 
-@REGISTRY.command(
+@command(
     "community create",
     help=N_("Start a community; you become its owner. approval=yes makes joining need approval."),
-    params=[
-        Param("name", help=N_("its name, like Maths secondary"), required=True, max_length=100),
-        Param("description", Kind.LONG_TEXT, N_("what it is for"), max_length=1000, default=""),
-        Param(
-            "approval",
-            Kind.BOOL,
-            N_("yes: a moderator approves each new member"),
-            positional=False,
-            default=False,
-        ),
-    ],
     examples=[
         'community create "Maths secondary" "Sharing what works in KS3-5 maths"',
         'community create "Heads of science" "For science leads" approval=yes',
     ],
 )
-def community_create(ctx: Context, name: str, description: str, approval: bool) -> Reply:
+def community_create(
+    ctx: Context,
+    *,
+    name: Annotated[str, Arg(N_("its name, like Maths secondary"), max_length=100)],
+    description: Annotated[
+        str, Arg(N_("what it is for"), kind=Kind.LONG_TEXT, max_length=1000)
+    ] = "",
+    approval: Annotated[
+        bool, Arg(N_("yes: a moderator approves each new member"), positional=False)
+    ] = False,
+) -> Reply:
     made = create_community(
         ctx.session,
         name=name,
@@ -325,24 +321,26 @@ def _pending_target(
     return found, _member(ctx, member)
 
 
-_DECIDE_PARAMS = [
-    Param(
-        "community",
-        help=N_("the community (may be left out if the member asked to join only one you run)"),
-        max_length=100,
-        autocomplete=True,
-    ),
-    Param("member", Kind.MEMBER, N_("who asked: id or @mention"), max_length=100),
-]
-
-
-@REGISTRY.command(
+@command(
     "community approve",
     help=N_("Let someone into an approval-only community you moderate."),
-    params=_DECIDE_PARAMS,
     examples=["community approve heads-of-science @sam", "community approve 12"],
 )
-def community_approve(ctx: Context, community: str | None, member: str | None) -> Reply:
+def community_approve(
+    ctx: Context,
+    *,
+    community: Annotated[
+        str | None,
+        Arg(
+            N_("the community (may be left out if the member asked to join only one you run)"),
+            max_length=100,
+            autocomplete=True,
+        ),
+    ] = None,
+    member: Annotated[
+        str | None, Arg(N_("who asked: id or @mention"), kind=Kind.MEMBER, max_length=100)
+    ] = None,
+) -> Reply:
     found, target = _pending_target(ctx, community, member)
     decide_request(
         ctx.session, found, moderator_id=ctx.member_id, member=target, approve=True, now=ctx.now
@@ -353,13 +351,26 @@ def community_approve(ctx: Context, community: str | None, member: str | None) -
     )
 
 
-@REGISTRY.command(
+@command(
     "community reject",
     help=N_("Turn down a request to join an approval-only community you moderate."),
-    params=_DECIDE_PARAMS,
     examples=["community reject heads-of-science @sam"],
 )
-def community_reject(ctx: Context, community: str | None, member: str | None) -> Reply:
+def community_reject(
+    ctx: Context,
+    *,
+    community: Annotated[
+        str | None,
+        Arg(
+            N_("the community (may be left out if the member asked to join only one you run)"),
+            max_length=100,
+            autocomplete=True,
+        ),
+    ] = None,
+    member: Annotated[
+        str | None, Arg(N_("who asked: id or @mention"), kind=Kind.MEMBER, max_length=100)
+    ] = None,
+) -> Reply:
     found, target = _pending_target(ctx, community, member)
     decide_request(
         ctx.session, found, moderator_id=ctx.member_id, member=target, approve=False, now=ctx.now
@@ -374,26 +385,23 @@ def community_reject(ctx: Context, community: str | None, member: str | None) ->
     )
 
 
-@REGISTRY.command(
+@command(
     "community promote",
     help=N_("Make a member a moderator (or owner) of a community you own."),
-    params=[
-        _community_param(),
-        Param("member", Kind.MEMBER, N_("id or @mention"), required=True, max_length=100),
-        Param(
-            "role",
-            Kind.CHOICE,
-            N_("moderator or owner"),
-            choices=("moderator", "owner"),
-            default="moderator",
-        ),
-    ],
     examples=[
         "community promote maths-secondary @sam",
         "community promote maths-secondary 12 owner",
     ],
 )
-def community_promote(ctx: Context, community: str, member: str, role: str) -> Reply:
+def community_promote(
+    ctx: Context,
+    *,
+    community: CommunityRef,
+    member: Annotated[str, Arg(N_("id or @mention"), kind=Kind.MEMBER, max_length=100)],
+    role: Annotated[
+        str, Arg(N_("moderator or owner"), choices=("moderator", "owner"))
+    ] = "moderator",
+) -> Reply:
     found = find_community(ctx.session, community)
     require_role(ctx.session, found, ctx.member_id, Role.OWNER)
     target = _member(ctx, member)
@@ -417,16 +425,17 @@ def community_promote(ctx: Context, community: str, member: str, role: str) -> R
     )
 
 
-@REGISTRY.command(
+@command(
     "community demote",
     help=N_("Lower a role by one step (owner to moderator, moderator to member)."),
-    params=[
-        _community_param(),
-        Param("member", Kind.MEMBER, N_("id or @mention"), required=True, max_length=100),
-    ],
     examples=["community demote maths-secondary @sam"],
 )
-def community_demote(ctx: Context, community: str, member: str) -> Reply:
+def community_demote(
+    ctx: Context,
+    *,
+    community: CommunityRef,
+    member: Annotated[str, Arg(N_("id or @mention"), kind=Kind.MEMBER, max_length=100)],
+) -> Reply:
     found = find_community(ctx.session, community)
     require_role(ctx.session, found, ctx.member_id, Role.OWNER)
     target = _member(ctx, member)
@@ -459,13 +468,12 @@ def _channel(ctx: Context) -> tuple[str, str]:
     return channel.id, channel.name
 
 
-@REGISTRY.command(
+@command(
     "community bind",
     help=N_("Send in a channel: announcements, digests and events of the community go there."),
-    params=[_community_param()],
     examples=["community bind maths-secondary"],
 )
-def community_bind(ctx: Context, community: str) -> Reply:
+def community_bind(ctx: Context, *, community: CommunityRef) -> Reply:
     found = find_community(ctx.session, community)
     channel_id, channel_name = _channel(ctx)
     made = bind(
@@ -488,13 +496,12 @@ def community_bind(ctx: Context, community: str) -> Reply:
     ).public()
 
 
-@REGISTRY.command(
+@command(
     "community unbind",
     help=N_("Send in a bound channel: the community stops posting there."),
-    params=[_community_param()],
     examples=["community unbind maths-secondary"],
 )
-def community_unbind(ctx: Context, community: str) -> Reply:
+def community_unbind(ctx: Context, *, community: CommunityRef) -> Reply:
     found = find_community(ctx.session, community)
     channel_id, _name = _channel(ctx)
     unbind(
@@ -509,18 +516,19 @@ def community_unbind(ctx: Context, community: str) -> Reply:
     return Reply.success(_("This channel is no longer bound to "), bold(found.name), ".")
 
 
-@REGISTRY.command(
+@command(
     "community announce",
     help=N_(
         "Post an announcement to every channel of a community you moderate, on every platform."
     ),
-    params=[
-        _community_param(),
-        Param("text", Kind.LONG_TEXT, N_("the announcement"), required=True, max_length=2000),
-    ],
     examples=['community announce maths-secondary "Teachmeet on Thursday, all welcome!"'],
 )
-def community_announce(ctx: Context, community: str, text: str) -> Reply:
+def community_announce(
+    ctx: Context,
+    *,
+    community: CommunityRef,
+    text: Annotated[str, Arg(N_("the announcement"), kind=Kind.LONG_TEXT, max_length=2000)],
+) -> Reply:
     found = find_community(ctx.session, community)
     _announcement, posted = announce(ctx.session, found, author=ctx.member, text=text, now=ctx.now)
     ctx.audit("community.announce", community=found.slug, channels=posted)
@@ -529,25 +537,23 @@ def community_announce(ctx: Context, community: str, text: str) -> Reply:
     )
 
 
-@REGISTRY.command(
+@command(
     "community digest",
     help=N_("Set the weekly digest (new members, events, resources) of a community you moderate."),
-    params=[
-        _community_param(),
-        Param(
-            "weekday",
-            Kind.CHOICE,
-            N_("the day it is posted, or off to stop it"),
-            choices=(*WEEKDAYS, "off"),
-        ),
-        Param("time", Kind.TIME, N_("local time, like 08:00")),
-    ],
     examples=[
         "community digest maths-secondary monday 08:00",
         "community digest maths-secondary off",
     ],
 )
-def community_digest(ctx: Context, community: str, weekday: str | None, time: time | None) -> Reply:
+def community_digest(
+    ctx: Context,
+    *,
+    community: CommunityRef,
+    weekday: Annotated[
+        str | None, Arg(N_("the day it is posted, or off to stop it"), choices=(*WEEKDAYS, "off"))
+    ] = None,
+    time: Annotated[time | None, Arg(N_("local time, like 08:00"))] = None,
+) -> Reply:
     found = find_community(ctx.session, community)
     assert found.id is not None
     require_role(ctx.session, found, ctx.member_id, Role.MODERATOR)

@@ -855,3 +855,19 @@ def _repoint_authorship(session: Session, old: int, new: int | None) -> None:
         for row in session.exec(select(model).where(getattr(model, column) == old)).all():
             setattr(row, column, new)
             session.add(row)
+
+
+def move_channel(session: Session, platform: str, tenant: str, old_id: str, new_id: str) -> int:
+    """A platform gave a channel a new id (a Telegram group became a supergroup): its bindings
+    follow. Returns how many bindings moved."""
+    bindings = session.exec(
+        select(ChannelBinding).where(
+            ChannelBinding.platform == platform,
+            ChannelBinding.tenant == tenant,
+            ChannelBinding.channel_id == old_id,
+        )
+    ).all()
+    for binding in bindings:
+        binding.channel_id = new_id
+        session.add(binding)
+    return len(bindings)

@@ -6,15 +6,15 @@ Importing this module registers the commands, the privacy participant and the re
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from core.commands import N_, REGISTRY, Param
+from core.commands import N_, Arg, command
 from core.context import Context
 from core.cpd import reminders
 from core.cpd.exports import summary_csv, summary_ics, summary_pdf
 from core.cpd.frameworks import catalogue, load_framework, parse_standards
 from core.cpd.models import CpdActivity, CpdGoal, GoalStatus
 from core.cpd.periods import Period, parse_period
-from core.cpd.privacy import CPD_DATA
 from core.cpd.service import (
     ActivityInput,
     activities_in,
@@ -37,15 +37,7 @@ from core.cpd.service import (
 from core.errors import UserError
 from core.i18n import _, ngettext
 from core.params import ConvertContext, Kind, parse_date, parse_hours, parse_int, parse_url
-from core.privacy.registry import PRIVACY
 from core.reply import Reply, SpanLike, bold, code
-from core.signals import timezone_changed
-
-REGISTRY.group(
-    "cpd", N_("Your CPD record: log activities, set goals, see summaries and export them.")
-)
-PRIVACY.register(CPD_DATA)
-timezone_changed.connect(reminders.move_goal_reminders)
 
 LIST_LIMIT = 30
 FORMATS = ("csv", "ics", "pdf")
@@ -100,22 +92,9 @@ def _year_progress(ctx: Context) -> str:
     )
 
 
-@REGISTRY.command(
+@command(
     "cpd log",
     help=N_("Log an activity: hours, a title, and optionally category, date and standards."),
-    params=[
-        Param("hours", Kind.HOURS, N_("how long, like 1.5, 90m or 1h30"), required=True),
-        Param("title", help=N_("what it was, in quotes"), required=True, max_length=200),
-        Param("category", help=N_("course, workshop, reading…"), positional=False, max_length=60),
-        Param("date", Kind.DATE, N_("when: 2026-11-20, yesterday, last friday"), positional=False),
-        Param("provider", help=N_("who ran it"), positional=False, max_length=200),
-        Param("evidence", Kind.URL, N_("a link to a certificate or notes"), positional=False),
-        Param("standards", help=N_("standard codes, like TS1,TS4"), positional=False),
-        Param(
-            "notes", Kind.LONG_TEXT, N_("what you took from it"), positional=False, max_length=2000
-        ),
-        Param("reflection", Kind.ID, N_("a journal entry to keep as evidence"), positional=False),
-    ],
     form=True,
     examples=[
         'cpd log 1.5 "Formative assessment workshop" category=workshop standards=TS6',
@@ -124,15 +103,29 @@ def _year_progress(ctx: Context) -> str:
 )
 def cpd_log(
     ctx: Context,
-    hours: float,
-    title: str,
-    category: str | None,
-    date: date | None,
-    provider: str | None,
-    evidence: str | None,
-    standards: str | None,
-    notes: str | None,
-    reflection: int | None,
+    *,
+    hours: Annotated[float, Arg(N_("how long, like 1.5, 90m or 1h30"), kind=Kind.HOURS)],
+    title: Annotated[str, Arg(N_("what it was, in quotes"), max_length=200)],
+    category: Annotated[
+        str | None, Arg(N_("course, workshop, reading…"), positional=False, max_length=60)
+    ] = None,
+    date: Annotated[
+        date | None, Arg(N_("when: 2026-11-20, yesterday, last friday"), positional=False)
+    ] = None,
+    provider: Annotated[str | None, Arg(N_("who ran it"), positional=False, max_length=200)] = None,
+    evidence: Annotated[
+        str | None, Arg(N_("a link to a certificate or notes"), kind=Kind.URL, positional=False)
+    ] = None,
+    standards: Annotated[
+        str | None, Arg(N_("standard codes, like TS1,TS4"), positional=False)
+    ] = None,
+    notes: Annotated[
+        str | None,
+        Arg(N_("what you took from it"), kind=Kind.LONG_TEXT, positional=False, max_length=2000),
+    ] = None,
+    reflection: Annotated[
+        int | None, Arg(N_("a journal entry to keep as evidence"), kind=Kind.ID, positional=False)
+    ] = None,
 ) -> Reply:
     settings = ctx.settings.cpd
     today = ctx.local_now.date()
@@ -185,13 +178,14 @@ def cpd_log(
     return reply
 
 
-@REGISTRY.command(
+@command(
     "cpd list",
     help=N_("List your CPD activities in a period (this CPD year unless you say)."),
-    params=[Param("period", help=_PERIOD_HELP, max_length=40)],
     examples=["cpd list", "cpd list last-year", "cpd list 2025-09-01..2025-12-31"],
 )
-def cpd_list(ctx: Context, period: str | None) -> Reply:
+def cpd_list(
+    ctx: Context, *, period: Annotated[str | None, Arg(_PERIOD_HELP, max_length=40)] = None
+) -> Reply:
     chosen = _period(ctx, period)
     activities = activities_in(ctx.session, ctx.member_id, chosen)
     reply = Reply().heading(_("Your CPD: {period}", period=chosen.label()))
@@ -219,37 +213,37 @@ def cpd_list(ctx: Context, period: str | None) -> Reply:
     return reply
 
 
-@REGISTRY.command(
+@command(
     "cpd edit",
     help=N_("Change an activity: cpd edit ID key=value (use - to clear a field)."),
-    params=[
-        Param("id", Kind.ID, N_("the activity's number, from cpd list"), required=True),
-        Param("hours", help=N_("like 1.5 or 90m"), positional=False, max_length=20),
-        Param("title", help=N_("what it was"), positional=False, max_length=200),
-        Param("category", help=N_("course, workshop, reading…"), positional=False, max_length=60),
-        Param("date", help=N_("when it happened"), positional=False, max_length=64),
-        Param("provider", help=N_("who ran it"), positional=False, max_length=200),
-        Param("evidence", help=N_("a link"), positional=False, max_length=2000),
-        Param("standards", help=N_("standard codes, like TS1,TS4"), positional=False),
-        Param(
-            "notes", Kind.LONG_TEXT, N_("what you took from it"), positional=False, max_length=2000
-        ),
-        Param("reflection", help=N_("a journal entry number"), positional=False, max_length=20),
-    ],
     examples=["cpd edit 12 hours=2 standards=TS4,TS5", "cpd edit 12 provider=-"],
 )
 def cpd_edit(
     ctx: Context,
-    id: int,
-    hours: str | None,
-    title: str | None,
-    category: str | None,
-    date: str | None,
-    provider: str | None,
-    evidence: str | None,
-    standards: str | None,
-    notes: str | None,
-    reflection: str | None,
+    *,
+    id: Annotated[int, Arg(N_("the activity's number, from cpd list"), kind=Kind.ID)],
+    hours: Annotated[
+        str | None, Arg(N_("like 1.5 or 90m"), positional=False, max_length=20)
+    ] = None,
+    title: Annotated[str | None, Arg(N_("what it was"), positional=False, max_length=200)] = None,
+    category: Annotated[
+        str | None, Arg(N_("course, workshop, reading…"), positional=False, max_length=60)
+    ] = None,
+    date: Annotated[
+        str | None, Arg(N_("when it happened"), positional=False, max_length=64)
+    ] = None,
+    provider: Annotated[str | None, Arg(N_("who ran it"), positional=False, max_length=200)] = None,
+    evidence: Annotated[str | None, Arg(N_("a link"), positional=False, max_length=2000)] = None,
+    standards: Annotated[
+        str | None, Arg(N_("standard codes, like TS1,TS4"), positional=False)
+    ] = None,
+    notes: Annotated[
+        str | None,
+        Arg(N_("what you took from it"), kind=Kind.LONG_TEXT, positional=False, max_length=2000),
+    ] = None,
+    reflection: Annotated[
+        str | None, Arg(N_("a journal entry number"), positional=False, max_length=20)
+    ] = None,
 ) -> Reply:
     settings = ctx.settings.cpd
     activity = get_activity(ctx.session, ctx.member_id, id)
@@ -298,16 +292,19 @@ def cpd_edit(
     return reply.fields(_activity_fields(activity))
 
 
-@REGISTRY.command(
+@command(
     "cpd delete",
     help=N_("Delete an activity from your record. Asks you to confirm first."),
-    params=[
-        Param("id", Kind.ID, N_("the activity's number, from cpd list"), required=True),
-        Param("confirm", help=N_("type confirm to delete without asking"), max_length=10),
-    ],
     examples=["cpd delete 12"],
 )
-def cpd_delete(ctx: Context, id: int, confirm: str | None) -> Reply:
+def cpd_delete(
+    ctx: Context,
+    *,
+    id: Annotated[int, Arg(N_("the activity's number, from cpd list"), kind=Kind.ID)],
+    confirm: Annotated[
+        str | None, Arg(N_("type confirm to delete without asking"), max_length=10)
+    ] = None,
+) -> Reply:
     activity = get_activity(ctx.session, ctx.member_id, id)
     if (confirm or "").strip().lower() != "confirm":
         reply = Reply().heading(_("Delete this activity?"))
@@ -321,13 +318,14 @@ def cpd_delete(ctx: Context, id: int, confirm: str | None) -> Reply:
     )
 
 
-@REGISTRY.command(
+@command(
     "cpd summary",
     help=N_("Hours by category and standard, goals and the yearly target, for a period."),
-    params=[Param("period", help=_PERIOD_HELP, max_length=40)],
     examples=["cpd summary", "cpd summary last-year", "cpd summary month"],
 )
-def cpd_summary(ctx: Context, period: str | None) -> Reply:
+def cpd_summary(
+    ctx: Context, *, period: Annotated[str | None, Arg(_PERIOD_HELP, max_length=40)] = None
+) -> Reply:
     summary = summarise(ctx.session, ctx.member_id, _period(ctx, period), ctx.settings.cpd)
     reply = Reply().heading(_("CPD summary: {period}", period=summary.period.label()))
     totals = [
@@ -367,16 +365,17 @@ def cpd_summary(ctx: Context, period: str | None) -> Reply:
     return reply
 
 
-@REGISTRY.command(
+@command(
     "cpd export",
     help=N_("Your CPD record as a file to hand in: csv (default), ics calendar or pdf summary."),
-    params=[
-        Param("period", help=_PERIOD_HELP, max_length=40),
-        Param("format", Kind.CHOICE, N_("csv, ics or pdf"), choices=FORMATS),
-    ],
     examples=["cpd export", "cpd export last-year pdf", "cpd export all csv"],
 )
-def cpd_export(ctx: Context, period: str | None, format: str | None) -> Reply:
+def cpd_export(
+    ctx: Context,
+    *,
+    period: Annotated[str | None, Arg(_PERIOD_HELP, max_length=40)] = None,
+    format: Annotated[str | None, Arg(N_("csv, ics or pdf"), choices=FORMATS)] = None,
+) -> Reply:
     if period is not None and period.strip().lower() in FORMATS and format is None:
         # "cpd export pdf": the one word given is the format, the period is the default.
         format = period.strip().lower()
@@ -411,10 +410,7 @@ def cpd_export(ctx: Context, period: str | None, format: str | None) -> Reply:
     return reply.attach(filename, kind, data)
 
 
-@REGISTRY.command(
-    "cpd standards",
-    help=N_("The standards you can map activities to, with their codes."),
-)
+@command("cpd standards", help=N_("The standards you can map activities to, with their codes."))
 def cpd_standards(ctx: Context) -> Reply:
     reply = Reply().heading(_("Standards"))
     for framework_id in ctx.settings.cpd.standards_frameworks:
@@ -449,20 +445,26 @@ def _goal_line(goal: CpdGoal, hours: float) -> list[SpanLike]:
     return parts
 
 
-@REGISTRY.command(
+@command(
     "cpd goal add",
     help=N_("Set a CPD goal, with target hours and a due date if you like."),
-    params=[
-        Param("title", help=N_("the goal, in quotes"), required=True, max_length=200),
-        Param("hours", Kind.HOURS, N_("target hours, like 10"), positional=False, max_value=1000),
-        Param("due", Kind.DATE, N_("when, like 2027-03-31"), positional=False, prefer="future"),
-        Param("category", help=N_("count only this category"), positional=False, max_length=60),
-    ],
     form=True,
     examples=['cpd goal add "Ten hours on assessment" hours=10 due=2027-03-31'],
 )
 def cpd_goal_add(
-    ctx: Context, title: str, hours: float | None, due: date | None, category: str | None
+    ctx: Context,
+    *,
+    title: Annotated[str, Arg(N_("the goal, in quotes"), max_length=200)],
+    hours: Annotated[
+        float | None,
+        Arg(N_("target hours, like 10"), kind=Kind.HOURS, positional=False, max_value=1000),
+    ] = None,
+    due: Annotated[
+        date | None, Arg(N_("when, like 2027-03-31"), positional=False, prefer="future")
+    ] = None,
+    category: Annotated[
+        str | None, Arg(N_("count only this category"), positional=False, max_length=60)
+    ] = None,
 ) -> Reply:
     settings = ctx.settings.cpd
     goal = add_goal(
@@ -494,7 +496,7 @@ def cpd_goal_add(
     return reply
 
 
-@REGISTRY.command("cpd goal list", help=N_("Your CPD goals and how far along you are."))
+@command("cpd goal list", help=N_("Your CPD goals and how far along you are."))
 def cpd_goal_list(ctx: Context) -> Reply:
     goals = goals_of(ctx.session, ctx.member_id)
     reply = Reply().heading(_("Your CPD goals"))
@@ -505,13 +507,12 @@ def cpd_goal_list(ctx: Context) -> Reply:
     return reply.items([_goal_line(g, goal_progress(ctx.session, g)) for g in goals])
 
 
-@REGISTRY.command(
-    "cpd goal done",
-    help=N_("Mark a CPD goal as achieved."),
-    params=[Param("id", Kind.ID, N_("the goal's number, from cpd goal list"), required=True)],
-    examples=["cpd goal done 3"],
-)
-def cpd_goal_done(ctx: Context, id: int) -> Reply:
+@command("cpd goal done", help=N_("Mark a CPD goal as achieved."), examples=["cpd goal done 3"])
+def cpd_goal_done(
+    ctx: Context,
+    *,
+    id: Annotated[int, Arg(N_("the goal's number, from cpd goal list"), kind=Kind.ID)],
+) -> Reply:
     goal = get_goal(ctx.session, ctx.member_id, id)
     if not complete_goal(ctx.session, goal, ctx.now):
         return Reply.message(_("Goal #{id} was already marked done.", id=id))
@@ -521,13 +522,16 @@ def cpd_goal_done(ctx: Context, id: int) -> Reply:
     return Reply.success(_("Well done! Goal #{id} achieved: ", id=id), bold(goal.title))
 
 
-@REGISTRY.command(
+@command(
     "cpd reminders",
     help=N_("Turn CPD reminders (goal deadlines, nudges when you have not logged) on or off."),
-    params=[Param("state", Kind.CHOICE, N_("on or off"), choices=("on", "off"))],
     examples=["cpd reminders off"],
 )
-def cpd_reminders(ctx: Context, state: str | None) -> Reply:
+def cpd_reminders(
+    ctx: Context,
+    *,
+    state: Annotated[str | None, Arg(N_("on or off"), choices=("on", "off"))] = None,
+) -> Reply:
     if state is None:
         on = preference_of(ctx.session, ctx.member_id, ctx.now).reminders
         return Reply.message(

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from core.cpd.models import CpdGoal, CpdPreference, GoalStatus
 from core.cpd.service import goal_progress, last_logged_at, preference_of
 from core.cpd.settings import CpdSettings
-from core.delivery.kinds import Outgoing, schedule_kind
+from core.delivery.kinds import Occurrence, Outgoing
 from core.delivery.models import Schedule
 from core.delivery.schedules import create_schedule
 from core.i18n import _, ngettext
@@ -224,9 +224,9 @@ def _reminders_on(session: Session, member_id: int, occurrence: datetime) -> boo
     )
 
 
-@schedule_kind(GOAL_REMINDER)
-def goal_reminder(session: Session, schedule: Schedule, occurrence: datetime) -> list[Outgoing]:
+def goal_reminder(occ: Occurrence) -> list[Outgoing]:
     """The reminder for one goal, unless it is done, deleted or reminders are off."""
+    session, schedule, occurrence = occ.session, occ.schedule, occ.at
     goal = session.get(CpdGoal, schedule.subject_id) if schedule.subject_id else None
     if (
         goal is None
@@ -257,9 +257,9 @@ def goal_reminder(session: Session, schedule: Schedule, occurrence: datetime) ->
     return [Outgoing(reply=reply, member_id=goal.member_id)]
 
 
-@schedule_kind(NUDGE)
-def nudge(session: Session, schedule: Schedule, occurrence: datetime) -> list[Outgoing]:
+def nudge(occ: Occurrence) -> list[Outgoing]:
     """A gentle nudge after ``weeks`` quiet weeks; once per quiet spell."""
+    session, schedule, occurrence = occ.session, occ.schedule, occ.at
     member_id = schedule.member_id
     if member_id is None or not _reminders_on(session, member_id, occurrence):
         return []
@@ -294,7 +294,7 @@ def nudge(session: Session, schedule: Schedule, occurrence: datetime) -> list[Ou
 
 def move_goal_reminders(session: Session, member_id: int) -> None:
     """Keep goal reminders still to come at 09:00 local time after the member changes timezone
-    (``timezone_changed``). Reminders already sent, switched off or of finished goals stay as they
+    (the feature's ``on_timezone_change``). Reminders already sent, switched off or of finished goals stay as they
     are; an occurrence the move puts in the past is the planner's to send or skip (grace window).
     """
     member = session.get(Member, member_id)

@@ -1,7 +1,7 @@
 """The delivery engine: schedules as data, an outbox, and workers that send each message once.
 
-Features call :func:`create_schedule` (recurring or future messages, produced by their
-``schedule_kind``) or :func:`enqueue` (one message now or later). The bot process runs
+Features call :func:`create_schedule` (recurring or future messages, produced by the
+:data:`Producer` their ``Feature(kinds=...)`` names) or :func:`enqueue` (one message now or later). The bot process runs
 :func:`plan_due` and :func:`deliver_due` periodically (``bots/scheduler.py``).
 """
 
@@ -11,7 +11,7 @@ from core.delivery.housekeeping import (
     outbox_report,
     prune,
 )
-from core.delivery.kinds import Outgoing, schedule_kind
+from core.delivery.kinds import DigestSection, Occurrence, Outgoing, Producer, Producers
 from core.delivery.outbox import enqueue
 from core.delivery.pacing import Pacer
 from core.delivery.planner import outbox_key, plan_due
@@ -26,9 +26,13 @@ from core.delivery.schedules import (
 
 __all__ = [
     "DeliveryStats",
+    "DigestSection",
+    "Occurrence",
     "OutboxReport",
     "Outgoing",
     "Pacer",
+    "Producer",
+    "Producers",
     "cancel_schedule",
     "create_schedule",
     "deliver_due",
@@ -41,6 +45,5 @@ __all__ = [
     "prune",
     "release_claims",
     "resume_schedule",
-    "schedule_kind",
     "schedules_for",
 ]

@@ -1,20 +1,22 @@
 """Schedule kinds: each feature says how one occurrence of its schedules becomes messages.
 
-A producer gets the schedule and the occurrence instant and returns the messages to put in the
+A producer gets the :class:`Occurrence` (the schedule and its instant) and returns the messages to put in the
 outbox (possibly none: a digest with nothing new, a goal already done). Producers run inside the
 planner's transaction and must not send anything themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from core.delivery.models import Schedule
-from core.reply import Reply
+from core.reply import Reply, SpanLike
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,18 +35,39 @@ class Outgoing:
     suffix: str = ""
 
 
-Producer = Callable[[Session, Schedule, datetime], list[Outgoing]]
+SectionLines = Callable[[Session, Any, datetime, datetime, ZoneInfo], list[list[SpanLike]]]
+"""(session, community, since, until, zone) -> the section's lines, none if nothing to say."""
 
-KINDS: dict[str, Producer] = {}
+
+@dataclass(frozen=True, slots=True)
+class DigestSection:
+    """A section another feature adds to a community's weekly digest (events: upcoming ones)."""
+
+    title: str
+    """Marked with N_ by the feature; translated when the digest is built."""
+    lines: SectionLines
 
 
-def schedule_kind(name: str) -> Callable[[Producer], Producer]:
-    """Register the producer for schedules of kind ``name`` (e.g. ``"reflection.prompt"``)."""
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One occurrence of a schedule, and what a producer may need besides the database."""
 
-    def register(producer: Producer) -> Producer:
-        if name in KINDS and KINDS[name] is not producer:
-            raise ValueError(f"schedule kind {name!r} registered twice")
-        KINDS[name] = producer
-        return producer
+    session: Session
+    schedule: Schedule
+    at: datetime
+    digest_sections: tuple[DigestSection, ...] = ()
 
-    return register
+
+Producer = Callable[[Occurrence], list[Outgoing]]
+"""Turns one occurrence into the messages to put in the outbox (possibly none)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Producers:
+    """An app's schedule kinds and digest sections, gathered from its features, for the planner."""
+
+    kinds: Mapping[str, Producer] = field(default_factory=dict)
+    digest_sections: tuple[DigestSection, ...] = ()
+
+    def occurrence(self, session: Session, schedule: Schedule, at: datetime) -> Occurrence:
+        return Occurrence(session, schedule, at, self.digest_sections)

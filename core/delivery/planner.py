@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from core.delivery.kinds import KINDS
+from core.delivery.kinds import Producers
 from core.delivery.models import OutboxMessage, OutboxState, Schedule
 from core.delivery.recurrence import after_quiet_hours, next_occurrence, zone_of
 from core.delivery.schedules import is_paused
@@ -41,8 +41,12 @@ def outbox_key(schedule_id: int, occurrence: datetime, suffix: str = "") -> str:
     return f"{schedule_id}:{occurrence.isoformat()}:{suffix}"
 
 
-def plan_due(session: Session, now: datetime, settings: DeliverySettings) -> int:
+def plan_due(
+    session: Session, now: datetime, settings: DeliverySettings, producers: Producers
+) -> int:
     """Turn every due occurrence into outbox rows; return how many rows were added.
+
+    ``producers`` are the app's schedule kinds (``Staffroom.producers``).
 
     Safe to call again at any time and from several processes. The caller commits.
     """
@@ -77,13 +81,17 @@ def plan_due(session: Session, now: datetime, settings: DeliverySettings) -> int
         for schedule in schedules:
             assert schedule.id is not None
             last_id = schedule.id
-            rows += _plan_one(session, schedule, now, window_start)
+            rows += _plan_one(session, schedule, now, window_start, producers)
         added += _insert_new(session, rows)
         session.flush()
 
 
 def _plan_one(
-    session: Session, schedule: Schedule, now: datetime, window_start: datetime
+    session: Session,
+    schedule: Schedule,
+    now: datetime,
+    window_start: datetime,
+    producers: Producers,
 ) -> list[dict[str, Any]]:
     """Advance one schedule past ``now`` and return the outbox rows of its latest live occurrence."""
     assert schedule.id is not None and schedule.next_due_at is not None
@@ -112,16 +120,21 @@ def _plan_one(
     rows: list[dict[str, Any]] = []
     if latest is not None:
         schedule.last_planned_at = latest
-        rows = _produce(session, schedule, latest, zone, now)
+        rows = _produce(session, schedule, latest, zone, now, producers)
     session.add(schedule)
     return rows
 
 
 def _produce(
-    session: Session, schedule: Schedule, occurrence: datetime, zone: Any, now: datetime
+    session: Session,
+    schedule: Schedule,
+    occurrence: datetime,
+    zone: Any,
+    now: datetime,
+    producers: Producers,
 ) -> list[dict[str, Any]]:
     assert schedule.id is not None
-    producer = KINDS.get(schedule.kind)
+    producer = producers.kinds.get(schedule.kind)
     if producer is None:
         # A kind no loaded feature produces: stop rather than drop every occurrence unseen.
         log.error("schedule %s has unknown kind %r: paused", schedule.id, schedule.kind)
@@ -130,7 +143,7 @@ def _produce(
         return []
     try:
         with session.begin_nested():
-            outgoing = producer(session, schedule, occurrence)
+            outgoing = producer(producers.occurrence(session, schedule, occurrence))
     except Exception:
         # One feature's bug must not stop everyone's prompts: this occurrence is skipped (and
         # logged); the next one tries again.

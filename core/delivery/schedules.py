@@ -119,7 +119,7 @@ def is_paused(schedule: Schedule, at: datetime) -> bool:
 
 
 def follow_member_timezone(session: Session, member_id: int) -> None:
-    """Move a member's following schedules to their new timezone (``timezone_changed``).
+    """Move a member's following schedules to their new timezone (the feature's ``on_timezone_change``).
 
     Each keeps its local time in the new zone; its next occurrence is recomputed after the last
     one planned (or its creation), so nothing already planned is planned again and the planner's

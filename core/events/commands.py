@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from core.commands import N_, REGISTRY, Param
-from core.communities.digest import digest_section
+from core.commands import N_, Arg, command
 from core.communities.models import Community
 from core.communities.service import can_see_inside, find_community, require_inside
 from core.context import Context
-from core.delivery.kinds import Outgoing, schedule_kind
-from core.delivery.models import Schedule
+from core.delivery.kinds import Occurrence, Outgoing
 from core.events.models import Answer, Event
 from core.events.service import (
-    EVENT_DATA,
-    REMINDER_KIND,
     attendees,
     cancel_event,
     cpd_command,
@@ -31,11 +28,7 @@ from core.events.service import (
 from core.i18n import _
 from core.identity.models import Member
 from core.params import Kind
-from core.privacy.registry import PRIVACY
 from core.reply import Reply, SpanLike, bold, code, link
-
-PRIVACY.register(EVENT_DATA)
-REGISTRY.group("event", N_("Community events: teachmeets, webinars, book clubs. RSVP and remind."))
 
 DIGEST_LOOKAHEAD = timedelta(days=14)
 ANSWER_WORDS = {Answer.YES: N_("going"), Answer.NO: N_("not going"), Answer.MAYBE: N_("maybe")}
@@ -57,16 +50,9 @@ def _event_reply(
     return reply
 
 
-@REGISTRY.command(
+@command(
     "event create",
     help=N_("Create an event in a community you belong to; WHEN is in your timezone."),
-    params=[
-        Param("community", Kind.COMMUNITY, N_("the community"), required=True, autocomplete=True),
-        Param("title", help=N_("what it is"), required=True, max_length=200),
-        Param("when", Kind.DATETIME, N_('start, like "2026-12-01 16:00"'), required=True),
-        Param("duration", Kind.DURATION, N_("how long, like 1h or 90m (default 1h)")),
-        Param("link", Kind.URL, N_("where to join or read more")),
-    ],
     examples=[
         'event create maths-secondary "Exit tickets teachmeet" "2026-12-01 16:00" 1h '
         "https://meet.example.org/abc",
@@ -74,11 +60,12 @@ def _event_reply(
 )
 def event_create(
     ctx: Context,
-    community: str,
-    title: str,
-    when: datetime,
-    duration: timedelta | None,
-    link: str | None,
+    *,
+    community: Annotated[str, Arg(N_("the community"), kind=Kind.COMMUNITY, autocomplete=True)],
+    title: Annotated[str, Arg(N_("what it is"), max_length=200)],
+    when: Annotated[datetime, Arg(N_('start, like "2026-12-01 16:00"'))],
+    duration: Annotated[timedelta | None, Arg(N_("how long, like 1h or 90m (default 1h)"))] = None,
+    link: Annotated[str | None, Arg(N_("where to join or read more"), kind=Kind.URL)] = None,
 ) -> Reply:
     found = find_community(ctx.session, community)
     event = create_event(
@@ -106,13 +93,18 @@ def event_create(
     return reply
 
 
-@REGISTRY.command(
+@command(
     "event list",
     help=N_("Upcoming events of your communities, or of one community, in your local time."),
-    params=[Param("community", Kind.COMMUNITY, N_("one community"), autocomplete=True)],
     examples=["event list", "event list maths-secondary"],
 )
-def event_list(ctx: Context, community: str | None) -> Reply:
+def event_list(
+    ctx: Context,
+    *,
+    community: Annotated[
+        str | None, Arg(N_("one community"), kind=Kind.COMMUNITY, autocomplete=True)
+    ] = None,
+) -> Reply:
     found = None
     if community is not None:
         found = find_community(ctx.session, community)
@@ -161,22 +153,17 @@ def event_list(ctx: Context, community: str | None) -> Reply:
     )
 
 
-@REGISTRY.command(
+@command(
     "event rsvp",
     help=N_("Say whether you are coming: yes, no or maybe."),
-    params=[
-        Param("id", Kind.ID, N_("the event id, like 12"), required=True),
-        Param(
-            "answer",
-            Kind.CHOICE,
-            N_("yes, no or maybe"),
-            choices=tuple(a.value for a in Answer),
-            required=True,
-        ),
-    ],
     examples=["event rsvp 12 yes"],
 )
-def event_rsvp(ctx: Context, id: int, answer: str) -> Reply:
+def event_rsvp(
+    ctx: Context,
+    *,
+    id: Annotated[int, Arg(N_("the event id, like 12"), kind=Kind.ID)],
+    answer: Annotated[str, Arg(N_("yes, no or maybe"), choices=tuple(a.value for a in Answer))],
+) -> Reply:
     event, community = visible_event(ctx.session, id, ctx.member_id)
     chosen = Answer(answer)
     rsvp(ctx.session, event, ctx.member_id, chosen, ctx.now)
@@ -193,26 +180,28 @@ def event_rsvp(ctx: Context, id: int, answer: str) -> Reply:
     return reply
 
 
-@REGISTRY.command(
+@command(
     "event export",
     help=N_("Get an event as a calendar file (iCalendar) for Outlook, Google or Apple Calendar."),
-    params=[Param("id", Kind.ID, N_("the event id, like 12"), required=True)],
     examples=["event export 12"],
 )
-def event_export(ctx: Context, id: int) -> Reply:
+def event_export(
+    ctx: Context, *, id: Annotated[int, Arg(N_("the event id, like 12"), kind=Kind.ID)]
+) -> Reply:
     event, community = visible_event(ctx.session, id, ctx.member_id)
     return Reply.success(
         _("Open the file to add "), bold(event.title), _(" to your calendar.")
     ).attach(f"staffroom-event-{event.id}.ics", "text/calendar", to_ical(event, community, ctx.now))
 
 
-@REGISTRY.command(
+@command(
     "event cancel",
     help=N_("Cancel an event you organise (or, as a moderator, any event of your community)."),
-    params=[Param("id", Kind.ID, N_("the event id, like 12"), required=True)],
     examples=["event cancel 12"],
 )
-def event_cancel(ctx: Context, id: int) -> Reply:
+def event_cancel(
+    ctx: Context, *, id: Annotated[int, Arg(N_("the event id, like 12"), kind=Kind.ID)]
+) -> Reply:
     event, community = visible_event(ctx.session, id, ctx.member_id)
     told = cancel_event(ctx.session, event, community, by=ctx.member_id, now=ctx.now)
     ctx.audit("event.cancel", event_id=event.id)
@@ -222,11 +211,11 @@ def event_cancel(ctx: Context, id: int) -> Reply:
     )
 
 
-@schedule_kind(REMINDER_KIND)
-def produce_reminder(session: Session, schedule: Schedule, at: datetime) -> list[Outgoing]:
+def produce_reminder(occ: Occurrence) -> list[Outgoing]:
     """A direct message to each member who said yes and can still see the event (someone who left
     an approval-only community since, or was removed, gets no reminder and no link), with the
     time on their own clock."""
+    session, schedule, at = occ.session, occ.schedule, occ.at
     event = session.get(Event, schedule.subject_id) if schedule.subject_id else None
     if event is None or event.id is None or event.cancelled_at is not None:
         return []
@@ -257,7 +246,6 @@ def produce_reminder(session: Session, schedule: Schedule, at: datetime) -> list
     return out
 
 
-@digest_section(N_("Coming up"))
 def digest_events(
     session: Session, community: Community, since: datetime, until: datetime, zone: ZoneInfo
 ) -> list[list[SpanLike]]:

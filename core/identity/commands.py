@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from core.commands import N_, REGISTRY, Param
+from typing import Annotated
+
+from core.commands import N_, Arg, command
 from core.context import Context
 from core.errors import UserError
 from core.i18n import _, available_languages, set_language
@@ -16,7 +18,6 @@ from core.identity.service import (
 )
 from core.params import BadValue, Kind
 from core.reply import Reply, bold
-from core.signals import timezone_changed
 
 ROLES = (
     "teacher",
@@ -31,10 +32,6 @@ ROLES = (
     "other",
 )
 PHASES = ("early-years", "primary", "secondary", "further", "higher", "all-through")
-
-REGISTRY.group("profile", N_("Your profile: role, subjects, phases, timezone, languages."))
-REGISTRY.group("settings", N_("Your settings: timezone and language."))
-REGISTRY.group("link", N_("Link your accounts on different platforms into one Staffroom member."))
 
 
 def _list(value: str | None) -> list[str]:
@@ -69,66 +66,60 @@ def profile_reply(member: Member, *, own: bool, title: str | None = None) -> Rep
     return reply
 
 
-@REGISTRY.command(
+@command(
     "profile show",
     help=N_("Show your profile, or another member's."),
-    params=[Param("member", Kind.MEMBER, N_("a member: #id, @mention or name"))],
     examples=["profile show", "profile show #12"],
 )
-def profile_show(ctx: Context, member: str | None) -> Reply:
+def profile_show(
+    ctx: Context,
+    *,
+    member: Annotated[
+        str | None, Arg(N_("a member: #id, @mention or name"), kind=Kind.MEMBER)
+    ] = None,
+) -> Reply:
     if member is None:
         return profile_reply(ctx.member, own=True)
     other = find_member(ctx.session, member, ctx.invocation.platform, ctx.invocation.tenant)
     return profile_reply(other, own=other.id == ctx.member.id)
 
 
-@REGISTRY.command(
+@command(
     "profile set",
     help=N_("Change your profile. Lists are comma-separated."),
-    params=[
-        Param("name", help=N_("your name as others see it"), positional=False, max_length=100),
-        Param("role", Kind.CHOICE, N_("what you do"), choices=ROLES, positional=False),
-        Param(
-            "subjects",
-            help=N_("subjects you teach, comma-separated"),
-            positional=False,
-            max_length=300,
-        ),
-        Param("phases", help=N_("phases: " + ", ".join(PHASES)), positional=False, max_length=200),
-        Param("timezone", Kind.TIMEZONE, N_("like Europe/London"), positional=False),
-        Param(
-            "languages",
-            help=N_("languages you speak, comma-separated"),
-            positional=False,
-            max_length=200,
-        ),
-        Param(
-            "bio", Kind.LONG_TEXT, N_("a few words about you"), positional=False, max_length=1000
-        ),
-        Param("school", help=N_("your school or organisation"), positional=False, max_length=120),
-        Param(
-            "experience",
-            Kind.INT,
-            N_("years teaching"),
-            positional=False,
-            min_value=0,
-            max_value=70,
-        ),
-    ],
     form=True,
     examples=["profile set role=teacher subjects=maths phases=secondary timezone=Europe/London"],
 )
 def profile_set(
     ctx: Context,
-    name: str | None,
-    role: str | None,
-    subjects: str | None,
-    phases: str | None,
-    timezone: str | None,
-    languages: str | None,
-    bio: str | None,
-    school: str | None,
-    experience: int | None,
+    *,
+    name: Annotated[
+        str | None, Arg(N_("your name as others see it"), positional=False, max_length=100)
+    ] = None,
+    role: Annotated[str | None, Arg(N_("what you do"), choices=ROLES, positional=False)] = None,
+    subjects: Annotated[
+        str | None, Arg(N_("subjects you teach, comma-separated"), positional=False, max_length=300)
+    ] = None,
+    phases: Annotated[
+        str | None, Arg(N_("phases: " + ", ".join(PHASES)), positional=False, max_length=200)
+    ] = None,
+    timezone: Annotated[
+        str | None, Arg(N_("like Europe/London"), kind=Kind.TIMEZONE, positional=False)
+    ] = None,
+    languages: Annotated[
+        str | None,
+        Arg(N_("languages you speak, comma-separated"), positional=False, max_length=200),
+    ] = None,
+    bio: Annotated[
+        str | None,
+        Arg(N_("a few words about you"), kind=Kind.LONG_TEXT, positional=False, max_length=1000),
+    ] = None,
+    school: Annotated[
+        str | None, Arg(N_("your school or organisation"), positional=False, max_length=120)
+    ] = None,
+    experience: Annotated[
+        int | None, Arg(N_("years teaching"), positional=False, min_value=0, max_value=70)
+    ] = None,
 ) -> Reply:
     member = ctx.member
     if all(
@@ -171,38 +162,42 @@ def profile_set(
     ctx.session.add(member)
     ctx.session.flush()
     if zone_changed:
-        timezone_changed.send(ctx.session, ctx.member_id)
+        ctx.timezone_changed()
     reply = profile_reply(member, own=True, title=_("Profile updated"))
     reply.tone = "success"
     return reply
 
 
-@REGISTRY.command(
+@command(
     "settings timezone",
     help=N_("Set your timezone, so prompts and reminders arrive at your local time."),
-    params=[Param("zone", Kind.TIMEZONE, N_("like Europe/London"), required=True)],
     examples=["settings timezone America/New_York"],
 )
-def settings_timezone(ctx: Context, zone: str) -> Reply:
+def settings_timezone(
+    ctx: Context, *, zone: Annotated[str, Arg(N_("like Europe/London"), kind=Kind.TIMEZONE)]
+) -> Reply:
     changed = zone != ctx.member.timezone
     ctx.member.timezone = zone
     ctx.session.add(ctx.member)
     ctx.session.flush()
     if changed:
-        timezone_changed.send(ctx.session, ctx.member_id)
+        ctx.timezone_changed()
     local = ctx.now.astimezone(ctx.zone).strftime("%H:%M")
     return Reply.success(
         _("Your timezone is now "), bold(zone), _(" (it is {time} there).", time=local)
     )
 
 
-@REGISTRY.command(
+@command(
     "link",
     help=N_("Link accounts: link gives a code; link CODE on your other account joins them."),
-    params=[Param("code", help=N_("the code from your other account"), max_length=20)],
     examples=["link", "link K7P4XM2Q"],
 )
-def link(ctx: Context, code: str | None) -> Reply:
+def link(
+    ctx: Context,
+    *,
+    code: Annotated[str | None, Arg(N_("the code from your other account"), max_length=20)] = None,
+) -> Reply:
     if code is None:
         made = create_link_code(ctx.session, ctx.member_id, ctx.now)
         minutes = int(LINK_CODE_TTL.total_seconds() // 60)
@@ -216,29 +211,30 @@ def link(ctx: Context, code: str | None) -> Reply:
             )
             .note(_("Everything from that account joins this one: CPD, journal, communities."))
         )
-    target = redeem_link_code(ctx.session, ctx.member, code, ctx.now)
+    target = redeem_link_code(ctx.session, ctx.member, code, ctx.now, ctx.privacy)
     ctx.member = target
     platforms = sorted({a.platform for a in accounts_of(ctx.session, ctx.member_id)})
     return Reply.success(_("Linked. You are one member on: "), bold(", ".join(platforms)))
 
 
-@REGISTRY.command(
+@command(
     "settings deliver-to",
     help=N_(
         "Choose where scheduled messages reach you, if you use Staffroom on several platforms."
     ),
-    params=[
-        Param(
-            "platform",
-            Kind.CHOICE,
-            N_("a platform you have linked, or auto for the one you used last"),
-            required=True,
-            choices=("auto", "slack", "discord", "telegram", "console"),
-        )
-    ],
     examples=["settings deliver-to telegram"],
 )
-def settings_deliver_to(ctx: Context, platform: str) -> Reply:
+def settings_deliver_to(
+    ctx: Context,
+    *,
+    platform: Annotated[
+        str,
+        Arg(
+            N_("a platform you have linked, or auto for the one you used last"),
+            choices=("auto", "slack", "discord", "telegram", "console"),
+        ),
+    ],
+) -> Reply:
     linked = sorted({a.platform for a in accounts_of(ctx.session, ctx.member_id)})
     if platform != "auto" and platform not in linked:
         raise BadValue(
@@ -257,13 +253,14 @@ def settings_deliver_to(ctx: Context, platform: str) -> Reply:
     return Reply.success(_("Scheduled messages will reach you on "), bold(platform), ".")
 
 
-@REGISTRY.command(
+@command(
     "settings language",
     help=N_("Choose the language Staffroom answers you in."),
-    params=[Param("language", help=N_("a language code, like en"), required=True, max_length=16)],
     examples=["settings language en"],
 )
-def settings_language(ctx: Context, language: str) -> Reply:
+def settings_language(
+    ctx: Context, *, language: Annotated[str, Arg(N_("a language code, like en"), max_length=16)]
+) -> Reply:
     code = language.strip().lower().replace("-", "_")
     known = available_languages()
     if code not in known:

@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, func
 from sqlalchemy.orm import aliased
@@ -15,7 +16,9 @@ from core.errors import NotFound, UserError
 from core.i18n import _
 from core.identity.models import Account, AuditEntry, LinkAttempt, LinkCode, Member
 from core.invocation import Invocation
-from core.privacy.registry import PRIVACY
+
+if TYPE_CHECKING:
+    from core.privacy.registry import PrivacyRegistry
 
 LINK_CODE_TTL = timedelta(minutes=15)
 LINK_ATTEMPTS_ALLOWED = 5
@@ -177,7 +180,9 @@ def create_link_code(session: Session, member_id: int, now: datetime) -> str:
     return code
 
 
-def redeem_link_code(session: Session, member: Member, code: str, now: datetime) -> Member:
+def redeem_link_code(
+    session: Session, member: Member, code: str, now: datetime, privacy: PrivacyRegistry
+) -> Member:
     """Join ``member`` (the account typing the code) into the member who made the code."""
     assert member.id is not None
     window_start = now - LINK_CODE_TTL
@@ -210,14 +215,16 @@ def redeem_link_code(session: Session, member: Member, code: str, now: datetime)
     if found.member_id == member.id:
         raise UserError(_("That code is your own: type it on your other account."))
     target = get_member(session, found.member_id)
-    merge_members(session, source=member, target=target)
+    merge_members(session, privacy, source=member, target=target)
     return target
 
 
-def merge_members(session: Session, *, source: Member, target: Member) -> None:
+def merge_members(
+    session: Session, privacy: PrivacyRegistry, *, source: Member, target: Member
+) -> None:
     """Make ``source`` part of ``target``: every feature moves its rows, then the source goes."""
     assert source.id is not None and target.id is not None
-    PRIVACY.merge(session, source.id, target.id)
+    privacy.merge(session, source.id, target.id)
 
 
 class IdentityData:
@@ -275,3 +282,25 @@ class IdentityData:
 
 
 IDENTITY_DATA = IdentityData()
+
+
+def _account_query(platform: str, tenant: str, user_id: str) -> Any:
+    return select(Account).where(
+        Account.platform == platform, Account.tenant == tenant, Account.user_id == user_id
+    )
+
+
+def dm_channel_of(session: Session, platform: str, tenant: str, user_id: str) -> str | None:
+    """The direct-message channel a platform opened for this account before, if any."""
+    account = session.exec(_account_query(platform, tenant, user_id)).first()
+    return account.dm_channel if account else None
+
+
+def remember_dm_channel(
+    session: Session, platform: str, tenant: str, user_id: str, channel: str
+) -> None:
+    """Keep the account's direct-message channel, so every process can reuse it."""
+    account = session.exec(_account_query(platform, tenant, user_id)).first()
+    if account is not None and account.dm_channel != channel:
+        account.dm_channel = channel
+        session.add(account)

@@ -4,15 +4,16 @@ kinds, and mentoring's privacy participant."""
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from core.commands import N_, REGISTRY, Param
+from core.commands import N_, Arg, command
 from core.communities.models import Community, Role
 from core.communities.service import find_community, require_role
 from core.context import Context
-from core.delivery.kinds import Outgoing, schedule_kind
+from core.delivery.kinds import Occurrence, Outgoing
 from core.delivery.models import Schedule
 from core.delivery.outbox import enqueue
 from core.delivery.schedules import cancel_schedule, create_schedule
@@ -21,7 +22,6 @@ from core.i18n import _
 from core.identity.commands import PHASES
 from core.mentoring import coffee
 from core.mentoring.models import MatchStatus, MentorMatch, MentorOffer, RequestStatus
-from core.mentoring.privacy import MENTORING_DATA
 from core.mentoring.service import (
     Notice,
     accept,
@@ -45,17 +45,10 @@ from core.mentoring.service import (
 )
 from core.mentoring.settings import MentoringSettings
 from core.params import BadValue, ConvertContext, Kind, parse_date
-from core.privacy.registry import PRIVACY
 from core.reply import Reply, bold
 
 MAX_GOALS = 5
 MAX_TOPICS = 10
-
-REGISTRY.group("mentor", N_("Find a mentor, offer to mentor, and follow a mentoring pair."))
-REGISTRY.group("coffee", N_("Meet a peer from your community for a coffee, every few weeks."))
-
-if MENTORING_DATA not in PRIVACY.participants:
-    PRIVACY.register(MENTORING_DATA)
 
 
 def _send(ctx: Context, notices: list[Notice]) -> None:
@@ -103,23 +96,19 @@ def _every(words: list[str], param: str) -> int | None:
 
 
 # Mentoring --------------------------------------------------------------------------------------
-@REGISTRY.command(
+@command(
     "mentor offer",
     help=N_("Offer to mentor: how many mentees at once, and topics you can help with."),
-    params=[
-        Param("topics", help=N_("topics, each in quotes"), many=True, max_length=80),
-        Param(
-            "capacity",
-            Kind.INT,
-            N_("mentees at once"),
-            positional=False,
-            min_value=1,
-            max_value=20,
-        ),
-    ],
     examples=['mentor offer capacity=2 "behaviour management" "first-year teaching"'],
 )
-def mentor_offer(ctx: Context, topics: list[str] | None, capacity: int | None) -> Reply:
+def mentor_offer(
+    ctx: Context,
+    *,
+    topics: Annotated[list[str] | None, Arg(N_("topics, each in quotes"), max_length=80)] = None,
+    capacity: Annotated[
+        int | None, Arg(N_("mentees at once"), positional=False, min_value=1, max_value=20)
+    ] = None,
+) -> Reply:
     topics = topics or []
     if len(topics) > MAX_TOPICS:
         raise BadValue(_("At most {n} topics, please.", n=MAX_TOPICS), "topics")
@@ -147,7 +136,7 @@ def mentor_offer(ctx: Context, topics: list[str] | None, capacity: int | None) -
     return reply
 
 
-@REGISTRY.command("mentor pause", help=N_("Stop receiving new mentee proposals for now."))
+@command("mentor pause", help=N_("Stop receiving new mentee proposals for now."))
 def mentor_pause(ctx: Context) -> Reply:
     offer = _own_offer(ctx)
     offer.active = False
@@ -158,7 +147,7 @@ def mentor_pause(ctx: Context) -> Reply:
     )
 
 
-@REGISTRY.command("mentor resume", help=N_("Receive new mentee proposals again."))
+@command("mentor resume", help=N_("Receive new mentee proposals again."))
 def mentor_resume(ctx: Context) -> Reply:
     offer = _own_offer(ctx)
     offer.active = True
@@ -176,20 +165,21 @@ def _own_offer(ctx: Context) -> MentorOffer:
     return offer
 
 
-@REGISTRY.command(
+@command(
     "mentor request",
     help=N_("Ask for a mentor: your goals in your own words, each in quotes."),
-    params=[
-        Param(
-            "goals", help=N_("your goals, each in quotes"), required=True, many=True, max_length=200
-        ),
-        Param("phase", Kind.CHOICE, N_("phase you teach"), choices=PHASES, positional=False),
-        Param("language", help=N_("language to be mentored in"), positional=False, max_length=32),
-    ],
     examples=['mentor request "behaviour management" "first-year teaching" phase=secondary'],
 )
 def mentor_request(
-    ctx: Context, goals: list[str], phase: str | None, language: str | None
+    ctx: Context,
+    *,
+    goals: Annotated[list[str], Arg(N_("your goals, each in quotes"), max_length=200)],
+    phase: Annotated[
+        str | None, Arg(N_("phase you teach"), choices=PHASES, positional=False)
+    ] = None,
+    language: Annotated[
+        str | None, Arg(N_("language to be mentored in"), positional=False, max_length=32)
+    ] = None,
 ) -> Reply:
     if len(goals) > MAX_GOALS:
         raise BadValue(
@@ -205,7 +195,7 @@ def mentor_request(
     return reply
 
 
-@REGISTRY.command("mentor status", help=N_("Your offer, your request and your mentoring pairs."))
+@command("mentor status", help=N_("Your offer, your request and your mentoring pairs."))
 def mentor_status(ctx: Context) -> Reply:
     from core.mentoring.service import expire_due
 
@@ -254,12 +244,12 @@ def mentor_status(ctx: Context) -> Reply:
     return reply
 
 
-@REGISTRY.command(
-    "mentor withdraw",
-    help=N_("Withdraw your mentoring request (or your offer)."),
-    params=[Param("what", Kind.CHOICE, N_("request or offer"), choices=("request", "offer"))],
-)
-def mentor_withdraw(ctx: Context, what: str | None) -> Reply:
+@command("mentor withdraw", help=N_("Withdraw your mentoring request (or your offer)."))
+def mentor_withdraw(
+    ctx: Context,
+    *,
+    what: Annotated[str | None, Arg(N_("request or offer"), choices=("request", "offer"))] = None,
+) -> Reply:
     request = request_of(ctx.session, ctx.member_id)
     offer = offer_of(ctx.session, ctx.member_id)
     if what is None:
@@ -318,13 +308,18 @@ def _community_or_admin(ctx: Context, ref: str | None) -> Community | None:
     return community
 
 
-@REGISTRY.command(
+@command(
     "mentor match",
     help=N_("Run a mentoring round now (moderators of the community, or admins)."),
-    params=[Param("community", Kind.COMMUNITY, N_("community"), autocomplete=True)],
     examples=["mentor match maths-secondary"],
 )
-def mentor_match(ctx: Context, community: str | None) -> Reply:
+def mentor_match(
+    ctx: Context,
+    *,
+    community: Annotated[
+        str | None, Arg(N_("community"), kind=Kind.COMMUNITY, autocomplete=True)
+    ] = None,
+) -> Reply:
     found = _community_or_admin(ctx, community)
     round_, notices = run_round(
         ctx.session,
@@ -351,16 +346,19 @@ def mentor_match(ctx: Context, community: str | None) -> Reply:
     return reply
 
 
-@REGISTRY.command(
+@command(
     "mentor schedule",
     help=N_("Run mentoring rounds automatically, like every 4 weeks, or off."),
-    params=[
-        Param("community", Kind.COMMUNITY, N_("community"), autocomplete=True),
-        Param("every", help=N_('"every 4 weeks" or "off"'), many=True, max_length=20),
-    ],
     examples=["mentor schedule maths-secondary every 4 weeks", "mentor schedule maths off"],
 )
-def mentor_schedule(ctx: Context, community: str | None, every: list[str] | None) -> Reply:
+def mentor_schedule(
+    ctx: Context,
+    *,
+    community: Annotated[
+        str | None, Arg(N_("community"), kind=Kind.COMMUNITY, autocomplete=True)
+    ] = None,
+    every: Annotated[list[str] | None, Arg(N_('"every 4 weeks" or "off"'), max_length=20)] = None,
+) -> Reply:
     words = every or []
     if community in ("every", "off", "weekly", "fortnightly"):
         words, community = [community, *words], None
@@ -410,7 +408,7 @@ def mentor_schedule(ctx: Context, community: str | None, every: list[str] | None
     )
 
 
-ID_PARAM = Param("id", Kind.ID, N_("the match number, like 12"), required=True)
+MatchId = Annotated[int, Arg(N_("the match number, like 12"), kind=Kind.ID)]
 
 
 def _answered(ctx: Context, change: tuple[Reply, list[Notice]]) -> Reply:
@@ -420,78 +418,72 @@ def _answered(ctx: Context, change: tuple[Reply, list[Notice]]) -> Reply:
     return reply
 
 
-@REGISTRY.command("mentor accept", help=N_("Accept a mentoring proposal."), params=[ID_PARAM])
-def mentor_accept(ctx: Context, id: int) -> Reply:
+@command("mentor accept", help=N_("Accept a mentoring proposal."))
+def mentor_accept(ctx: Context, *, id: MatchId) -> Reply:
     return _answered(ctx, accept(ctx.session, id, ctx.member_id, ctx.settings.mentoring, ctx.now))
 
 
-@REGISTRY.command(
+@command(
     "mentor decline",
     help=N_("Decline a mentoring proposal. The other person only hears it did not work out."),
-    params=[ID_PARAM],
 )
-def mentor_decline(ctx: Context, id: int) -> Reply:
+def mentor_decline(ctx: Context, *, id: MatchId) -> Reply:
     return _answered(ctx, decline(ctx.session, id, ctx.member_id, ctx.now))
 
 
-@REGISTRY.command(
+@command(
     "mentor checkin",
     help=N_("Note how your mentoring is going."),
-    params=[
-        ID_PARAM,
-        Param(
-            "note",
-            Kind.LONG_TEXT,
-            N_("a line about your last meeting"),
-            required=True,
-            max_length=500,
-        ),
-    ],
     examples=['mentor checkin 12 "Planned a seating chart together"'],
 )
-def mentor_checkin(ctx: Context, id: int, note: str) -> Reply:
+def mentor_checkin(
+    ctx: Context,
+    *,
+    id: MatchId,
+    note: Annotated[
+        str, Arg(N_("a line about your last meeting"), kind=Kind.LONG_TEXT, max_length=500)
+    ],
+) -> Reply:
     match = add_checkin(ctx.session, id, ctx.member_id, note, ctx.now)
     reply = Reply.success(_("Check-in noted."))
     return add_cpd_action(reply, name_of(ctx.session, other_party(match, ctx.member_id)))
 
 
-@REGISTRY.command(
-    "mentor end",
-    help=N_("End an active mentoring pair; you will both be asked for feedback."),
-    params=[ID_PARAM],
+@command(
+    "mentor end", help=N_("End an active mentoring pair; you will both be asked for feedback.")
 )
-def mentor_end(ctx: Context, id: int) -> Reply:
+def mentor_end(ctx: Context, *, id: MatchId) -> Reply:
     return _answered(ctx, end_match(ctx.session, id, ctx.member_id, ctx.now))
 
 
-@REGISTRY.command(
+@command(
     "mentor feedback",
     help=N_("Rate an ended mentoring pair from 1 to 5, with one line of feedback."),
-    params=[
-        ID_PARAM,
-        Param("rating", Kind.INT, N_("1 to 5"), required=True, min_value=1, max_value=5),
-        Param("line", help=N_("one line"), required=True, max_length=300),
-    ],
     examples=['mentor feedback 12 5 "Practical and kind"'],
 )
-def mentor_feedback(ctx: Context, id: int, rating: int, line: str) -> Reply:
+def mentor_feedback(
+    ctx: Context,
+    *,
+    id: MatchId,
+    rating: Annotated[int, Arg(N_("1 to 5"), min_value=1, max_value=5)],
+    line: Annotated[str, Arg(N_("one line"), max_length=300)],
+) -> Reply:
     give_feedback(ctx.session, id, ctx.member_id, rating, line, ctx.now)
     return Reply.success(_("Thank you for your feedback."))
 
 
 # Coffee -----------------------------------------------------------------------------------------
-COMMUNITY_PARAM = Param(
-    "community", Kind.COMMUNITY, N_("community"), required=True, autocomplete=True
-)
+CoffeeCommunity = Annotated[
+    str, Arg(N_("the community, by name or short name"), kind=Kind.COMMUNITY, autocomplete=True)
+]
 
 
-@REGISTRY.command(
+@command(
     "coffee join",
     help=N_("Join a community's coffee rotation."),
-    params=[COMMUNITY_PARAM],
     examples=["coffee join maths-secondary"],
 )
-def coffee_join(ctx: Context, community: str) -> Reply:
+def coffee_join(ctx: Context, *, community: CoffeeCommunity) -> Reply:
     found = find_community(ctx.session, community)
     rotation = coffee.join(ctx.session, found, ctx.member_id, ctx.now)
     when = (
@@ -502,23 +494,25 @@ def coffee_join(ctx: Context, community: str) -> Reply:
     return Reply.success(_("You are in {name}'s coffee rotation. ", name=found.name) + when)
 
 
-@REGISTRY.command(
-    "coffee leave", help=N_("Leave a community's coffee rotation."), params=[COMMUNITY_PARAM]
-)
-def coffee_leave(ctx: Context, community: str) -> Reply:
+@command("coffee leave", help=N_("Leave a community's coffee rotation."))
+def coffee_leave(ctx: Context, *, community: CoffeeCommunity) -> Reply:
     found = find_community(ctx.session, community)
     _rotation, seat = coffee.require_participant(ctx.session, found, ctx.member_id)
     ctx.session.delete(seat)
     return Reply.success(_("You have left {name}'s coffee rotation.", name=found.name))
 
 
-@REGISTRY.command(
+@command(
     "coffee pause",
     help=N_("Skip coffee rounds for a while, or until a date."),
-    params=[COMMUNITY_PARAM, Param("until", help=N_("a date"), many=True, max_length=40)],
     examples=["coffee pause maths-secondary", "coffee pause maths-secondary until 2027-01-10"],
 )
-def coffee_pause(ctx: Context, community: str, until: list[str] | None) -> Reply:
+def coffee_pause(
+    ctx: Context,
+    *,
+    community: CoffeeCommunity,
+    until: Annotated[list[str] | None, Arg(N_("a date"), max_length=40)] = None,
+) -> Reply:
     found = find_community(ctx.session, community)
     _rotation, seat = coffee.require_participant(ctx.session, found, ctx.member_id)
     words = [w for w in (until or []) if w.lower() != "until"]
@@ -536,10 +530,8 @@ def coffee_pause(ctx: Context, community: str, until: list[str] | None) -> Reply
     return Reply.success(message)
 
 
-@REGISTRY.command(
-    "coffee resume", help=N_("Take part in coffee rounds again."), params=[COMMUNITY_PARAM]
-)
-def coffee_resume(ctx: Context, community: str) -> Reply:
+@command("coffee resume", help=N_("Take part in coffee rounds again."))
+def coffee_resume(ctx: Context, *, community: CoffeeCommunity) -> Reply:
     found = find_community(ctx.session, community)
     _rotation, seat = coffee.require_participant(ctx.session, found, ctx.member_id)
     seat.paused, seat.paused_until = False, None
@@ -547,18 +539,19 @@ def coffee_resume(ctx: Context, community: str) -> Reply:
     return Reply.success(_("You are back in {name}'s coffee rounds.", name=found.name))
 
 
-@REGISTRY.command(
+@command(
     "coffee schedule",
     help=N_("Set how often coffee rounds run and the group size (moderators)."),
-    params=[
-        COMMUNITY_PARAM,
-        Param("every", help=N_('"every 2 weeks" or "off"'), many=True, max_length=20),
-        Param("size", Kind.INT, N_("people per group"), positional=False, min_value=2, max_value=4),
-    ],
     examples=["coffee schedule maths-secondary every 2 weeks size=2"],
 )
 def coffee_schedule(
-    ctx: Context, community: str, every: list[str] | None, size: int | None
+    ctx: Context,
+    *,
+    community: CoffeeCommunity,
+    every: Annotated[list[str] | None, Arg(N_('"every 2 weeks" or "off"'), max_length=20)] = None,
+    size: Annotated[
+        int | None, Arg(N_("people per group"), positional=False, min_value=2, max_value=4)
+    ] = None,
 ) -> Reply:
     weeks = _every(every or [], "every")
     found = find_community(ctx.session, community)
@@ -585,12 +578,8 @@ def coffee_schedule(
     )
 
 
-@REGISTRY.command(
-    "coffee round",
-    help=N_("Run a coffee round now (moderators)."),
-    params=[COMMUNITY_PARAM],
-)
-def coffee_round(ctx: Context, community: str) -> Reply:
+@command("coffee round", help=N_("Run a coffee round now (moderators)."))
+def coffee_round(ctx: Context, *, community: CoffeeCommunity) -> Reply:
     found = find_community(ctx.session, community)
     require_role(ctx.session, found, ctx.member_id, Role.MODERATOR)
     rotation = coffee.rotation_of(ctx.session, found)
@@ -617,15 +606,13 @@ def coffee_round(ctx: Context, community: str) -> Reply:
     )
 
 
-@REGISTRY.command(
-    "coffee met",
-    help=N_("Say whether you met your coffee partner."),
-    params=[
-        Param("round", Kind.ID, N_("the round number from your invitation"), required=True),
-        Param("answer", Kind.CHOICE, N_("yes or no"), choices=("yes", "no"), required=True),
-    ],
-)
-def coffee_met(ctx: Context, round: int, answer: str) -> Reply:
+@command("coffee met", help=N_("Say whether you met your coffee partner."))
+def coffee_met(
+    ctx: Context,
+    *,
+    round: Annotated[int, Arg(N_("the round number from your invitation"), kind=Kind.ID)],
+    answer: Annotated[str, Arg(N_("yes or no"), choices=("yes", "no"))],
+) -> Reply:
     coffee.record_met(ctx.session, round, ctx.member_id, answer == "yes", ctx.now)
     if answer == "yes":
         return Reply.success(_("Lovely. Thanks for letting us know."))
@@ -650,9 +637,9 @@ def _outgoing(notices: list[Notice], session: Session, at: datetime) -> list[Out
     return out
 
 
-@schedule_kind("mentor.round")
-def plan_mentor_round(session: Session, schedule: Schedule, at: datetime) -> list[Outgoing]:
+def plan_mentor_round(occ: Occurrence) -> list[Outgoing]:
     """A scheduled round, with the settings in force when it was scheduled."""
+    session, schedule, at = occ.session, occ.schedule, occ.at
     settings = MentoringSettings.model_validate(schedule.payload.get("settings", {}))
     if schedule.community_id is not None and session.get(Community, schedule.community_id) is None:
         schedule.active = False
@@ -662,10 +649,10 @@ def plan_mentor_round(session: Session, schedule: Schedule, at: datetime) -> lis
     return _outgoing(notices, session, at)
 
 
-@schedule_kind("mentor.checkin")
-def plan_mentor_checkin(session: Session, schedule: Schedule, at: datetime) -> list[Outgoing]:
+def plan_mentor_checkin(occ: Occurrence) -> list[Outgoing]:
     """Ask the schedule's member how their active pair is going (both sides, on a schedule made
     before check-ins were per member)."""
+    session, schedule = occ.session, occ.schedule
     match = session.get(MentorMatch, schedule.subject_id) if schedule.subject_id else None
     sides = (match.mentor_id, match.mentee_id) if match is not None else ()
     if (
@@ -693,8 +680,8 @@ def plan_mentor_checkin(session: Session, schedule: Schedule, at: datetime) -> l
     return out
 
 
-@schedule_kind("coffee.round")
-def plan_coffee_round(session: Session, schedule: Schedule, at: datetime) -> list[Outgoing]:
+def plan_coffee_round(occ: Occurrence) -> list[Outgoing]:
+    session, schedule, at = occ.session, occ.schedule, occ.at
     from core.mentoring.models import CoffeeRotation
 
     rotation = session.get(CoffeeRotation, schedule.subject_id) if schedule.subject_id else None

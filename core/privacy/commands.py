@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
-from core.commands import N_, REGISTRY, Param
+from core.commands import N_, Arg, command
 from core.context import Context
 from core.i18n import _
-from core.privacy.registry import PRIVACY
 from core.reply import Reply, bold
 
-REGISTRY.group("privacy", N_("Export everything Staffroom holds about you, or delete it."))
 
-
-@REGISTRY.command(
-    "privacy export",
-    help=N_("Get a JSON file of everything Staffroom holds about you."),
-)
+@command("privacy export", help=N_("Get a JSON file of everything Staffroom holds about you."))
 def privacy_export(ctx: Context) -> Reply:
     data = {
         "exported_at": ctx.now.isoformat(),
         "member_id": ctx.member_id,
-        **PRIVACY.export(ctx.session, ctx.member_id),
+        **ctx.privacy.export(ctx.session, ctx.member_id),
     }
     body = json.dumps(data, indent=2, ensure_ascii=False, default=str).encode("utf-8")
     return Reply.success(_("Here is everything Staffroom holds about you.")).attach(
@@ -29,13 +24,18 @@ def privacy_export(ctx: Context) -> Reply:
     )
 
 
-@REGISTRY.command(
+@command(
     "privacy delete",
     help=N_("Delete yourself and all your data from Staffroom. Asks you to confirm first."),
-    params=[Param("confirm", help=N_("type confirm to delete without asking"), max_length=10)],
     examples=["privacy delete", "privacy delete confirm"],
 )
-def privacy_delete(ctx: Context, confirm: str | None) -> Reply:
+def privacy_delete(
+    ctx: Context,
+    *,
+    confirm: Annotated[
+        str | None, Arg(N_("type confirm to delete without asking"), max_length=10)
+    ] = None,
+) -> Reply:
     if (confirm or "").strip().lower() != "confirm":
         return (
             Reply()
@@ -51,5 +51,5 @@ def privacy_delete(ctx: Context, confirm: str | None) -> Reply:
             )
             .action(_("Delete everything"), "privacy delete confirm", "danger")
         )
-    PRIVACY.delete(ctx.session, ctx.member_id)
+    ctx.privacy.delete(ctx.session, ctx.member_id)
     return Reply.success(_("Done. Everything Staffroom held about you has been deleted."))

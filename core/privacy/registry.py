@@ -1,6 +1,7 @@
 """The privacy contract: every service that stores member data can export, delete and merge it.
 
-Each feature registers one :class:`MemberData` participant. ``privacy export`` gathers every
+Each feature whose tables hold member data names one :class:`MemberData` participant in its
+``Feature(data=...)``; the app builds its :class:`PrivacyRegistry` from them, in feature order. ``privacy export`` gathers every
 participant's export into one JSON file; ``privacy delete`` asks every participant to delete, then
 removes the member; linking two accounts asks every participant to merge one member into the other.
 """
@@ -55,7 +56,3 @@ class PrivacyRegistry:
         for participant in reversed(self.participants):
             participant.merge(session, source_id, target_id)
             session.flush()
-
-
-PRIVACY = PrivacyRegistry()
-"""The registry every feature's participant joins."""

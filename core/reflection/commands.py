@@ -9,10 +9,11 @@ from __future__ import annotations
 import difflib
 from datetime import date, datetime, timedelta
 from datetime import time as TimeOfDay
+from typing import Annotated
 
 from sqlmodel import Session, col, select
 
-from core.commands import N_, REGISTRY, Param
+from core.commands import N_, Arg, command
 from core.communities.models import ChannelBinding, Community, CommunityMember, MembershipStatus
 from core.communities.service import find_community
 from core.context import Context
@@ -21,10 +22,8 @@ from core.delivery.models import Schedule
 from core.errors import UserError
 from core.i18n import _, ngettext
 from core.params import BadValue, Kind
-from core.privacy.registry import PRIVACY
 from core.reflection import library, schedules, service
 from core.reflection.models import JournalEntry
-from core.reflection.privacy import REFLECTION_DATA
 from core.reflection.replies import (
     cpd_command,
     entry_reply,
@@ -35,14 +34,6 @@ from core.reflection.replies import (
     short,
 )
 from core.reply import Reply, SpanLike, bold, code, italic
-
-REGISTRY.group(
-    "reflect", N_("Reflection prompts now or on a schedule, from Gibbs, Kolb, Schön and more.")
-)
-REGISTRY.group("journal", N_("Your private reflective journal: list, read, delete, share."))
-
-if REFLECTION_DATA not in PRIVACY.participants:
-    PRIVACY.register(REFLECTION_DATA)
 
 MODEL_PARAM_HELP = N_("reflective model: driscoll, gibbs, kolb, schon or brookfield")
 MAX_PAUSE_DAYS = 366
@@ -60,13 +51,16 @@ def _model_for(ctx: Context, chosen: str | None) -> str:
     return ctx.settings.reflection.default_model
 
 
-@REGISTRY.command(
+@command(
     "reflect",
     help=N_("Get a reflection question now; reply with your answer to keep it in your journal."),
-    params=[Param("model", Kind.CHOICE, MODEL_PARAM_HELP, choices=library.MODELS)],
     examples=["reflect", "reflect gibbs", "reflect model=brookfield"],
 )
-def reflect(ctx: Context, model: str | None) -> Reply:
+def reflect(
+    ctx: Context,
+    *,
+    model: Annotated[str | None, Arg(MODEL_PARAM_HELP, choices=library.MODELS)] = None,
+) -> Reply:
     model_key = _model_for(ctx, model)
     question = service.pick_prompt(ctx.session, ctx.member_id, model_key)
     prompt = service.open_prompt(ctx.session, ctx.member_id, question, ctx.now)
@@ -82,7 +76,7 @@ def reflect(ctx: Context, model: str | None) -> Reply:
     return reply
 
 
-@REGISTRY.command(
+@command(
     "reflect models",
     help=N_("The reflective models you can choose, with what each one asks you to think about."),
 )
@@ -98,26 +92,26 @@ def reflect_models(ctx: Context) -> Reply:
     return reply
 
 
-@REGISTRY.command(
+@command(
     "reflect schedule",
     help=N_("Get reflection prompts by direct message on chosen days, at your local time."),
-    params=[
-        Param(
-            "weekdays",
-            help=N_("days like mon,thu or mon-fri, or weekdays, weekends, daily"),
-            required=True,
-            max_length=60,
-        ),
-        Param("time", Kind.TIME, N_("time of day in your timezone, like 09:00"), required=True),
-        Param("model", Kind.CHOICE, MODEL_PARAM_HELP, choices=library.MODELS, positional=False),
-    ],
     examples=[
         "reflect schedule mon,thu 09:00",
         "reflect schedule weekdays 16:30 model=gibbs",
         "reflect schedule fri 15:00 model=driscoll",
     ],
 )
-def reflect_schedule(ctx: Context, weekdays: str, time: TimeOfDay, model: str | None) -> Reply:
+def reflect_schedule(
+    ctx: Context,
+    *,
+    weekdays: Annotated[
+        str, Arg(N_("days like mon,thu or mon-fri, or weekdays, weekends, daily"), max_length=60)
+    ],
+    time: Annotated[TimeOfDay, Arg(N_("time of day in your timezone, like 09:00"), kind=Kind.TIME)],
+    model: Annotated[
+        str | None, Arg(MODEL_PARAM_HELP, choices=library.MODELS, positional=False)
+    ] = None,
+) -> Reply:
     days = schedules.parse_weekdays(weekdays)
     model_key = _model_for(ctx, model)
     schedule = schedules.set_schedule(
@@ -213,20 +207,18 @@ def _need_schedule(ctx: Context) -> Schedule:
     return schedule
 
 
-@REGISTRY.command(
+@command(
     "reflect pause",
     help=N_("Pause scheduled prompts until a date, or until you resume."),
-    params=[
-        Param(
-            "until",
-            help=N_("a date, like 2026-12-01 or next monday"),
-            many=True,
-            max_length=40,
-        )
-    ],
     examples=["reflect pause", "reflect pause until 2027-01-04", "reflect pause until next monday"],
 )
-def reflect_pause(ctx: Context, until: list[str] | None) -> Reply:
+def reflect_pause(
+    ctx: Context,
+    *,
+    until: Annotated[
+        list[str] | None, Arg(N_("a date, like 2026-12-01 or next monday"), max_length=40)
+    ] = None,
+) -> Reply:
     schedule = _need_schedule(ctx)
     if not until:
         schedules.pause(ctx.session, schedule, None)
@@ -243,7 +235,7 @@ def reflect_pause(ctx: Context, until: list[str] | None) -> Reply:
     )
 
 
-@REGISTRY.command("reflect resume", help=N_("Start scheduled prompts again after a pause."))
+@command("reflect resume", help=N_("Start scheduled prompts again after a pause."))
 def reflect_resume(ctx: Context) -> Reply:
     schedule = _need_schedule(ctx)
     if not is_paused(schedule, ctx.now):
@@ -255,9 +247,7 @@ def reflect_resume(ctx: Context) -> Reply:
     return reply
 
 
-@REGISTRY.command(
-    "reflect stop", help=N_("Stop scheduled reflection prompts. Your journal is kept.")
-)
+@command("reflect stop", help=N_("Stop scheduled reflection prompts. Your journal is kept."))
 def reflect_stop(ctx: Context) -> Reply:
     if not schedules.stop(ctx.session, ctx.member_id):
         raise UserError(_("You have no reflection schedule, so there is nothing to stop."))
@@ -266,9 +256,7 @@ def reflect_stop(ctx: Context) -> Reply:
     )
 
 
-@REGISTRY.command(
-    "reflect status", help=N_("Your reflection schedule, the next prompt, and your journal.")
-)
+@command("reflect status", help=N_("Your reflection schedule, the next prompt, and your journal."))
 def reflect_status(ctx: Context) -> Reply:
     reply = Reply().heading(_("Your reflection"))
     schedule = schedules.reflection_schedule(ctx.session, ctx.member_id)
@@ -362,10 +350,9 @@ def _looks_like_a_command(ctx: Context, text: str) -> bool:
     words = text.lower().split()
     if not 0 < len(words) <= 4:
         return False
-    return bool(difflib.get_close_matches(words[0], ctx.app.registry.groups(), n=1, cutoff=0.8))
+    return bool(difflib.get_close_matches(words[0], ctx.registry.groups(), n=1, cutoff=0.8))
 
 
-@REGISTRY.on_message
 def answer_prompt(ctx: Context, text: str) -> Reply | None:
     """A direct message while a prompt is open (or a reply to one) is its answer."""
     channel = ctx.invocation.channel
@@ -389,22 +376,24 @@ def answer_prompt(ctx: Context, text: str) -> Reply | None:
 # journal -----------------------------------------------------------------------------------
 
 
-@REGISTRY.command(
+@command(
     "journal add",
     help=N_("Write a journal entry of your own, without a prompt."),
-    params=[
-        Param(
-            "text",
-            Kind.LONG_TEXT,
-            N_("your reflection, as you would write it"),
-            required=True,
-            rest=True,
-            max_length=20000,
-        )
-    ],
     examples=["journal add Tried cold calling with Year 9 today: far more hands up by the end."],
 )
-def journal_add(ctx: Context, text: str) -> Reply:
+def journal_add(
+    ctx: Context,
+    *,
+    text: Annotated[
+        str,
+        Arg(
+            N_("your reflection, as you would write it"),
+            kind=Kind.LONG_TEXT,
+            rest=True,
+            max_length=20000,
+        ),
+    ],
+) -> Reply:
     entry = service.add_entry(
         ctx.session,
         ctx.member_id,
@@ -415,13 +404,14 @@ def journal_add(ctx: Context, text: str) -> Reply:
     return _saved(ctx, entry)
 
 
-@REGISTRY.command(
+@command(
     "journal list",
     help=N_("Your journal entries, newest first, ten to a page."),
-    params=[Param("page", Kind.INT, N_("page number"), default=1, min_value=1, max_value=100000)],
     examples=["journal list", "journal list 2"],
 )
-def journal_list(ctx: Context, page: int) -> Reply:
+def journal_list(
+    ctx: Context, *, page: Annotated[int, Arg(N_("page number"), min_value=1, max_value=100000)] = 1
+) -> Reply:
     found = service.list_entries(ctx.session, ctx.member_id, page)
     reply = Reply().heading(_("Your journal"))
     if not found.entries:
@@ -455,13 +445,16 @@ def journal_list(ctx: Context, page: int) -> Reply:
     return reply
 
 
-@REGISTRY.command(
+@command(
     "journal show",
     help=N_("Read one of your journal entries in full."),
-    params=[Param("id", Kind.ID, N_("the entry's number, from journal list"), required=True)],
     examples=["journal show 12"],
 )
-def journal_show(ctx: Context, id: int) -> Reply:
+def journal_show(
+    ctx: Context,
+    *,
+    id: Annotated[int, Arg(N_("the entry's number, from journal list"), kind=Kind.ID)],
+) -> Reply:
     entry = service.get_entry(ctx.session, ctx.member_id, id)
     reply = entry_reply(entry, ctx.zone, service.shared_community_names(ctx.session, id))
     reply.action(_("Log as CPD evidence"), _cpd_for(ctx, entry), "primary")
@@ -469,16 +462,19 @@ def journal_show(ctx: Context, id: int) -> Reply:
     return reply
 
 
-@REGISTRY.command(
+@command(
     "journal delete",
     help=N_("Delete one of your journal entries. Asks you to confirm first."),
-    params=[
-        Param("id", Kind.ID, N_("the entry's number, from journal list"), required=True),
-        Param("confirm", help=N_("type confirm to delete without asking"), max_length=10),
-    ],
     examples=["journal delete 12", "journal delete 12 confirm"],
 )
-def journal_delete(ctx: Context, id: int, confirm: str | None) -> Reply:
+def journal_delete(
+    ctx: Context,
+    *,
+    id: Annotated[int, Arg(N_("the entry's number, from journal list"), kind=Kind.ID)],
+    confirm: Annotated[
+        str | None, Arg(N_("type confirm to delete without asking"), max_length=10)
+    ] = None,
+) -> Reply:
     entry = service.get_entry(ctx.session, ctx.member_id, id)
     if (confirm or "").strip().lower() != "confirm":
         reply = (
@@ -494,24 +490,25 @@ def journal_delete(ctx: Context, id: int, confirm: str | None) -> Reply:
     return Reply.success(_("Journal entry #{id} is deleted.", id=id))
 
 
-@REGISTRY.command(
+@command(
     "journal share",
     help=N_("Post one of your entries to a community's channels. Shows you the post first."),
-    params=[
-        Param("id", Kind.ID, N_("the entry's number, from journal list"), required=True),
-        Param(
-            "community",
-            Kind.COMMUNITY,
-            N_("a community you belong to"),
-            required=True,
-            autocomplete=True,
-            max_length=100,
-        ),
-        Param("confirm", help=N_("type confirm to post without previewing"), max_length=10),
-    ],
     examples=["journal share 12 community=maths-secondary"],
 )
-def journal_share(ctx: Context, id: int, community: str, confirm: str | None) -> Reply:
+def journal_share(
+    ctx: Context,
+    *,
+    id: Annotated[int, Arg(N_("the entry's number, from journal list"), kind=Kind.ID)],
+    community: Annotated[
+        str,
+        Arg(
+            N_("a community you belong to"), kind=Kind.COMMUNITY, autocomplete=True, max_length=100
+        ),
+    ],
+    confirm: Annotated[
+        str | None, Arg(N_("type confirm to post without previewing"), max_length=10)
+    ] = None,
+) -> Reply:
     entry = service.get_entry(ctx.session, ctx.member_id, id)
     found = find_community(ctx.session, community)
     if (confirm or "").strip().lower() != "confirm":

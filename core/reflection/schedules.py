@@ -22,9 +22,9 @@ from core.delivery import (
     outbox_key,
     pause_schedule,
     resume_schedule,
-    schedule_kind,
     schedules_for,
 )
+from core.delivery.kinds import Occurrence
 from core.delivery.models import Schedule
 from core.i18n import _
 from core.identity.models import Member
@@ -161,9 +161,9 @@ def paused_by_delivery_failure(schedule: Schedule) -> bool:
     return schedule.paused_reason not in (None, PAUSED_BY_MEMBER)
 
 
-@schedule_kind(PROMPT_KIND)
-def produce_prompt(session: Session, schedule: Schedule, occurrence: datetime) -> list[Outgoing]:
+def produce_prompt(occ: Occurrence) -> list[Outgoing]:
     """One scheduled prompt: pick the member's next question, open it, send it by DM."""
+    session, schedule, occurrence = occ.session, occ.schedule, occ.at
     member_id = schedule.member_id
     if member_id is None or schedule.id is None or session.get(Member, member_id) is None:
         return []
@@ -206,9 +206,9 @@ def produce_prompt(session: Session, schedule: Schedule, occurrence: datetime) -
     return [Outgoing(reply=prompt_reply(prompt, scheduled=True), member_id=member_id)]
 
 
-@schedule_kind(FOLLOW_UP_KIND)
-def produce_follow_up(session: Session, schedule: Schedule, occurrence: datetime) -> list[Outgoing]:
+def produce_follow_up(occ: Occurrence) -> list[Outgoing]:
     """The one reminder of a scheduled prompt, unless it no longer makes sense to send it."""
+    session, schedule, occurrence = occ.session, occ.schedule, occ.at
     prompt = session.get(ReflectionPrompt, schedule.subject_id) if schedule.subject_id else None
     if (
         prompt is None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
-from core.commands import N_, REGISTRY, Param
+from core.commands import N_, Arg, command
 from core.communities.models import Community, Role
 from core.communities.service import find_community, require_role
 from core.context import Context
@@ -13,12 +14,10 @@ from core.i18n import _, ngettext
 from core.identity.commands import PHASES
 from core.identity.models import Member
 from core.params import Kind
-from core.privacy.registry import PRIVACY
 from core.reply import Reply, SpanLike, bold, code
 from core.resources.models import Resource
 from core.resources.search import PAGE_SIZE, search_resources
 from core.resources.service import (
-    RESOURCE_DATA,
     can_moderate,
     community_names,
     get_resource,
@@ -34,12 +33,6 @@ from core.resources.service import (
     unsave,
     unvote,
     vote,
-)
-
-PRIVACY.register(RESOURCE_DATA)
-
-REGISTRY.group(
-    "resource", N_("Share useful links and lesson plans, find them, vote for the best ones.")
 )
 
 PERIODS = {"week": timedelta(days=7), "month": timedelta(days=30)}
@@ -76,30 +69,9 @@ def _community(ctx: Context, ref: str | None) -> Community | None:
     return find_community(ctx.session, ref) if ref else None
 
 
-@REGISTRY.command(
+@command(
     "resource share",
     help=N_("Share a link with a title, #tags, and optionally a community and description."),
-    params=[
-        Param("url", Kind.URL, N_("the web address, starting with https://"), required=True),
-        Param("title", help=N_("a short title, in quotes"), required=True, max_length=1000),
-        Param("tags", Kind.TAGS, N_("#tags, like #assessment #ks3")),
-        Param(
-            "community",
-            Kind.COMMUNITY,
-            N_("the community to share it in"),
-            positional=False,
-            autocomplete=True,
-        ),
-        Param(
-            "description",
-            Kind.LONG_TEXT,
-            N_("what it is and how you used it"),
-            positional=False,
-            max_length=2000,
-        ),
-        Param("subject", help=N_("the subject, like maths"), positional=False, max_length=60),
-        Param("phase", Kind.CHOICE, N_("the phase it suits"), choices=PHASES, positional=False),
-    ],
     form=True,
     max_tags=MAX_TAGS_ACCEPTED,
     examples=[
@@ -110,13 +82,36 @@ def _community(ctx: Context, ref: str | None) -> Community | None:
 )
 def resource_share(
     ctx: Context,
-    url: str,
-    title: str,
-    tags: list[str] | None,
-    community: str | None,
-    description: str | None,
-    subject: str | None,
-    phase: str | None,
+    *,
+    url: Annotated[str, Arg(N_("the web address, starting with https://"), kind=Kind.URL)],
+    title: Annotated[str, Arg(N_("a short title, in quotes"), max_length=1000)],
+    tags: Annotated[
+        list[str] | None, Arg(N_("#tags, like #assessment #ks3"), kind=Kind.TAGS)
+    ] = None,
+    community: Annotated[
+        str | None,
+        Arg(
+            N_("the community to share it in"),
+            kind=Kind.COMMUNITY,
+            positional=False,
+            autocomplete=True,
+        ),
+    ] = None,
+    description: Annotated[
+        str | None,
+        Arg(
+            N_("what it is and how you used it"),
+            kind=Kind.LONG_TEXT,
+            positional=False,
+            max_length=2000,
+        ),
+    ] = None,
+    subject: Annotated[
+        str | None, Arg(N_("the subject, like maths"), positional=False, max_length=60)
+    ] = None,
+    phase: Annotated[
+        str | None, Arg(N_("the phase it suits"), choices=PHASES, positional=False)
+    ] = None,
 ) -> Reply:
     found = _community(ctx, community)
     outcome = share_resource(
@@ -153,23 +148,9 @@ def resource_share(
     )
 
 
-@REGISTRY.command(
+@command(
     "resource search",
     help=N_("Find shared resources by words, #tag or community; the best and most liked first."),
-    params=[
-        Param("query", help=N_("words to look for"), many=True, max_length=200),
-        Param("tags", Kind.TAGS, N_("only resources with this #tag")),
-        Param(
-            "community",
-            Kind.COMMUNITY,
-            N_("only resources in this community"),
-            positional=False,
-            autocomplete=True,
-        ),
-        Param(
-            "page", Kind.INT, N_("page of results"), positional=False, min_value=1, max_value=200
-        ),
-    ],
     max_tags=1,
     examples=[
         'resource search "exit tickets"',
@@ -179,10 +160,23 @@ def resource_share(
 )
 def resource_search(
     ctx: Context,
-    query: list[str] | None,
-    tags: list[str] | None,
-    community: str | None,
-    page: int | None,
+    *,
+    query: Annotated[list[str] | None, Arg(N_("words to look for"), max_length=200)] = None,
+    tags: Annotated[
+        list[str] | None, Arg(N_("only resources with this #tag"), kind=Kind.TAGS)
+    ] = None,
+    community: Annotated[
+        str | None,
+        Arg(
+            N_("only resources in this community"),
+            kind=Kind.COMMUNITY,
+            positional=False,
+            autocomplete=True,
+        ),
+    ] = None,
+    page: Annotated[
+        int | None, Arg(N_("page of results"), positional=False, min_value=1, max_value=200)
+    ] = None,
 ) -> Reply:
     text = " ".join(query or [])
     tag = tags[0] if tags else None
@@ -228,13 +222,10 @@ def resource_search(
     return reply
 
 
-@REGISTRY.command(
-    "resource show",
-    help=N_("Show one resource in full."),
-    params=[Param("id", Kind.ID, N_("the resource number, like 12"), required=True)],
-    examples=["resource show 12"],
-)
-def resource_show(ctx: Context, id: int) -> Reply:
+@command("resource show", help=N_("Show one resource in full."), examples=["resource show 12"])
+def resource_show(
+    ctx: Context, *, id: Annotated[int, Arg(N_("the resource number, like 12"), kind=Kind.ID)]
+) -> Reply:
     resource = get_resource(ctx.session, id, ctx.member_id, is_admin=ctx.is_admin)
     sharer = ctx.session.get(Member, resource.shared_by)
     fields = [
@@ -274,17 +265,15 @@ def resource_show(ctx: Context, id: int) -> Reply:
     return reply
 
 
-def _id_param() -> Param:
-    return Param("id", Kind.ID, N_("the resource number, like 12"), required=True)
+ResourceId = Annotated[int, Arg(N_("the resource number, like 12"), kind=Kind.ID)]
 
 
-@REGISTRY.command(
+@command(
     "resource vote",
     help=N_("Vote for a resource you found useful (once; resource unvote takes it back)."),
-    params=[_id_param()],
     examples=["resource vote 12"],
 )
-def resource_vote(ctx: Context, id: int) -> Reply:
+def resource_vote(ctx: Context, *, id: ResourceId) -> Reply:
     resource = get_resource(ctx.session, id, ctx.member_id)
     if not vote(ctx.session, resource, ctx.member_id, ctx.now):
         return Reply.message(
@@ -303,56 +292,54 @@ def resource_vote(ctx: Context, id: int) -> Reply:
     )
 
 
-@REGISTRY.command(
+@command(
     "resource unvote",
     help=N_("Take back your vote for a resource."),
-    params=[_id_param()],
     examples=["resource unvote 12"],
 )
-def resource_unvote(ctx: Context, id: int) -> Reply:
+def resource_unvote(ctx: Context, *, id: ResourceId) -> Reply:
     resource = get_resource(ctx.session, id, ctx.member_id)
     if not unvote(ctx.session, resource, ctx.member_id):
         return Reply.message(_("You had not voted for "), code(_id(resource)), ".")
     return Reply.success(_("Your vote for "), code(_id(resource)), _(" is taken back."))
 
 
-@REGISTRY.command(
+@command(
     "resource save",
     help=N_("Bookmark a resource; resource saved lists your bookmarks."),
-    params=[_id_param()],
     examples=["resource save 12"],
 )
-def resource_save(ctx: Context, id: int) -> Reply:
+def resource_save(ctx: Context, *, id: ResourceId) -> Reply:
     resource = get_resource(ctx.session, id, ctx.member_id)
     if not save(ctx.session, resource, ctx.member_id, ctx.now):
         return Reply.message(_("Already in your saved resources: "), bold(resource.title))
     return Reply.success(_("Saved "), bold(resource.title), _(". See them with resource saved."))
 
 
-@REGISTRY.command(
+@command(
     "resource unsave",
     help=N_("Remove a resource from your bookmarks."),
-    params=[_id_param()],
     examples=["resource unsave 12"],
 )
-def resource_unsave(ctx: Context, id: int) -> Reply:
+def resource_unsave(ctx: Context, *, id: ResourceId) -> Reply:
     resource = get_resource(ctx.session, id, ctx.member_id)
     if not unsave(ctx.session, resource, ctx.member_id):
         return Reply.message(_("That resource was not in your saved resources."))
     return Reply.success(_("Removed "), bold(resource.title), _(" from your saved resources."))
 
 
-@REGISTRY.command(
+@command(
     "resource saved",
     help=N_("List the resources you bookmarked, newest first."),
-    params=[
-        Param(
-            "page", Kind.INT, N_("page of the list"), positional=False, min_value=1, max_value=1000
-        )
-    ],
     examples=["resource saved"],
 )
-def resource_saved(ctx: Context, page: int | None) -> Reply:
+def resource_saved(
+    ctx: Context,
+    *,
+    page: Annotated[
+        int | None, Arg(N_("page of the list"), positional=False, min_value=1, max_value=1000)
+    ] = None,
+) -> Reply:
     page = page or 1
     found = saved(ctx.session, ctx.member_id, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     if not found:
@@ -372,16 +359,19 @@ def resource_saved(ctx: Context, page: int | None) -> Reply:
     return reply
 
 
-@REGISTRY.command(
+@command(
     "resource top",
     help=N_("The most voted resources of the past week or month, everywhere or in a community."),
-    params=[
-        Param("community", Kind.COMMUNITY, N_("a community"), autocomplete=True),
-        Param("period", Kind.CHOICE, N_("week or month"), choices=tuple(PERIODS)),
-    ],
     examples=["resource top", "resource top maths-secondary month", "resource top month"],
 )
-def resource_top(ctx: Context, community: str | None, period: str | None) -> Reply:
+def resource_top(
+    ctx: Context,
+    *,
+    community: Annotated[
+        str | None, Arg(N_("a community"), kind=Kind.COMMUNITY, autocomplete=True)
+    ] = None,
+    period: Annotated[str | None, Arg(N_("week or month"), choices=tuple(PERIODS))] = None,
+) -> Reply:
     # "resource top month" puts the period where the community goes: read it as the period.
     if community in PERIODS and period is None:
         community, period = None, community
@@ -416,16 +406,17 @@ def resource_top(ctx: Context, community: str | None, period: str | None) -> Rep
     return Reply().heading(heading).items(lines, ordered=True)
 
 
-@REGISTRY.command(
+@command(
     "resource report",
     help=N_("Ask moderators to look at a resource: broken, inappropriate or misleading."),
-    params=[
-        _id_param(),
-        Param("reason", help=N_("what is wrong, in quotes"), required=True, max_length=500),
-    ],
     examples=['resource report 12 "The link is broken"'],
 )
-def resource_report(ctx: Context, id: int, reason: str) -> Reply:
+def resource_report(
+    ctx: Context,
+    *,
+    id: ResourceId,
+    reason: Annotated[str, Arg(N_("what is wrong, in quotes"), max_length=500)],
+) -> Reply:
     resource = get_resource(ctx.session, id, ctx.member_id)
     if not report(ctx.session, resource, ctx.member_id, reason, ctx.now):
         return Reply.message(
@@ -438,7 +429,7 @@ def resource_report(ctx: Context, id: int, reason: str) -> Reply:
     )
 
 
-@REGISTRY.command(
+@command(
     "resource reports",
     help=N_("Moderators: reported resources waiting for you to hide or restore them."),
     examples=["resource reports"],
@@ -467,16 +458,19 @@ def resource_reports(ctx: Context) -> Reply:
     )
 
 
-@REGISTRY.command(
+@command(
     "resource hide",
     help=N_("Moderators: hide a resource from search, lists and digests."),
-    params=[
-        _id_param(),
-        Param("reason", help=N_("why, in quotes (shown to moderators)"), max_length=300),
-    ],
     examples=['resource hide 12 "Paywalled"'],
 )
-def resource_hide(ctx: Context, id: int, reason: str | None) -> Reply:
+def resource_hide(
+    ctx: Context,
+    *,
+    id: ResourceId,
+    reason: Annotated[
+        str | None, Arg(N_("why, in quotes (shown to moderators)"), max_length=300)
+    ] = None,
+) -> Reply:
     resource = get_resource(ctx.session, id, ctx.member_id, is_admin=ctx.is_admin)
     require_moderator(ctx.session, resource, ctx.member_id, ctx.is_admin)
     if not hide(ctx.session, resource, ctx.member_id, reason or "", ctx.now):
@@ -487,13 +481,12 @@ def resource_hide(ctx: Context, id: int, reason: str | None) -> Reply:
     )
 
 
-@REGISTRY.command(
+@command(
     "resource restore",
     help=N_("Moderators: show a hidden resource again."),
-    params=[_id_param()],
     examples=["resource restore 12"],
 )
-def resource_restore(ctx: Context, id: int) -> Reply:
+def resource_restore(ctx: Context, *, id: ResourceId) -> Reply:
     resource = get_resource(ctx.session, id, ctx.member_id, is_admin=ctx.is_admin)
     require_moderator(ctx.session, resource, ctx.member_id, ctx.is_admin)
     if not restore(ctx.session, resource, ctx.now):

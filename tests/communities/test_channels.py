@@ -18,7 +18,6 @@ from core.communities.models import (
     Role,
 )
 from core.communities.service import digest_schedule, find_community, post_to_channels, role_of
-from core.delivery.kinds import KINDS
 from core.delivery.models import OutboxMessage, OutboxState, Schedule
 from core.reply import Reply
 from tests.communities.support import count, member_id, ok, outbox, refused
@@ -145,8 +144,8 @@ def test_digest_setup_and_producer(app: Staffroom, clock: FixedClock) -> None:
     with Session(app.engine) as session:
         schedule = digest_schedule(session, find_community(session, "maths").id or 0)
         assert schedule is not None
-        assert KINDS["community.digest"] is produce_digest
-        out = produce_digest(session, schedule, at)
+        assert app.producers.kinds["community.digest"] is produce_digest
+        out = produce_digest(app.producers.occurrence(session, schedule, at))
         assert [(o.platform, o.channel_id, o.suffix) for o in out] == [
             ("console", "C-maths", f"binding-{out[0].suffix.split('-')[1]}")
         ]
@@ -154,7 +153,8 @@ def test_digest_setup_and_producer(app: Staffroom, clock: FixedClock) -> None:
         assert "Carol" in digest and "Exit tickets" in digest and "Tue 01 Dec 2026" in digest
         assert "Ana" not in digest.split("Coming up")[0].split("New members")[1]
         # A quiet week sends nothing.
-        assert produce_digest(session, schedule, at + timedelta(days=21)) == []
+        quiet = app.producers.occurrence(session, schedule, at + timedelta(days=21))
+        assert produce_digest(quiet) == []
 
     assert "stopped" in text_of(ok(app, "community digest maths off"))
     assert "no weekly digest" in text_of(ok(app, "community digest maths"))

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, datetime
+from typing import Annotated
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.commands import REGISTRY, CommandRegistry, Param
+from core.app import build_registry
+from core.commands import Arg, CommandRegistry, command
 from core.errors import UserError
-from core.features import load_features
+from core.features import FEATURES
 from core.params import ConvertContext, Kind
 from core.parsing import ParseError, split_args, tokenize
+from core.reply import Reply
+
+REGISTRY = build_registry(FEATURES)
 
 CTX = ConvertContext(now=datetime(2026, 11, 23, 10, tzinfo=UTC), timezone="Europe/London")
 
@@ -86,31 +91,29 @@ def test_quoted_phrases_round_trip(phrases: list[str]) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=120))
 def test_no_string_crashes_binding_against_any_command(text: str) -> None:
-    load_features()
-    for command in REGISTRY.commands.values():
+    for declared in REGISTRY.commands.values():
         with contextlib.suppress(UserError):
-            command.bind(split_args(tokenize(text)), CTX)
+            declared.bind(split_args(tokenize(text)), CTX)
 
 
 def test_binding_positional_keyword_and_tags() -> None:
+    @command("resource share", help="")
+    def share(
+        ctx: object,
+        *,
+        url: Annotated[str, Arg(kind=Kind.URL)],
+        title: Annotated[str, Arg()],
+        tags: Annotated[list[str] | None, Arg(kind=Kind.TAGS)] = None,
+        community: Annotated[str | None, Arg(kind=Kind.COMMUNITY, positional=False)] = None,
+    ) -> Reply:
+        return Reply.message("shared")
+
     registry = CommandRegistry()
-
-    @registry.command(
-        "resource share",
-        help="",
-        params=[
-            Param("url", Kind.URL, required=True),
-            Param("title", required=True),
-            Param("tags", Kind.TAGS),
-            Param("community", Kind.COMMUNITY, positional=False),
-        ],
-    )
-    def share(**_: object) -> None: ...
-
-    command, rest = registry.resolve(
+    registry.add(share)
+    command_, rest = registry.resolve(
         words('resource share https://x.org "Exit tickets" #a #b community=Maths')
     )  # type: ignore[misc]
-    values = command.bind(
+    values = command_.bind(
         split_args(tokenize(" ".join(f'"{w}"' if " " in w else w for w in rest))), CTX
     )
     assert values == {

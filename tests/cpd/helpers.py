@@ -9,7 +9,6 @@ from sqlmodel import Session, col, select
 from core.app import Staffroom
 from core.cpd.models import CpdActivity, CpdGoal
 from core.cpd.reminders import NUDGE_TIME, NUDGE_WEEKDAY, next_weekly
-from core.delivery.kinds import KINDS
 from core.delivery.models import OutboxMessage, Schedule
 from core.delivery.outbox import enqueue
 from core.identity.models import Account
@@ -69,7 +68,8 @@ def run_due(
         for schedule in due:
             assert schedule.next_due_at is not None and schedule.id is not None
             occurrence = schedule.next_due_at
-            for message in KINDS[schedule.kind](session, schedule, occurrence):
+            produce = app.producers.kinds[schedule.kind]
+            for message in produce(app.producers.occurrence(session, schedule, occurrence)):
                 row = enqueue(
                     session,
                     key=f"{schedule.id}:{occurrence.isoformat()}:{message.suffix}",

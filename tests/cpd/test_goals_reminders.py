@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from core.app import Staffroom
 from core.clock import FixedClock
+from core.delivery.kinds import Occurrence
 from core.delivery.models import OutboxMessage
 from core.reply import Reply
 from tests.cpd.helpers import goals, member_id, run_due, schedules
@@ -118,7 +119,7 @@ def test_no_reminder_once_done_or_when_switched_off(app: Staffroom, clock: Fixed
 
         schedule = schedules(app, "cpd.goal_reminder")[1]
         assert schedule.next_due_at is not None
-        assert goal_reminder(session, schedule, schedule.next_due_at) == []
+        assert goal_reminder(Occurrence(session, schedule, schedule.next_due_at)) == []
     say(app, "cpd reminders on")
     assert [s.active for s in schedules(app, "cpd.goal_reminder")] == [False, True]
     assert schedules(app, "cpd.goal_reminder")[1].subject_id == second.id
@@ -192,8 +193,10 @@ def test_logging_resets_the_quiet_spell(app: Staffroom, clock: FixedClock) -> No
         from core.cpd.reminders import nudge
 
         [schedule] = schedules(app, "cpd.nudge")
-        assert nudge(session, schedule, clock.now()) == []
-        assert len(nudge(session, schedule, datetime(2027, 1, 15, 16, 0, tzinfo=UTC))) == 1
+        assert nudge(Occurrence(session, schedule, clock.now())) == []
+        assert (
+            len(nudge(Occurrence(session, schedule, datetime(2027, 1, 15, 16, 0, tzinfo=UTC)))) == 1
+        )
 
 
 def test_reminders_off_stops_the_nudge(app: Staffroom) -> None:

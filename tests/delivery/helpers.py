@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from core.app import Staffroom
-from core.delivery.kinds import KINDS, Outgoing, Producer
+from core.delivery.kinds import Occurrence, Outgoing, Producer, Producers
 from core.delivery.ports import DeliveryError, Recipient
 from core.identity.models import Account, Member
 from core.reply import Reply
@@ -65,26 +65,27 @@ def add_member(
     return member
 
 
-def note_producer(session: Session, schedule: object, occurrence: datetime) -> list[Outgoing]:
+def note_producer(occurrence: Occurrence) -> list[Outgoing]:
     """A kind for tests: one DM to the schedule's member saying when the occurrence was."""
-    from core.delivery.models import Schedule
-
-    assert isinstance(schedule, Schedule) and schedule.member_id is not None
+    schedule = occurrence.schedule
+    assert schedule.member_id is not None
     return [
         Outgoing(
-            reply=Reply.message(f"note for {occurrence.isoformat()}"), member_id=schedule.member_id
+            reply=Reply.message(f"note for {occurrence.at.isoformat()}"),
+            member_id=schedule.member_id,
         )
     ]
 
 
 @contextmanager
-def kind(name: str, producer: Producer) -> Iterator[None]:
-    """Register a schedule kind for the length of a test."""
-    KINDS[name] = producer
+def kind(app: Staffroom, name: str, producer: Producer) -> Iterator[None]:
+    """Give this app (only) one more schedule kind for the length of a test."""
+    before = app.producers
+    app.producers = Producers({**before.kinds, name: producer}, before.digest_sections)
     try:
         yield
     finally:
-        KINDS.pop(name, None)
+        app.producers = before
 
 
 def session_of(app: Staffroom) -> Session:

@@ -102,7 +102,7 @@ async def test_429_then_500_then_success_arrives_once(app: Staffroom, clock: Fix
 
 async def test_permanent_failure_fails_pauses_and_audits(app: Staffroom, clock: FixedClock) -> None:
     clock.set(datetime(2027, 1, 4, 8, 0, tzinfo=UTC))
-    with kind(NOTE, note_producer):
+    with kind(app, NOTE, note_producer):
         with session_of(app) as session:
             m = add_member(session, "ana", clock.now(), accounts=("telegram",))
             schedule = create_schedule(
@@ -116,7 +116,7 @@ async def test_permanent_failure_fails_pauses_and_audits(app: Staffroom, clock: 
             session.commit()
         clock.set(datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
         with session_of(app) as session:
-            assert plan_due(session, clock.now(), app.settings.delivery) == 1
+            assert plan_due(session, clock.now(), app.settings.delivery, app.producers) == 1
             session.commit()
         blocked = ScriptedMessenger(
             "telegram", [PermanentFailure("Forbidden: bot was blocked by the user")]
@@ -125,7 +125,7 @@ async def test_permanent_failure_fails_pauses_and_audits(app: Staffroom, clock: 
         assert stats.failed == 1
         clock.advance(timedelta(days=1))
         with session_of(app) as session:
-            assert plan_due(session, clock.now(), app.settings.delivery) == 0
+            assert plan_due(session, clock.now(), app.settings.delivery, app.producers) == 0
             paused = session.get(Schedule, schedule.id)
             assert paused is not None
             assert paused.paused_reason == "delivery failed: Forbidden: bot was blocked by the user"
@@ -305,7 +305,7 @@ async def test_a_hung_send_is_cut_off_before_the_lease_ends(
 
 async def test_stale_scheduled_row_is_skipped_not_sent(app: Staffroom, clock: FixedClock) -> None:
     clock.set(datetime(2027, 1, 4, 8, 0, tzinfo=UTC))
-    with kind(NOTE, note_producer):
+    with kind(app, NOTE, note_producer):
         with session_of(app) as session:
             m = add_member(session, "ana", clock.now())
             create_schedule(
@@ -321,7 +321,7 @@ async def test_stale_scheduled_row_is_skipped_not_sent(app: Staffroom, clock: Fi
         for day in (4, 5, 6, 7):
             clock.set(datetime(2027, 1, day, 9, 0, tzinfo=UTC))
             with session_of(app) as session:
-                plan_due(session, clock.now(), app.settings.delivery)
+                plan_due(session, clock.now(), app.settings.delivery, app.producers)
                 session.commit()
     clock.set(datetime(2027, 1, 7, 9, 30, tzinfo=UTC))
     messenger = ScriptedMessenger("console")

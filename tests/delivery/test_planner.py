@@ -28,7 +28,7 @@ NOTE = "test.note"
 
 def plan(app: Staffroom, clock: FixedClock) -> int:
     with session_of(app) as session:
-        added = plan_due(session, clock.now(), app.settings.delivery)
+        added = plan_due(session, clock.now(), app.settings.delivery, app.producers)
         session.commit()
     return added
 
@@ -63,7 +63,7 @@ def test_weekly_nine_oclock_stays_local_across_both_2027_changes(
     app: Staffroom, clock: FixedClock, zone: str
 ) -> None:
     clock.set(datetime(2027, 2, 20, tzinfo=UTC))
-    with kind(NOTE, note_producer):
+    with kind(app, NOTE, note_producer):
         schedule_id = make_schedule(
             app, clock, {"type": "weekly", "weekdays": [0], "time": "09:00"}, timezone=zone
         )
@@ -93,7 +93,7 @@ def test_weekly_nine_oclock_stays_local_across_both_2027_changes(
 
 def test_catch_up_after_three_days_sends_exactly_one(app: Staffroom, clock: FixedClock) -> None:
     clock.set(datetime(2027, 5, 3, 8, 0, tzinfo=UTC))  # Monday 08:00
-    with kind(NOTE, note_producer):
+    with kind(app, NOTE, note_producer):
         make_schedule(app, clock, {"type": "daily", "time": "09:00"})
         assert plan(app, clock) == 0
         clock.set(datetime(2027, 5, 6, 9, 30, tzinfo=UTC))  # back on Thursday 09:30
@@ -107,7 +107,7 @@ def test_outage_longer_than_grace_sends_nothing_until_the_next(
     app: Staffroom, clock: FixedClock
 ) -> None:
     clock.set(datetime(2027, 5, 3, 8, 0, tzinfo=UTC))
-    with kind(NOTE, note_producer):
+    with kind(app, NOTE, note_producer):
         schedule_id = make_schedule(app, clock, {"type": "daily", "time": "09:00"})
         clock.set(datetime(2027, 5, 6, 15, 0, tzinfo=UTC))  # 6 hours late: beyond 2 h of grace
         assert plan(app, clock) == 0
@@ -121,7 +121,7 @@ def test_outage_longer_than_grace_sends_nothing_until_the_next(
 
 def test_paused_until_skips_then_resumes_by_itself(app: Staffroom, clock: FixedClock) -> None:
     clock.set(datetime(2027, 5, 3, 8, 0, tzinfo=UTC))
-    with kind(NOTE, note_producer):
+    with kind(app, NOTE, note_producer):
         schedule_id = make_schedule(app, clock, {"type": "daily", "time": "09:00"})
         with session_of(app) as session:
             schedule = session.get(Schedule, schedule_id)
@@ -140,7 +140,7 @@ def test_paused_until_resumed_plans_nothing_and_resume_skips_missed(
     app: Staffroom, clock: FixedClock
 ) -> None:
     clock.set(datetime(2027, 5, 3, 8, 0, tzinfo=UTC))
-    with kind(NOTE, note_producer):
+    with kind(app, NOTE, note_producer):
         schedule_id = make_schedule(app, clock, {"type": "daily", "time": "09:00"})
         with session_of(app) as session:
             schedule = session.get(Schedule, schedule_id)
@@ -164,7 +164,7 @@ def test_quiet_hours_defer_the_message_not_the_occurrence(
     app: Staffroom, clock: FixedClock
 ) -> None:
     clock.set(datetime(2027, 1, 4, 12, 0, tzinfo=UTC))
-    with kind(NOTE, note_producer):
+    with kind(app, NOTE, note_producer):
         make_schedule(
             app,
             clock,
@@ -181,7 +181,7 @@ def test_quiet_hours_defer_the_message_not_the_occurrence(
 def test_once_fires_then_goes_inactive_and_cancel_stops(app: Staffroom, clock: FixedClock) -> None:
     clock.set(datetime(2027, 1, 4, 12, 0, tzinfo=UTC))
     at = datetime(2027, 1, 4, 13, 0, tzinfo=UTC)
-    with kind(NOTE, note_producer):
+    with kind(app, NOTE, note_producer):
         once_id = make_schedule(app, clock, {"type": "once", "at": at.isoformat()})
         with session_of(app) as session:
             member_id = session.get(Schedule, once_id).member_id  # type: ignore[union-attr]
@@ -207,15 +207,15 @@ def test_once_fires_then_goes_inactive_and_cancel_stops(app: Staffroom, clock: F
 
 def test_two_planners_at_once_add_each_message_once(app: Staffroom, clock: FixedClock) -> None:
     clock.set(datetime(2027, 1, 4, 8, 0, tzinfo=UTC))
-    with kind(NOTE, note_producer):
+    with kind(app, NOTE, note_producer):
         make_schedule(app, clock, {"type": "daily", "time": "09:00"})
         clock.set(datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
         # Two sessions read the same due schedule before either commits.
         first, second = session_of(app), session_of(app)
         try:
-            a = plan_due(first, clock.now(), app.settings.delivery)
+            a = plan_due(first, clock.now(), app.settings.delivery, app.producers)
             first.commit()
-            b = plan_due(second, clock.now(), app.settings.delivery)
+            b = plan_due(second, clock.now(), app.settings.delivery, app.producers)
             second.commit()
         finally:
             first.close()

@@ -34,7 +34,7 @@ async def test_service_plans_and_delivers_then_stops(
     sqlite_app: Staffroom, clock: FixedClock
 ) -> None:
     clock.set(datetime(2027, 1, 4, 8, 59, tzinfo=UTC))
-    with kind("test.note", note_producer):
+    with kind(sqlite_app, "test.note", note_producer):
         with session_of(sqlite_app) as session:
             member = add_member(session, "ana", clock.now())
             create_schedule(

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from core.app import Staffroom
 from core.clock import FixedClock
-from core.delivery.kinds import KINDS
+from core.delivery.kinds import Outgoing
 from core.delivery.models import Schedule
 from core.events.models import Event, Rsvp
 from tests.communities.support import count, member_id, ok, outbox, refused
@@ -20,6 +20,14 @@ from tests.talk import say, text_of
 CREATE = (
     'event create maths "Exit tickets teachmeet" "2026-12-01 16:00" 90m https://meet.example.org/x'
 )
+
+
+def remind(
+    app: Staffroom, session: Session, schedule: Schedule, at: datetime | None
+) -> list[Outgoing]:
+    """The app's event reminder producer, run for one occurrence."""
+    assert at is not None
+    return app.producers.kinds["event.reminder"](app.producers.occurrence(session, schedule, at))
 
 
 def _setup(app: Staffroom) -> None:
@@ -121,7 +129,7 @@ def test_reminders_only_reach_those_who_can_still_see_the_event(app: Staffroom) 
     with Session(app.engine) as session:
         schedules = session.exec(select(Schedule).order_by(Schedule.next_due_at)).all()  # type: ignore[arg-type]
         for schedule in schedules:
-            reminders = KINDS["event.reminder"](session, schedule, schedule.next_due_at)
+            reminders = remind(app, session, schedule, schedule.next_due_at)
             assert {o.member_id for o in reminders} == {
                 member_id(app, "ana"),
                 member_id(app, "carol"),
@@ -135,7 +143,7 @@ def test_reminders_only_reach_those_who_can_still_see_the_event(app: Staffroom) 
         [day_before, _hour] = session.exec(
             select(Schedule).where(Schedule.subject_id == teachmeet).order_by(Schedule.next_due_at)  # type: ignore[arg-type]
         ).all()
-        reminders = KINDS["event.reminder"](session, day_before, day_before.next_due_at)
+        reminders = remind(app, session, day_before, day_before.next_due_at)
         assert {o.member_id for o in reminders} == {member_id(app, "ana"), member_id(app, "bob")}
 
 
@@ -154,14 +162,14 @@ def test_cancel_and_reminders(app: Staffroom, clock: FixedClock) -> None:
 
     with Session(app.engine) as session:
         schedules = session.exec(select(Schedule).order_by(Schedule.next_due_at)).all()  # type: ignore[arg-type]
-        day_before = KINDS["event.reminder"](session, schedules[0], schedules[0].next_due_at)
+        day_before = remind(app, session, schedules[0], schedules[0].next_due_at)
         by_member = {o.member_id: o for o in day_before}
         assert set(by_member) == {member_id(app, "ana"), member_id(app, "bob")}
         bob_reminder = text_of(by_member[member_id(app, "bob")].reply)
         assert "Tomorrow: Exit tickets teachmeet" in bob_reminder
         assert "11:00 (America/New_York)" in bob_reminder
         assert by_member[member_id(app, "bob")].reply.actions[0].command.startswith("cpd log 1.5")
-        hour_before = KINDS["event.reminder"](session, schedules[1], schedules[1].next_due_at)
+        hour_before = remind(app, session, schedules[1], schedules[1].next_due_at)
         assert "Starting soon" in text_of(hour_before[0].reply)
 
     assert "Only the organiser" in refused(app, f"event cancel {event.id}", user="bob")
@@ -173,7 +181,7 @@ def test_cancel_and_reminders(app: Staffroom, clock: FixedClock) -> None:
     with Session(app.engine) as session:
         schedules = session.exec(select(Schedule)).all()
         assert all(not s.active and s.next_due_at is None for s in schedules)
-        assert KINDS["event.reminder"](session, schedules[0], clock.now()) == []
+        assert remind(app, session, schedules[0], clock.now()) == []
 
     # A moderator may cancel a member's event; a started event cannot be cancelled.
     ok(app, 'event create maths "Book club" "2026-11-24 18:00"', user="bob")

@@ -27,17 +27,20 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from adapters.discord import DiscordPlatform, create_platform, sync_commands
-from adapters.discord.autocomplete import suggester_for
 from adapters.discord.modal import FORM_PREFIX
 from adapters.discord.render import CUSTOM_ID_PREFIX
 from adapters.discord.tree import MAX_CHOICES as STATIC_CHOICES
 from adapters.discord.tree import discord_path
 from core.actions.service import shorten
-from core.app import Staffroom
+from core.app import (
+    Staffroom,
+    build_registry,
+)
 from core.clock import FixedClock
-from core.commands import REGISTRY, Command, Param
-from core.features import load_features
+from core.commands import Command, Param
+from core.features import FEATURES
 from core.params import Kind
+from core.suggestions import source_for, sources_of
 from tests.adapters.discord.conftest import (
     ANA,
     APP_ID,
@@ -56,9 +59,11 @@ from tests.faults.support import assert_no_crash_logged, assert_whole_records
 from tests.faults.test_inbound_fuzz import JSON_VALUE, TEXT, drive, on_loop
 from tests.talk import say
 
+REGISTRY = build_registry(FEATURES)
+SOURCES = sources_of(FEATURES)
+
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(120)]
 
-load_features()
 COMMANDS = sorted(REGISTRY.commands.values(), key=lambda c: c.name)
 NAMES = [c.name for c in COMMANDS]
 FUZZ = settings(
@@ -98,7 +103,7 @@ BUTTON_COMMANDS = [
 def autocompleted(command: Command, param: Param) -> bool:
     """Whether the tree gives this option autocomplete (mirrors ``tree._configure``)."""
     static = bool(param.choices) and len(param.choices) <= STATIC_CHOICES
-    return not static and suggester_for(command, param) is not None
+    return not static and source_for(SOURCES, command, param) is not None
 
 
 PATHS = [list(discord_path(c, REGISTRY)) for c in COMMANDS]

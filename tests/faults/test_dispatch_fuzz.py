@@ -10,18 +10,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.app import Staffroom
+from core.app import (
+    Staffroom,
+    build_registry,
+)
 from core.clock import FixedClock
-from core.commands import REGISTRY
-from core.features import load_features
+from core.features import FEATURES
 from core.reply import Reply
 from tests.conftest import make_settings
 from tests.faults.support import assert_no_crash_logged, assert_whole_records
 from tests.talk import run, say, tell
 
+REGISTRY = build_registry(FEATURES)
+
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(120)]
 
-load_features()
 COMMANDS = sorted(REGISTRY.commands.values(), key=lambda c: c.name)
 NAMES = [c.name for c in COMMANDS]
 USERS = ["ana", "ben", "boss"]

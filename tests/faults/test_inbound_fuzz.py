@@ -20,19 +20,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.app import Staffroom
+from core.app import (
+    Staffroom,
+    build_registry,
+)
 from core.clock import FixedClock
-from core.commands import REGISTRY
-from core.features import load_features
+from core.features import FEATURES
 from tests.conftest import make_settings
 from tests.fakes.fake_slack import FakeSlack, sign
 from tests.fakes.fake_telegram import FakeTelegram
 from tests.faults.support import assert_no_crash_logged, assert_whole_records
 
+REGISTRY = build_registry(FEATURES)
+
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(120)]
 
 T = TypeVar("T")
-load_features()
 NAMES = sorted(c.name for c in REGISTRY.commands.values())
 FUZZ = settings(
     max_examples=60,

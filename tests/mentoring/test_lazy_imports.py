@@ -29,10 +29,9 @@ def test_loading_every_feature_imports_no_numeric_library() -> None:
     out = _run(
         f"""
         import sys
-        from core.features import load_features
+        from core.features import FEATURES
         import core.mentoring.commands, core.mentoring.service, core.mentoring.coffee
         import bots.cli
-        load_features()
         print(sorted(m for m in {HEAVY!r} if m in sys.modules))
         """
     )

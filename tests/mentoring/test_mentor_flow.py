@@ -190,7 +190,7 @@ def test_checkins_reach_each_member_at_nine_in_their_own_timezone(
     assert found[bob].next_due_at == datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
     clock.set(datetime(2026, 12, 7, 8, 30, tzinfo=UTC))
     with Session(mapp.engine) as session:
-        assert plan_due(session, clock.now(), mapp.settings.delivery) == 1
+        assert plan_due(session, clock.now(), mapp.settings.delivery, mapp.producers) == 1
         session.commit()
     assert "Mentoring check-in" in text_of(dms(mapp, "ana")[-1])
     assert "Mentoring check-in" not in text_of(dms(mapp, "bob")[-1])  # 08:30 in London

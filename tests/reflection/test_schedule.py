@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from core.app import Staffroom
 from core.clock import FixedClock
 from core.delivery import deliver_due, plan_due
+from core.delivery.kinds import Occurrence
 from core.delivery.models import OutboxMessage, Schedule
 from core.delivery.ports import Recipient
 from core.invocation import ChannelRef, Invocation
@@ -42,7 +43,7 @@ def tick(app: Staffroom, messenger: RecordingMessenger, runner: asyncio.Runner) 
     """One pass of the bot's scheduler: plan due occurrences, then deliver due messages."""
     now = app.clock.now()
     with app.session() as session:
-        plan_due(session, now, app.settings.delivery)
+        plan_due(session, now, app.settings.delivery, app.producers)
     runner.run(
         deliver_due(app.engine, {"console": messenger}, now, app.settings.delivery, "test-worker")
     )
@@ -205,8 +206,8 @@ def test_planning_an_occurrence_twice_opens_one_prompt(app: Staffroom) -> None:
     occurrence = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     with app.session() as session:
         schedule = session.exec(select(Schedule).where(Schedule.kind == PROMPT_KIND)).one()
-        first = produce_prompt(session, schedule, occurrence)
-        second = produce_prompt(session, schedule, occurrence)
+        first = produce_prompt(Occurrence(session, schedule, occurrence))
+        second = produce_prompt(Occurrence(session, schedule, occurrence))
         assert text_of(first[0].reply) == text_of(second[0].reply)
         assert len(session.exec(select(ReflectionPrompt)).all()) == 1
         follow_ups = session.exec(select(Schedule).where(Schedule.kind == FOLLOW_UP_KIND)).all()

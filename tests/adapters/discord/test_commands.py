@@ -7,8 +7,9 @@ from sqlmodel import Session, select
 
 from adapters.discord import sync_commands
 from adapters.discord.tree import discord_path
+from core.app import build_registry
 from core.clock import FixedClock
-from core.commands import REGISTRY
+from core.features import FEATURES
 from core.params import Kind
 from tests.adapters.discord.conftest import (
     ANA,
@@ -21,6 +22,8 @@ from tests.adapters.discord.conftest import (
     callback_path,
     text_of,
 )
+
+REGISTRY = build_registry(FEATURES)
 
 EPHEMERAL = 64
 

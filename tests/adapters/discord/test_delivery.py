@@ -24,7 +24,7 @@ async def deliver(bot: Bot) -> None:
     settings = bot.app.settings.delivery
     now = bot.app.clock.now()
     with bot.app.session() as session:
-        plan_due(session, now, settings)
+        plan_due(session, now, settings, bot.app.producers)
     await deliver_due(bot.app.engine, {"discord": bot.platform.messenger}, now, settings, "test")
 
 

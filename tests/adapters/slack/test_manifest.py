@@ -10,13 +10,14 @@ from click.testing import CliRunner
 
 from adapters.slack import slack_manifest
 from adapters.slack.cli import slack_manifest_command
-from core.commands import REGISTRY
+from core.app import build_registry
 from core.config import Settings
-from core.features import load_features
+from core.features import FEATURES
+
+REGISTRY = build_registry(FEATURES)
 
 
 def test_socket_mode_manifest() -> None:
-    load_features()
     manifest = slack_manifest(Settings(), REGISTRY)
     command = manifest["features"]["slash_commands"][0]
     assert command["command"] == "/staffroom" and "url" not in command

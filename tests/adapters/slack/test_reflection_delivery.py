@@ -22,7 +22,7 @@ async def deliver_a_prompt(h: Harness, clock: FixedClock) -> str:
     assert ":warning:" not in str(answer["blocks"]), answer
     clock.advance(timedelta(hours=23, minutes=30))
     with app.session() as session:
-        plan_due(session, clock.now(), app.settings.delivery)
+        plan_due(session, clock.now(), app.settings.delivery, app.producers)
     await deliver_due(
         app.engine,
         {"slack": h.platform.messenger},

@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 from adapters.telegram import TelegramPlatform, create_platform
 from core.app import Staffroom
 from core.clock import FixedClock
-from core.commands import REGISTRY, CommandRegistry
 from core.identity.models import Account, Member
 from tests.conftest import make_settings
 from tests.fakes.fake_telegram import FakeTelegram
@@ -32,7 +31,6 @@ def telegram_staffroom(
     url: str,
     clock: FixedClock,
     tg: FakeTelegram,
-    registry: CommandRegistry = REGISTRY,
     **telegram: Any,
 ) -> Staffroom:
     settings = make_settings(
@@ -45,7 +43,7 @@ def telegram_staffroom(
         },
         server={"host": "127.0.0.1", "port": 0},
     )
-    return Staffroom(settings, clock=clock, registry=registry)
+    return Staffroom(settings, clock=clock)
 
 
 @dataclass
@@ -86,11 +84,11 @@ class Bot:
 async def make_bot(
     tg: FakeTelegram, sqlite_url: str, clock: FixedClock
 ) -> AsyncIterator[Callable[..., Awaitable[Bot]]]:
-    """Start a bot (optionally with another registry or telegram settings); stopped at the end."""
+    """Start a bot (optionally with other telegram settings); stopped at the end."""
     started: list[Bot] = []
 
-    async def start(registry: CommandRegistry = REGISTRY, **telegram: Any) -> Bot:
-        app = telegram_staffroom(sqlite_url, clock, tg, registry, **telegram)
+    async def start(**telegram: Any) -> Bot:
+        app = telegram_staffroom(sqlite_url, clock, tg, **telegram)
         platform = create_platform(app)
         await platform.start()
         started.append(Bot(tg, app, platform))

@@ -10,7 +10,9 @@ from click.testing import CliRunner
 from adapters.telegram.inbound import SlashCommand, parse_command
 from adapters.telegram.menu import bot_commands, command_groups, telegram_name
 from adapters.telegram.onboarding import deep_link, start_command, telegram_link
-from core.commands import N_, CommandRegistry
+from core.app import build_registry
+from core.commands import N_, CommandRegistry, command
+from core.feature import Feature
 from core.reply import Reply
 from tests.adapters.telegram.conftest import TOKEN
 from tests.fakes.fake_telegram import FakeTelegram
@@ -30,16 +32,18 @@ def test_parse_command_keeps_the_rest_of_the_line_for_the_core_parser() -> None:
     )
 
 
-def registry_with(*groups: str) -> CommandRegistry:
-    registry = CommandRegistry()
-    for group in groups:
-        registry.group(group, N_(f"All about {group}. " + "Long words. " * 40))
+def _show(ctx: object) -> Reply:
+    return Reply.message("shown")
 
-        @registry.command(f"{group} show", help=N_("show"))
-        def show(ctx: object) -> Reply:
-            return Reply.message("shown")
 
-    return registry
+def registry_with(*groups: str, extra: tuple[Feature, ...] = ()) -> CommandRegistry:
+    """A registry of one test feature with a ``GROUP show`` command per group."""
+    feature = Feature(
+        name="test",
+        groups={g: N_(f"All about {g}. " + "Long words. " * 40) for g in groups},
+        commands=tuple(command(f"{g} show", help=N_("show"))(_show) for g in groups),
+    )
+    return build_registry([feature, *extra])
 
 
 def test_menu_names_follow_telegrams_rules() -> None:
@@ -60,11 +64,13 @@ def test_menu_names_follow_telegrams_rules() -> None:
 
 def test_start_payloads_map_to_commands() -> None:
     plain = registry_with("help")
-    communities = registry_with("help")
 
-    @communities.command("community join", help=N_("join"))
+    @command("community join", help=N_("join"))
     def join(ctx: object) -> Reply:
         return Reply.message("joined")
+
+    joining = Feature(name="joining", groups={"community": N_("communities")}, commands=(join,))
+    communities = registry_with("help", extra=(joining,))
 
     assert start_command("link-K7P4XM2Q", plain) == "link K7P4XM2Q"
     assert start_command("join-maths-secondary", communities) == "community join maths-secondary"

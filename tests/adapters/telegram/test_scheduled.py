@@ -22,7 +22,7 @@ async def deliver(bot: Bot) -> None:
     assert isinstance(clock, FixedClock)
     settings = bot.app.settings.delivery
     with bot.app.session() as session:
-        planner.plan_due(session, clock.now(), settings)
+        planner.plan_due(session, clock.now(), settings, bot.app.producers)
     await deliverer.deliver_due(
         bot.app.engine, {"telegram": bot.platform.messenger}, clock.now(), settings, "test-worker"
     )
