@@ -9,16 +9,8 @@ from pathlib import Path
 
 import click
 
+from adapters.cli import cli_settings
 from core.app import Staffroom
-from core.config import ConfigError, Settings, load_settings
-
-
-def _settings(ctx: click.Context) -> Settings:
-    try:
-        settings = load_settings(ctx.obj["config"])
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-    return settings
 
 
 @click.group()
@@ -50,7 +42,7 @@ def _build(ctx: click.Context) -> Staffroom:
     from bots.runtime import SchemaOutOfDate, build_app
 
     try:
-        return build_app(settings=_settings(ctx))
+        return build_app(settings=cli_settings(ctx))
     except SchemaOutOfDate as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -102,7 +94,7 @@ def run(ctx: click.Context, only: str | None, no_scheduler: bool) -> None:
     from bots.logs import configure_logging
     from bots.runner import PlatformUnavailable, Runner, choose_platforms
 
-    settings = _settings(ctx)
+    settings = cli_settings(ctx)
     if not settings.platforms() and not only:
         click.echo(
             "No platform credentials are configured (see config.example.toml), so "
@@ -132,7 +124,7 @@ def db_upgrade(ctx: click.Context) -> None:
     """Bring the database schema up to date."""
     from core.db import make_engine, schema_state, upgrade
 
-    settings = _settings(ctx)
+    settings = cli_settings(ctx)
     engine = make_engine(settings.database.url)
     before, head = schema_state(engine)
     upgrade(engine)
@@ -145,7 +137,7 @@ def db_current(ctx: click.Context) -> None:
     """Show the schema version of the database and of this Staffroom."""
     from core.db import make_engine, schema_state
 
-    current, head = schema_state(make_engine(_settings(ctx).database.url))
+    current, head = schema_state(make_engine(cli_settings(ctx).database.url))
     click.echo(f"database: {current or 'empty'}; this Staffroom: {head}")
 
 
@@ -155,7 +147,7 @@ def check(ctx: click.Context) -> None:
     """Validate the configuration and report what would run."""
     from core.db import make_engine, schema_state
 
-    settings = _settings(ctx)
+    settings = cli_settings(ctx)
     click.echo("configuration is valid")
     platforms = settings.platforms()
     click.echo(f"platforms with credentials: {', '.join(platforms) or 'none (console only)'}")

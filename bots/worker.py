@@ -12,16 +12,11 @@ from datetime import datetime
 
 import click
 
+from adapters.cli import cli_settings
 from core.app import Staffroom
 from core.config import Settings
 from core.db import make_engine
 from core.delivery import outbox_report
-
-
-def _settings(ctx: click.Context) -> Settings:
-    from bots.cli import _settings as load
-
-    return load(ctx)
 
 
 def _ago(then: datetime, now: datetime) -> str:
@@ -69,7 +64,7 @@ def outbox(ctx: click.Context) -> None:
     """Show delivery state: messages by state, the oldest waiting, recent failures."""
     from core.clock import SystemClock
 
-    settings = _settings(ctx)
+    settings = cli_settings(ctx)
     try:
         click.echo(render_report(settings, SystemClock().now()))
     except Exception as exc:  # any driver error: say which database, do not crash
@@ -104,7 +99,7 @@ def worker(ctx: click.Context) -> None:
     """Plan and deliver scheduled messages only (no chat), until stopped."""
     from bots.runtime import SchemaOutOfDate, build_app
 
-    settings = _settings(ctx)
+    settings = cli_settings(ctx)
     try:
         app = build_app(settings=settings)
     except SchemaOutOfDate as exc:

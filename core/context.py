@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from core.identity.models import Account, AuditEntry, Member
 from core.invocation import Invocation
 
 if TYPE_CHECKING:
     from core.commands import CommandRegistry
     from core.config import Settings
     from core.feature import TimezoneHook
+    from core.identity.models import Account, Member
     from core.privacy.registry import PrivacyRegistry
 
 
@@ -61,6 +61,8 @@ class Context:
 
     def audit(self, action: str, **detail: object) -> None:
         """Record something an operator or the member may need explained later."""
+        from core.identity.models import AuditEntry  # the identity feature imports this module
+
         self.session.add(
             AuditEntry(at=self.now, member_id=self.member.id, action=action, detail=dict(detail))
         )

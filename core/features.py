@@ -8,18 +8,18 @@ build an app from another tuple: ``Staffroom(settings, features=(*FEATURES, MY_F
 
 from __future__ import annotations
 
-from core.actions.feature import FEATURE as ACTIONS
-from core.communities.feature import FEATURE as COMMUNITIES
-from core.cpd.feature import FEATURE as CPD
-from core.delivery.feature import FEATURE as DELIVERY
-from core.events.feature import FEATURE as EVENTS
+from core.actions import FEATURE as ACTIONS
+from core.communities import FEATURE as COMMUNITIES
+from core.cpd import FEATURE as CPD
+from core.delivery import FEATURE as DELIVERY
+from core.events import FEATURE as EVENTS
 from core.feature import Feature, tables_of
 from core.help import FEATURE as HELP
-from core.identity.feature import FEATURE as IDENTITY
-from core.mentoring.feature import FEATURE as MENTORING
-from core.privacy.feature import FEATURE as PRIVACY
-from core.reflection.feature import FEATURE as REFLECTION
-from core.resources.feature import FEATURE as RESOURCES
+from core.identity import FEATURE as IDENTITY
+from core.mentoring import FEATURE as MENTORING
+from core.privacy import FEATURE as PRIVACY
+from core.reflection import FEATURE as REFLECTION
+from core.resources import FEATURE as RESOURCES
 
 FEATURES: tuple[Feature, ...] = (
     IDENTITY,

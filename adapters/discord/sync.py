@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import click
 import discord
 from discord import app_commands
 
+from adapters.cli import cli_settings
 from adapters.discord.client import configure_endpoints, intents
 from adapters.discord.tree import build_tree
 from core.app import build_registry
 from core.commands import Command, Param
-from core.config import ConfigError, Settings, load_settings
+from core.config import Settings
 from core.feature import Feature
 from core.features import FEATURES
 from core.i18n import set_language
@@ -75,11 +75,10 @@ def discord_group() -> None:
 @click.pass_context
 def sync_command(ctx: click.Context, guild_id: int | None) -> None:
     """Register Staffroom's slash commands with Discord (run after an upgrade)."""
-    config: Path | None = (ctx.obj or {}).get("config")
+    settings = cli_settings(ctx)
     try:
-        settings = load_settings(config)
         synced = asyncio.run(sync_commands(settings, guild_id))
-    except (ConfigError, ValueError) as exc:
+    except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     except discord.HTTPException as exc:
         raise click.ClickException(f"Discord refused the commands: {exc}") from None

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
+from adapters.cli import cli_settings
 from adapters.slack.manifest import slack_manifest
-from core.config import ConfigError, load_settings
 
 
 @click.command("slack-manifest")
@@ -24,11 +23,7 @@ def slack_manifest_command(ctx: click.Context, public_url: str | None) -> None:
     from core.app import build_registry
     from core.features import FEATURES
 
-    config: Path | None = (ctx.obj or {}).get("config")
-    try:
-        settings = load_settings(config)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = cli_settings(ctx)
     try:
         manifest = slack_manifest(settings, build_registry(FEATURES), public_url=public_url)
     except ValueError as exc:

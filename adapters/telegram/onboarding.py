@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from pathlib import Path
 
 import click
 from telegram import Bot
 
+from adapters.cli import cli_settings
 from core.commands import CommandRegistry
-from core.config import ConfigError, Settings, load_settings
+from core.config import ConfigError, Settings
 
 PAYLOAD_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 """What Telegram allows in a ``start`` parameter."""
@@ -74,9 +74,8 @@ async def fetch_bot_username(settings: Settings) -> str:
 @click.pass_context
 def telegram_link(ctx: click.Context, join: str | None) -> None:
     """Print the bot's onboarding link (https://t.me/<bot>) for members to press Start."""
-    config: Path | None = (ctx.obj or {}).get("config")
+    settings = cli_settings(ctx)
     try:
-        settings = load_settings(config)
         username = asyncio.run(fetch_bot_username(settings))
         link = deep_link(username, f"join-{join}" if join else None)
     except (ConfigError, ValueError) as exc:

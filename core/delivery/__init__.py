@@ -12,19 +12,24 @@ from core.delivery.housekeeping import (
     prune,
 )
 from core.delivery.kinds import DigestSection, Occurrence, Outgoing, Producer, Producers
+from core.delivery.models import OutboxMessage, Schedule
 from core.delivery.outbox import enqueue
 from core.delivery.pacing import Pacer
 from core.delivery.planner import outbox_key, plan_due
+from core.delivery.privacy import DELIVERY_DATA
 from core.delivery.schedules import (
     cancel_schedule,
     create_schedule,
+    follow_member_timezone,
     is_paused,
     pause_schedule,
     resume_schedule,
     schedules_for,
 )
+from core.feature import Feature
 
 __all__ = [
+    "FEATURE",
     "DeliveryStats",
     "DigestSection",
     "Occurrence",
@@ -47,3 +52,10 @@ __all__ = [
     "resume_schedule",
     "schedules_for",
 ]
+
+FEATURE = Feature(
+    name="delivery",
+    data=DELIVERY_DATA,
+    on_timezone_change=(follow_member_timezone,),
+    tables=(Schedule, OutboxMessage),
+)

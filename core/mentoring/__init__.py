@@ -1,0 +1,66 @@
+"""Mentoring (pairing that explains itself, check-ins, feedback) and peer coffee rotations."""
+
+from __future__ import annotations
+
+from core.commands import N_
+from core.feature import Feature
+from core.mentoring import commands
+from core.mentoring.models import (
+    CoffeeParticipant,
+    CoffeeRotation,
+    CoffeeRound,
+    CoffeeSeat,
+    MentorMatch,
+    MentorNote,
+    MentorOffer,
+    MentorRequest,
+    MentorRound,
+)
+from core.mentoring.privacy import MENTORING_DATA
+
+FEATURE = Feature(
+    name="mentoring",
+    groups={
+        "mentor": N_("Find a mentor, offer to mentor, and follow a mentoring pair."),
+        "coffee": N_("Meet a peer from your community for a coffee, every few weeks."),
+    },
+    commands=(
+        commands.mentor_offer,
+        commands.mentor_pause,
+        commands.mentor_resume,
+        commands.mentor_request,
+        commands.mentor_status,
+        commands.mentor_withdraw,
+        commands.mentor_match,
+        commands.mentor_schedule,
+        commands.mentor_accept,
+        commands.mentor_decline,
+        commands.mentor_checkin,
+        commands.mentor_end,
+        commands.mentor_feedback,
+        commands.coffee_join,
+        commands.coffee_leave,
+        commands.coffee_pause,
+        commands.coffee_resume,
+        commands.coffee_schedule,
+        commands.coffee_round,
+        commands.coffee_met,
+    ),
+    data=MENTORING_DATA,
+    kinds={
+        "mentor.round": commands.plan_mentor_round,
+        "mentor.checkin": commands.plan_mentor_checkin,
+        "coffee.round": commands.plan_coffee_round,
+    },
+    tables=(
+        MentorOffer,
+        MentorRequest,
+        MentorRound,
+        MentorMatch,
+        MentorNote,
+        CoffeeRotation,
+        CoffeeParticipant,
+        CoffeeRound,
+        CoffeeSeat,
+    ),
+)
