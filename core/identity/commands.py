@@ -12,12 +12,15 @@ from core.identity.models import Member
 from core.identity.service import (
     LINK_CODE_TTL,
     accounts_of,
+    cancel_link,
+    claim_link_code,
+    confirm_link,
     create_link_code,
     find_member,
-    redeem_link_code,
+    unlink_account,
 )
 from core.params import BadValue, Kind
-from core.reply import Reply, bold
+from core.reply import Reply, SpanLike, bold
 
 ROLES = (
     "teacher",
@@ -188,6 +191,22 @@ def settings_timezone(
     )
 
 
+PLATFORM_NAMES = {
+    "slack": "Slack",
+    "discord": "Discord",
+    "telegram": "Telegram",
+    "console": N_("the console"),
+}
+
+
+def _platform(name: str) -> str:
+    return _(PLATFORM_NAMES.get(name, name))
+
+
+def _platforms_of(ctx: Context, member_id: int) -> str:
+    return ", ".join(sorted({_platform(a.platform) for a in accounts_of(ctx.session, member_id)}))
+
+
 @command(
     "link",
     help=N_("Link accounts: link gives a code; link CODE on your other account joins them."),
@@ -209,12 +228,129 @@ def link(
                 bold(f"link {made}"),
                 _(" within {minutes} minutes. The code works once.", minutes=minutes),
             )
-            .note(_("Everything from that account joins this one: CPD, journal, communities."))
+            .note(
+                _(
+                    "Everything from that account joins this one: CPD, journal, communities. "
+                    "Never share the code: whoever types it is asked to join you."
+                )
+            )
         )
-    target = redeem_link_code(ctx.session, ctx.member, code, ctx.now, ctx.privacy)
+    target = claim_link_code(ctx.session, ctx.member, code, ctx.now)
+    assert target.id is not None
+    here = _platform(ctx.invocation.platform)
+    return (
+        Reply()
+        .heading(_("Link this account?"))
+        .text(
+            _("This {platform} account would join ", platform=here),
+            bold(target.display_name),
+            _(
+                " (on {platforms}), the member who made the code.",
+                platforms=_platforms_of(ctx, target.id),
+            ),
+        )
+        .text(
+            _(
+                "Your journal, CPD record, communities and settings from here move into that "
+                "member, and it is the one kept, because the code was made there. If you did "
+                "not ask for a code yourself, press Cancel: whoever made it would see your data."
+            )
+        )
+        .action(_("Link the accounts"), "link confirm", "primary")
+        .action(_("Cancel"), "link cancel")
+    )
+
+
+@command("link confirm", help=N_("Join this account into the member whose code you typed."))
+def link_confirm(ctx: Context) -> Reply:
+    target = confirm_link(ctx.session, ctx.member, ctx.now, ctx.privacy)
     ctx.member = target
-    platforms = sorted({a.platform for a in accounts_of(ctx.session, ctx.member_id)})
-    return Reply.success(_("Linked. You are one member on: "), bold(", ".join(platforms)))
+    return Reply.success(
+        _("Linked. You are one member on: "), bold(_platforms_of(ctx, ctx.member_id))
+    )
+
+
+@command("link cancel", help=N_("Do not link: forget the code you typed."))
+def link_cancel(ctx: Context) -> Reply:
+    if cancel_link(ctx.session, ctx.member_id):
+        return Reply.success(_("Nothing was linked, and the code no longer waits for you."))
+    return Reply.message(_("There was no link waiting for you. Nothing was changed."))
+
+
+@command("link list", help=N_("See which accounts are linked to you."))
+def link_list(ctx: Context) -> Reply:
+    accounts = accounts_of(ctx.session, ctx.member_id)
+    counts: dict[str, int] = {}
+    for account in accounts:
+        counts[account.platform] = counts.get(account.platform, 0) + 1
+    lines: list[list[SpanLike]] = []
+    for account in accounts:
+        name = _platform(account.platform)
+        if counts[account.platform] > 1:
+            name = f"{name} ({account.tenant})"
+        shown = _(
+            "{platform}, since {day}", platform=name, day=account.created_at.date().isoformat()
+        )
+        if account.id == ctx.account.id:
+            shown += _(" — this account")
+        lines.append([shown])
+    reply = Reply().heading(_("Your linked accounts")).items(lines)
+    if len(accounts) > 1:
+        return reply.note(_("To unlink one, send link remove PLATFORM from another of them."))
+    return reply.note(_("Only this one. Send link to add an account on another platform."))
+
+
+@command(
+    "link remove",
+    help=N_("Unlink one of your accounts; your data stays with you here."),
+    examples=["link remove telegram", "link remove slack:T0123"],
+)
+def link_remove(
+    ctx: Context,
+    *,
+    account: Annotated[
+        str, Arg(N_("the platform, or platform:workspace when you have two"), max_length=80)
+    ],
+) -> Reply:
+    platform, _sep, tenant = account.strip().lower().partition(":")
+    mine = accounts_of(ctx.session, ctx.member_id)
+    found = [
+        a for a in mine if a.platform == platform and (not tenant or a.tenant.lower() == tenant)
+    ]
+    if not found:
+        raise BadValue(
+            _(
+                "You have no linked {platform} account. Send link list to see yours.",
+                platform=_platform(platform),
+            ),
+            "account",
+        )
+    if len(found) > 1:
+        options = ", ".join(f"{platform}:{a.tenant}" for a in found)
+        raise BadValue(_("You have several; say which: {options}.", options=options), "account")
+    chosen = found[0]
+    if chosen.id == ctx.account.id:
+        raise UserError(
+            _(
+                "You are using that account now. Send link remove {platform} from one of your "
+                "other accounts.",
+                platform=platform,
+            )
+        )
+    unlink_account(ctx.session, chosen)
+    remaining = {a.platform for a in mine if a.id != chosen.id}
+    if ctx.member.deliver_to == chosen.platform and chosen.platform not in remaining:
+        ctx.member.deliver_to = None
+        ctx.session.add(ctx.member)
+    ctx.audit("identity.unlink", platform=chosen.platform)
+    return Reply.success(
+        _(
+            "Your {platform} account is no longer linked. Everything stays with you here; that "
+            "account starts afresh if it talks to Staffroom again. To link it again, send link "
+            "here and the code there.",
+            platform=_platform(chosen.platform),
+        )
+    )
 
 
 @command(

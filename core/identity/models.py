@@ -68,6 +68,11 @@ class LinkCode(SQLModel, table=True):
     code_hash: str = Field(max_length=64, unique=True)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: int | None = Field(
+        default=None, sa_column=member_fk(nullable=True, ondelete="SET NULL")
+    )
+    """The member who typed (or pressed a link with) the code and was asked to confirm."""
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class LinkAttempt(SQLModel, table=True):

@@ -8,13 +8,13 @@ import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from core.errors import NotFound, UserError
 from core.i18n import _
-from core.identity.models import Account, LinkAttempt, LinkCode, Member
+from core.identity.models import Account, AuditEntry, LinkAttempt, LinkCode, Member
 from core.invocation import Invocation
 
 if TYPE_CHECKING:
@@ -180,10 +180,10 @@ def create_link_code(session: Session, member_id: int, now: datetime) -> str:
     return code
 
 
-def redeem_link_code(
-    session: Session, member: Member, code: str, now: datetime, privacy: PrivacyRegistry
-) -> Member:
-    """Join ``member`` (the account typing the code) into the member who made the code."""
+def claim_link_code(session: Session, member: Member, code: str, now: datetime) -> Member:
+    """Check a code typed (or carried by a deep link) on ``member``'s account and hold it for
+    that member to confirm; returns the member who made the code. Nothing is merged yet: a code
+    can be made by anyone, so joining two members always takes the presser's explicit yes."""
     assert member.id is not None
     window_start = now - LINK_CODE_TTL
     failures = session.exec(
@@ -210,13 +210,77 @@ def redeem_link_code(
             ),
             keep_changes=True,
         )
-    found.used_at = now
-    session.add(found)
     if found.member_id == member.id:
         raise UserError(_("That code is your own: type it on your other account."))
-    target = get_member(session, found.member_id)
+    for other in session.exec(select(LinkCode).where(LinkCode.claimed_by == member.id)):
+        if other.id != found.id:
+            other.claimed_by = other.claimed_at = None
+            session.add(other)
+    found.claimed_by, found.claimed_at = member.id, now
+    session.add(found)
+    return get_member(session, found.member_id)
+
+
+def pending_link(session: Session, member_id: int, now: datetime) -> LinkCode | None:
+    """The code this member was asked to confirm, while it is still valid."""
+    return session.exec(
+        select(LinkCode).where(
+            LinkCode.claimed_by == member_id,
+            col(LinkCode.used_at).is_(None),
+            LinkCode.expires_at > now,
+        )
+    ).first()
+
+
+def confirm_link(
+    session: Session, member: Member, now: datetime, privacy: PrivacyRegistry
+) -> Member:
+    """Join ``member`` into the member whose code it claimed. The code is spent with a
+    conditional update, so two confirmations at the same moment cannot both merge."""
+    assert member.id is not None
+    held = pending_link(session, member.id, now)
+    if held is None:
+        raise UserError(
+            _(
+                "There is no link waiting for you to confirm (codes last 15 minutes). Send "
+                "link on your other account for a new code, then link CODE here."
+            )
+        )
+    spent = session.execute(
+        update(LinkCode)
+        .where(col(LinkCode.id) == held.id, col(LinkCode.used_at).is_(None))
+        .values(used_at=now)
+    )
+    if spent.rowcount != 1:  # type: ignore[attr-defined]
+        raise UserError(
+            _("That code has just been used. Send link on your other account for a new one.")
+        )
+    target = get_member(session, held.member_id)
+    session.add(
+        AuditEntry(
+            at=now,
+            member_id=target.id,
+            action="identity.link",
+            detail={"joined_member": member.id},
+        )
+    )
     merge_members(session, privacy, source=member, target=target)
     return target
+
+
+def cancel_link(session: Session, member_id: int) -> bool:
+    """Forget a code this member was asked to confirm; True if there was one."""
+    held = session.exec(select(LinkCode).where(LinkCode.claimed_by == member_id)).all()
+    for code in held:
+        code.claimed_by = code.claimed_at = None
+        session.add(code)
+    return bool(held)
+
+
+def unlink_account(session: Session, account: Account) -> None:
+    """Take one account out of its member: the member keeps all its data, and the account
+    starts afresh (as a new person) the next time it talks to Staffroom."""
+    session.delete(account)
 
 
 def merge_members(

@@ -178,6 +178,7 @@ def test_privacy_export_merge_and_delete(app: Staffroom) -> None:
     # Sam (moderator of maths, owner of heads) links Ana's account: one person, higher roles.
     code = text_of(ok(app, "link", user="sam", platform="slack", tenant="T1")).split("link ")[1][:8]
     ok(app, f"link {code}")
+    ok(app, "link confirm")
     ana = member_id(app, "ana")
     assert ana == member_id(app, "sam", "slack")
     with Session(app.engine) as session:

@@ -51,7 +51,8 @@ def test_the_account_used_last_stays_the_latest_seen(app: Staffroom, clock: Fixe
     reply = text_of(say(app, "link", user="U1", platform="slack"))
     code = re.search(r"link ([A-Z2-9]{8})", reply)
     assert code, reply
-    assert say(app, f"link {code.group(1)}", user="42", platform="telegram").tone == "success"
+    say(app, f"link {code.group(1)}", user="42", platform="telegram")
+    assert say(app, "link confirm", user="42", platform="telegram").tone == "success"
 
     def latest() -> str:
         with Session(app.engine) as session:

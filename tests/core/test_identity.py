@@ -43,8 +43,13 @@ def test_link_merges_two_accounts_into_one_member(app: Staffroom) -> None:
     say(app, "profile set role=teacher", user="U1", platform="slack", tenant="T1")
     say(app, "profile set timezone=Asia/Tokyo", user="42", platform="telegram", tenant="bot")
     code = _code(text_of(say(app, "link", user="U1", platform="slack", tenant="T1")))
-    reply = say(app, f"link {code}", user="42", platform="telegram", tenant="bot")
-    assert reply.tone == "success" and "slack, telegram" in text_of(reply)
+    asked = say(app, f"link {code}", user="42", platform="telegram", tenant="bot")
+    assert "Link this account?" in text_of(asked) and "Slack" in text_of(asked)
+    assert [a.command for a in asked.actions] == ["link confirm", "link cancel"]
+    with Session(app.engine) as session:
+        assert len(session.exec(select(Member)).all()) == 2  # nothing merged before the yes
+    reply = say(app, "link confirm", user="42", platform="telegram", tenant="bot")
+    assert reply.tone == "success" and "Slack, Telegram" in text_of(reply)
     with Session(app.engine) as session:
         accounts = session.exec(select(Account)).all()
         assert len({a.member_id for a in accounts}) == 1
@@ -89,6 +94,7 @@ def test_deliver_to_only_a_linked_platform(app: Staffroom) -> None:
     assert refused.tone == "error" and "no telegram account" in text_of(refused)
     code = _code(text_of(say(app, "link", user="U1", platform="slack", tenant="T1")))
     say(app, f"link {code}", user="42", platform="telegram", tenant="bot")
+    say(app, "link confirm", user="42", platform="telegram", tenant="bot")
     assert (
         say(app, "settings deliver-to telegram", user="U1", platform="slack", tenant="T1").tone
         == "success"

@@ -45,7 +45,8 @@ def test_linking_accounts_merges_the_record(app: Staffroom) -> None:
     say(app, "cpd reminders off", user="ana-phone")
     code = re.search(r"\b[A-Z2-9]{8}\b", text_of(say(app, "link")))
     assert code is not None
-    linked = say(app, f"link {code.group(0)}", user="ana-phone")
+    say(app, f"link {code.group(0)}", user="ana-phone")
+    linked = say(app, "link confirm", user="ana-phone")
     assert linked.tone == "success", text_of(linked)
     ana = member_id(app)
     assert member_id(app, "ana-phone") == ana

@@ -210,6 +210,7 @@ def test_privacy_export_merge_delete(app: Staffroom, clock: FixedClock) -> None:
     ok(app, f"event rsvp {event.id} no", user="bob2", platform="slack", tenant="T1")
     code = text_of(ok(app, "link", user="bob")).split("link ")[1][:8]
     ok(app, f"link {code}", user="bob2", platform="slack", tenant="T1")
+    ok(app, "link confirm", user="bob2", platform="slack", tenant="T1")
     bob = member_id(app, "bob")
     with Session(app.engine) as session:
         answers = session.exec(select(Rsvp).where(Rsvp.member_id == bob)).all()

@@ -32,9 +32,11 @@ async def test_one_member_one_community_one_record_on_three_platforms(
 
     # Ana links her Telegram and Discord accounts to her Slack one.
     code = link_code(await e.on_slack("link"))
-    assert "Linked" in await e.on_telegram(f"/link {code}")
+    assert "Link this account?" in await e.on_telegram(f"/link {code}")
+    assert "Linked" in await e.on_telegram("/link confirm")
     code = link_code(await e.on_slack("link"))
-    assert "Linked" in await e.on_discord(["link"], {"code": code})
+    assert "Link this account?" in await e.on_discord(["link", "now"], {"code": code})
+    assert "Linked" in await e.on_discord(["link", "confirm"], {})
 
     # Her community gets a channel on each platform; she moderates it from each.
     await e.on_slack('community create "Maths" "Maths teachers across our trust"')

@@ -81,7 +81,8 @@ def test_linking_accounts_brings_the_journal_along(app: Staffroom) -> None:
     say(app, "reflect schedule daily 07:00", user="ana2")
     say(app, 'journal add "From my other account"', user="ana2")
     code = text_of(say(app, "link", user="ana")).split("link ")[1].split()[0]
-    linked = say(app, f"link {code}", user="ana2")
+    say(app, f"link {code}", user="ana2")
+    linked = say(app, "link confirm", user="ana2")
     assert linked.tone == "success", text_of(linked)
     ana = member_id(app, "ana")
     bodies = sorted(e.body for e in entries_of(app, "ana"))

@@ -78,7 +78,10 @@ async def test_link_joins_two_slack_accounts(http_slack: Harness) -> None:
     code_answer = await slash(http_slack, "link", user="U1")
     code = re.search(r"link ([A-Z2-9]{8})", all_text(code_answer["blocks"]))
     assert code is not None
-    done = await slash(http_slack, f"link {code.group(1)}", user="U2")
+    asked = await slash(http_slack, f"link {code.group(1)}", user="U2")
+    assert "Link this account?" in all_text(asked["blocks"])
+    assert http_slack.count(Member) == 2
+    done = await slash(http_slack, "link confirm", user="U2")
     assert "Linked" in all_text(done["blocks"])
     one, two = http_slack.member_of("U1"), http_slack.member_of("U2")
     assert one is not None and two is not None and one.id == two.id

@@ -95,9 +95,13 @@ async def test_link_gives_a_code_and_a_deep_link_joins_two_accounts(bot: Bot) ->
     code = re.search(r"link ([A-Z0-9]{8})", code_reply)
     assert code is not None
 
-    text = await bot.say(ANA, f"/start link-{code.group(1)}")
+    asked = await bot.say(ANA, f"/start link-{code.group(1)}")
+    # A deep link never merges by itself: the presser sees who made the code, and confirms.
+    assert "Link this account?" in asked and "<b>Ana-Console</b>" in asked
+    assert bot.member(ANA) is not None and bot.member(ANA).role != "mentor"  # type: ignore[union-attr]
+    text = await bot.say(ANA, "/link confirm")
 
-    assert "Linked. You are one member on: <b>console, telegram</b>" in text
+    assert "Linked. You are one member on: <b>Telegram, the console</b>" in text
     member = bot.member(ANA)
     assert member is not None and member.role == "mentor"
     shown = await bot.say(ANA, "/link")
