@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from core.config import ConfigError, Settings, load_settings
+from core.redaction import remember
 
 
 def cli_settings(ctx: click.Context) -> Settings:
@@ -14,6 +15,8 @@ def cli_settings(ctx: click.Context) -> Settings:
     a bad file is a one-line error, not a traceback."""
     config: Path | None = (ctx.find_root().obj or {}).get("config")
     try:
-        return load_settings(config)
+        settings = load_settings(config)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    remember(settings.secret_values())
+    return settings

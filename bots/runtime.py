@@ -9,6 +9,7 @@ from core.app import Staffroom
 from core.clock import Clock
 from core.config import Settings, load_settings
 from core.db import is_empty, make_engine, schema_state, upgrade
+from core.redaction import remember
 
 log = logging.getLogger("staffroom")
 
@@ -39,5 +40,6 @@ def build_app(
 ) -> Staffroom:
     """Load settings, make sure the schema is ready, and return the app."""
     settings = settings or load_settings(config)
+    remember(settings.secret_values())
     prepare_database(settings)
     return Staffroom(settings, clock=clock)

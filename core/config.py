@@ -124,6 +124,25 @@ class Settings(BaseSettings):
     reflection: ReflectionSettings = Field(default_factory=ReflectionSettings)
     mentoring: MentoringSettings = Field(default_factory=MentoringSettings)
 
+    def secret_values(self) -> list[str]:
+        """Every configured secret (tokens, signing secrets, the database password), for logs
+        to be cleaned of (:mod:`core.redaction`)."""
+        found: list[str] = []
+        for section in (self.slack, self.telegram, self.discord):
+            for value in section.__dict__.values():
+                if isinstance(value, SecretStr):
+                    found.append(value.get_secret_value())
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            password = make_url(self.database.url).password
+        except ArgumentError:
+            password = None
+        if password:
+            found.append(str(password))
+        return found
+
     @classmethod
     def settings_customise_sources(
         cls,
