@@ -213,7 +213,8 @@ def parse_url(text: str, name: str) -> str:
         parts.port  # noqa: B018  (reading it validates the port)
     except ValueError:  # a port that is not a number, a broken [IPv6] host
         parts = urlsplit("")
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in raw or len(raw) > 2000:
+    unsafe = any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or unsafe or len(raw) > 2000:
         raise BadValue(
             _("{name} must be a web address starting with http:// or https://.", name=name), name
         )
