@@ -28,7 +28,7 @@ from core.context import Context
 from core.db import make_engine
 from core.delivery.kinds import Producer, Producers
 from core.errors import UserError
-from core.feature import Feature, TimezoneHook
+from core.feature import AcquaintanceHook, Feature, TimezoneHook
 from core.i18n import _, set_language
 from core.identity.models import Account
 from core.identity.service import resolve_account
@@ -112,6 +112,9 @@ class Staffroom:
         self.suggestion_sources: tuple[SuggestionSource, ...] = sources_of(self.features)
         self.timezone_hooks: tuple[TimezoneHook, ...] = tuple(
             hook for feature in self.features for hook in feature.on_timezone_change
+        )
+        self.acquaintance_hooks: tuple[AcquaintanceHook, ...] = tuple(
+            hook for feature in self.features for hook in feature.acquainted
         )
         self.rate_limiter = RateLimiter(settings.limits.commands_per_minute)
 
@@ -204,6 +207,7 @@ class Staffroom:
                         self.registry,
                         self.privacy,
                         self.timezone_hooks,
+                        self.acquaintance_hooks,
                     )
                     return self._run(ctx)
             except IntegrityError:

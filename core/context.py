@@ -17,7 +17,7 @@ from core.invocation import Invocation
 if TYPE_CHECKING:
     from core.commands import CommandRegistry
     from core.config import Settings
-    from core.feature import TimezoneHook
+    from core.feature import AcquaintanceHook, TimezoneHook
     from core.identity.models import Account, Member
     from core.privacy.registry import PrivacyRegistry
 
@@ -35,6 +35,7 @@ class Context:
     registry: CommandRegistry
     privacy: PrivacyRegistry
     timezone_hooks: Sequence[TimezoneHook] = ()
+    acquaintance_hooks: Sequence[AcquaintanceHook] = ()
 
     @property
     def member_id(self) -> int:
@@ -53,6 +54,15 @@ class Context:
     def is_admin(self) -> bool:
         key = ":".join(self.invocation.account_key)
         return key in self.settings.staffroom.admins
+
+    def may_see(self, member_id: int) -> bool:
+        """Whether this member may see another's profile: themselves, or someone they share a
+        workspace or a community with."""
+        if member_id == self.member_id:
+            return True
+        return any(
+            hook(self.session, self.member_id, member_id) for hook in self.acquaintance_hooks
+        )
 
     def timezone_changed(self) -> None:
         """Tell every feature that follows the member's clock (inside this transaction)."""

@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 TimezoneHook = Callable[[Session, int], None]
 """Called inside the transaction that changed a member's timezone, with the member id."""
 
+AcquaintanceHook = Callable[[Session, int, int], bool]
+"""True when two members share something in this feature (a workspace, a community), so each
+may see the other's profile. Strangers see nothing of each other."""
+
 
 @dataclass(frozen=True, slots=True)
 class Feature:
@@ -50,6 +54,7 @@ class Feature:
     suggestions: tuple[SuggestionSource, ...] = ()
     """Values to offer while a parameter is typed (Discord autocomplete)."""
     on_timezone_change: tuple[TimezoneHook, ...] = ()
+    acquainted: tuple[AcquaintanceHook, ...] = ()
     tables: tuple[type[SQLModel], ...] = ()
 
 

@@ -9,7 +9,7 @@ from core.communities import commands
 from core.communities.digest import produce_digest
 from core.communities.models import Announcement, ChannelBinding, Community, CommunityMember
 from core.communities.privacy import COMMUNITY_DATA
-from core.communities.service import DIGEST_KIND
+from core.communities.service import DIGEST_KIND, share_a_community
 from core.feature import Feature
 from core.params import Kind
 from core.suggestions import Suggestion, SuggestionSource, Typed
@@ -62,6 +62,7 @@ FEATURE = Feature(
         commands.community_digest,
     ),
     data=COMMUNITY_DATA,
+    acquainted=(share_a_community,),
     kinds={DIGEST_KIND: produce_digest},
     suggestions=(SuggestionSource("community", _is_community, _communities),),
     tables=(Community, CommunityMember, ChannelBinding, Announcement),

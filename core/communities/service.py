@@ -727,6 +727,23 @@ def _repoint_authorship(session: Session, old: int, new: int | None) -> None:
             session.add(row)
 
 
+def share_a_community(session: Session, one: int, other: int) -> bool:
+    """The two members are both in (not just asking to join) one community."""
+    theirs = select(CommunityMember.community_id).where(
+        CommunityMember.member_id == other, CommunityMember.status == MembershipStatus.ACTIVE
+    )
+    found = session.exec(
+        select(CommunityMember.id)
+        .where(
+            CommunityMember.member_id == one,
+            CommunityMember.status == MembershipStatus.ACTIVE,
+            col(CommunityMember.community_id).in_(theirs),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def move_channel(session: Session, platform: str, tenant: str, old_id: str, new_id: str) -> int:
     """A platform gave a channel a new id (a Telegram group became a supergroup): its bindings
     follow. Returns how many bindings moved."""

@@ -7,6 +7,7 @@ from core.feature import Feature
 from core.identity import commands
 from core.identity.models import Account, AuditEntry, LinkAttempt, LinkCode, Member
 from core.identity.privacy import IDENTITY_DATA
+from core.identity.service import shares_a_tenant
 
 FEATURE = Feature(
     name="identity",
@@ -28,5 +29,6 @@ FEATURE = Feature(
         commands.link_remove,
     ),
     data=IDENTITY_DATA,
+    acquainted=(shares_a_tenant,),
     tables=(Member, Account, LinkCode, LinkAttempt, AuditEntry),
 )

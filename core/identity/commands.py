@@ -83,7 +83,13 @@ def profile_show(
 ) -> Reply:
     if member is None:
         return profile_reply(ctx.member, own=True)
-    other = find_member(ctx.session, member, ctx.invocation.platform, ctx.invocation.tenant)
+    other = find_member(
+        ctx.session,
+        member,
+        ctx.invocation.platform,
+        ctx.invocation.tenant,
+        visible=ctx.may_see,
+    )
     return profile_reply(other, own=other.id == ctx.member.id)
 
 

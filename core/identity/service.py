@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, tuple_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -112,17 +113,40 @@ def accounts_of(session: Session, member_id: int) -> list[Account]:
     )
 
 
+def shares_a_tenant(session: Session, one: int, other: int) -> bool:
+    """The two members have accounts in one workspace, server or bot (they can meet there)."""
+    theirs = select(Account.platform, Account.tenant).where(Account.member_id == other)
+    found = session.exec(
+        select(Account.id)
+        .where(Account.member_id == one)
+        .where(tuple_(Account.platform, Account.tenant).in_(theirs))
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def find_member(
-    session: Session, ref: str, platform: str, tenant: str, *, by_name: bool = True
+    session: Session,
+    ref: str,
+    platform: str,
+    tenant: str,
+    *,
+    by_name: bool = True,
+    visible: Callable[[int], bool] | None = None,
 ) -> Member:
     """A member named by id (``#12``), a platform mention (``<@U123>``), ``@handle`` or unique name.
 
     Names are chosen by members themselves, so where the answer grants anything (roles, approvals)
     pass ``by_name=False``: then only ids, mentions and handles on this platform and tenant count.
+    With ``visible``, members it refuses are treated as if they did not exist (the same answer as
+    for a missing id), so ids and names cannot be probed.
     """
     ref = ref.strip()
     if re.fullmatch(r"#?\d{1,12}", ref):
-        return get_member(session, int(ref.lstrip("#")))
+        wanted = int(ref.lstrip("#"))
+        if visible is not None and not visible(wanted):
+            raise NotFound(_("No member with id {id}.", id=wanted))
+        return get_member(session, wanted)
     mention = _MENTION.match(ref)
     if mention:
         account = session.exec(
@@ -153,6 +177,8 @@ def find_member(
     members = session.exec(
         select(Member).where(func.lower(Member.display_name) == ref.lstrip("@").lower())
     ).all()
+    if visible is not None:
+        members = [m for m in members if m.id is not None and visible(m.id)]
     if len(members) == 1:
         return members[0]
     if len(members) > 1:
