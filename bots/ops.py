@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -23,10 +25,24 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class OpsServer:
     """An aiohttp server on ``[server] host/port``. Add checks and routes before ``start()``."""
 
-    def __init__(self, app: Staffroom, host: str, port: int) -> None:
+    def __init__(
+        self,
+        app: Staffroom,
+        host: str,
+        port: int,
+        *,
+        metrics_token: str | None = None,
+        metrics_cache_seconds: float = 5.0,
+    ) -> None:
         self.app = app
         self.host = host
         self.port = port
+        self.metrics_token = metrics_token
+        self.metrics_cache_seconds = metrics_cache_seconds
+        self._gauges_at: float | None = None
+        self._gauges_lock = asyncio.Lock()
+        self.outbox_queries = 0
+        """How many times /metrics read the outbox (the cache keeps this low)."""
         self.checks: dict[str, HealthCheck] = {"database": self._database_ok}
         self.draining = False
         self.web_app = web.Application(client_max_size=1024 * 1024, middlewares=[self._drain])
@@ -86,12 +102,26 @@ class OpsServer:
             status=200 if healthy else 503,
         )
 
-    async def _metrics(self, _request: web.Request) -> web.Response:
-        # The outbox depth is read at scrape time: a front-end runs no housekeeping job, and a
-        # worker's would leave the gauge up to a minute stale.
-        try:
-            await asyncio.to_thread(outbox_report, self.app.engine, failures=0)
-        except Exception as exc:  # the other metrics are still worth serving
-            log.warning("outbox depth unavailable", extra={"error": repr(exc)})
+    async def _metrics(self, request: web.Request) -> web.Response:
+        if self.metrics_token is not None:
+            given = request.headers.get("Authorization", "")
+            expected = f"Bearer {self.metrics_token}"
+            if not hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode()):
+                return web.Response(status=401, text="metrics need the bearer token")
+        await self._refresh_gauges()
         body = generate_latest()
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def _refresh_gauges(self) -> None:
+        """Read the outbox depth at most once per ``metrics_cache_seconds``, however many
+        scrapers ask at once (a front-end runs no housekeeping job to keep it fresh)."""
+        async with self._gauges_lock:
+            now = time.monotonic()
+            if self._gauges_at is not None and now - self._gauges_at < self.metrics_cache_seconds:
+                return
+            try:
+                self.outbox_queries += 1
+                await asyncio.to_thread(outbox_report, self.app.engine, failures=0)
+            except Exception as exc:  # the other metrics are still worth serving
+                log.warning("outbox depth unavailable", extra={"error": repr(exc)})
+            self._gauges_at = time.monotonic()

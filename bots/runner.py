@@ -108,7 +108,14 @@ class Runner:
         if self.serves_http:
             server = self.app.settings.server
             port = self.http_port if self.http_port is not None else server.port
-            self._ops = OpsServer(self.app, server.host, port)
+            token = server.metrics_token.get_secret_value() if server.metrics_token else None
+            self._ops = OpsServer(
+                self.app,
+                server.host,
+                port,
+                metrics_token=token,
+                metrics_cache_seconds=server.metrics_cache_seconds,
+            )
             for platform in self._platforms:
                 add_routes = getattr(platform, "add_routes", None)
                 if add_routes is not None and _needs_http(self.app, platform.name):

@@ -52,9 +52,15 @@ class LimitSettings(Section):
 
 
 class ServerSettings(Section):
-    host: str = "0.0.0.0"
+    host: str = "127.0.0.1"
+    """Local only by default: put a reverse proxy or load balancer in front (README), or set
+    0.0.0.0 to listen on every interface."""
     port: int = Field(default=8080, ge=0, le=65535)
     """HTTP server for Slack HTTP mode, Telegram webhooks, /healthz and /metrics."""
+    metrics_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    """How long the outbox gauges of /metrics are reused: many scrapers, one query."""
+    metrics_token: SecretStr | None = None
+    """When set, /metrics asks for ``Authorization: Bearer <token>`` (environment only)."""
 
 
 class SlackSettings(Section):
@@ -128,7 +134,7 @@ class Settings(BaseSettings):
         """Every configured secret (tokens, signing secrets, the database password), for logs
         to be cleaned of (:mod:`core.redaction`)."""
         found: list[str] = []
-        for section in (self.slack, self.telegram, self.discord):
+        for section in (self.slack, self.telegram, self.discord, self.server):
             for value in section.__dict__.values():
                 if isinstance(value, SecretStr):
                     found.append(value.get_secret_value())

@@ -66,9 +66,15 @@ def follow_up_reply(prompt: ReflectionPrompt) -> Reply:
 
 
 def cpd_command(entry: JournalEntry, *, hours: float, category: str | None, zone: ZoneInfo) -> str:
-    """The ``cpd log`` command that records a journal entry as CPD evidence."""
-    subject = short(entry.prompt_text or entry.body, 50)
-    parts = [f'cpd log {hours:g} "Reflection: {subject}"']
+    """The ``cpd log`` command that records a journal entry as CPD evidence.
+
+    It is a button's payload, kept server-side and in the platform's message: it names the entry
+    by id and carries none of what the member wrote (the prompt's question is Staffroom's own)."""
+    if entry.prompt_text:
+        subject = _("Reflection: {question}", question=short(entry.prompt_text, 50))
+    else:
+        subject = _("Reflection, journal entry #{id}", id=entry.id)
+    parts = [f'cpd log {hours:g} "{subject.replace(chr(34), chr(39))}"']
     if category:
         parts.append(f'category="{category}"')
     parts.append(f"date={entry.created_at.astimezone(zone).date().isoformat()}")

@@ -37,7 +37,13 @@ def test_journal_add_keeps_a_free_entry(app: Staffroom) -> None:
     [entry] = entries_of(app, "ana")
     assert entry.body == "Cold calling worked well with 9B today"
     assert entry.prompt_id is None and entry.model is None
-    assert reply.actions[0].command.startswith('cpd log 0.5 "Reflection: Cold calling worked')
+    # The button names the entry; the member's words never ride in a button payload.
+    assert reply.actions[0].command.startswith(
+        f'cpd log 0.5 "Reflection, journal entry #{entry.id}"'
+    )
+    assert all("Cold calling" not in a.command for a in reply.actions)
+    logged = say(app, reply.actions[0].command)
+    assert logged.tone == "success", text_of(logged)
 
 
 def test_journal_add_refuses_nothing_and_too_much(app: Staffroom) -> None:
