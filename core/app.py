@@ -266,6 +266,9 @@ class Staffroom:
             if not tokens:
                 return self._bare()
             words = [t.text for t in tokens]
+            if len(words) >= 2 and words[-1].lower() in ("help", "--help", "-h", "?"):
+                # "cpd log help", "reflect help": the help for what comes before.
+                return self._help_for(words[:-1])
             found = self.registry.resolve(words)
             if found is None or any(t.quoted for t in tokens[: len(words) - len(found[1])]):
                 return self._unknown(words)
@@ -285,19 +288,51 @@ class Staffroom:
 
         return help_overview(self.registry)
 
+    def _help_for(self, words: list[str]) -> Reply:
+        from core.help import help_command, help_group
+
+        found = self.registry.resolve(words)
+        if found is not None and not found[1]:
+            return help_command(self.registry, found[0].path)
+        if words and words[0].lower() in self.registry.groups():
+            return help_group(self.registry, words[0].lower())
+        return self._unknown(words)
+
     def _unknown(self, words: list[str]) -> Reply:
-        typed = " ".join(words[:3])[:60]
-        group = words[0].lower() if words else ""
+        from core.help import greeting, help_group
+
+        if not words:
+            return self._bare()
+        hello = greeting(words)
+        if hello is not None:
+            return hello
+        group = words[0].lower()
         if group in self.registry.groups():
+            if len(words) == 1:
+                # A bare group name ("cpd", "mentor"): what the group can do.
+                return help_group(self.registry, group)
+            wrong = words[1][:40]
+            suggestion = self.registry.suggest_in_group(group, wrong)
+            if suggestion is not None:
+                return Reply.error(
+                    _(
+                        "{group} has no command {wrong}. Did you mean {suggestion}?",
+                        group=group,
+                        wrong=wrong,
+                        suggestion=suggestion,
+                    ),
+                    usage=_("Send help {group} for all of them.", group=group),
+                )
             names = ", ".join(c.name for c in self.registry.in_group(group))
             return Reply.error(
                 _(
-                    "{group} has no command {typed}. Try one of: {names}.",
+                    "{group} has no command {wrong}. Try one of: {names}.",
                     group=group,
-                    typed=typed,
+                    wrong=wrong,
                     names=names,
                 )
             )
+        typed = " ".join(words[:3])[:60]
         suggestion = self.registry.suggest(words)
         hint = _(" Did you mean {suggestion}?", suggestion=suggestion) if suggestion else ""
         return Reply.error(

@@ -498,7 +498,15 @@ class CommandRegistry:
         return found[0]
 
     def in_group(self, group: str) -> list[Command]:
-        return sorted((c for c in self.commands.values() if c.group == group), key=lambda c: c.path)
+        """The group's commands in the order the feature declares them (the everyday ones
+        first: ``cpd log`` before ``cpd delete``)."""
+        return [c for c in self.commands.values() if c.group == group]
+
+    def suggest_in_group(self, group: str, word: str) -> str | None:
+        """The group's command closest to a mistyped second word (``cpd lgo`` -> ``cpd log``)."""
+        names = {c.path[1]: c.name for c in self.in_group(group) if len(c.path) > 1}
+        close = difflib.get_close_matches(word.lower(), list(names), n=1, cutoff=0.5)
+        return names[close[0]] if close else None
 
     def suggest(self, words: list[str]) -> str | None:
         """The closest known command to mistyped words, for "did you mean"."""

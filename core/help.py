@@ -69,15 +69,60 @@ def help_(
     registry = ctx.registry
     if not topic:
         return help_overview(registry)
+    group = topic[0].lower()
+    if len(topic) == 1 and len(registry.in_group(group)) > 1:
+        # "help reflect": the whole group, not just its bare command.
+        return help_group(registry, group)
     found = registry.resolve(topic)
     if found is not None and not found[1] and found[0].path != ("help",):
         return help_command(registry, found[0].path)
-    group = topic[0].lower()
     if group in registry.groups():
+        if len(topic) > 1:
+            wrong = topic[1][:40]
+            close = registry.suggest_in_group(group, wrong)
+            hint = _(" Did you mean {suggestion}?", suggestion=close) if close else ""
+            return help_group(registry, group).note(
+                _("{group} has no command {wrong}.", group=group, wrong=wrong) + hint
+            )
         return help_group(registry, group)
     suggestion = registry.suggest(topic)
     hint = _(" Did you mean {suggestion}?", suggestion=suggestion) if suggestion else ""
     return Reply.error(_('There is no help topic "{topic}".', topic=" ".join(topic)[:40]) + hint)
+
+
+GREETINGS = frozenset(
+    {"hi", "hello", "hey", "hiya", "howdy", "morning", "good morning", "good afternoon", "yo"}
+)
+THANKS = frozenset({"thanks", "thank you", "thankyou", "ta", "cheers", "thx", "ty", "many thanks"})
+
+
+def greeting(words: list[str]) -> Reply | None:
+    """A friendly answer to "hi" or "thanks" (said as a command), else None."""
+    said = " ".join(w.strip("!.,?:)( ").lower() for w in words[:3]).strip()
+    if said in THANKS or said.removesuffix(" staffroom") in THANKS:
+        return Reply.message(_("You're welcome! Send help whenever you need me."))
+    if said in GREETINGS or said.removesuffix(" staffroom") in GREETINGS:
+        return (
+            Reply()
+            .heading(_("Hello! I'm Staffroom."))
+            .text(
+                _(
+                    "I keep your CPD record, send reflection prompts to a private journal, "
+                    "find you a mentor or a coffee partner, and share resources with your "
+                    "communities."
+                )
+            )
+            .items(
+                [
+                    [code("profile set timezone=Europe/London"), _(" — so reminders come on time")],
+                    [code('cpd log 1.5 "Behaviour workshop"'), _(" — log your first activity")],
+                    [code("reflect"), _(" — a reflection question now")],
+                    [code("community list"), _(" — find your people")],
+                ]
+            )
+            .note(_("Send help to see everything."))
+        )
+    return None
 
 
 FEATURE = Feature(

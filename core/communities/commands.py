@@ -35,7 +35,7 @@ from core.communities.service import (
 )
 from core.context import Context
 from core.errors import NotFound, UserError
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.identity.models import Member
 from core.identity.service import find_member
 from core.params import Kind
@@ -98,7 +98,7 @@ def community_list(
         line: list[SpanLike] = [
             bold(community.name),
             f" ({community.slug}) — ",
-            _("{n} members", n=summary.members),
+            ngettext("{n} member", "{n} members", summary.members),
         ]
         if community.approval_required:
             line.append(_(" · approval-only"))

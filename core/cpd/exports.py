@@ -21,7 +21,7 @@ from core.cpd.frameworks import catalogue
 from core.cpd.models import GoalStatus
 from core.cpd.service import Summary, reflection_title
 from core.cpd.settings import CpdSettings
-from core.i18n import _
+from core.i18n import _, ngettext
 
 CSV_COLUMNS = (
     "id",
@@ -190,10 +190,11 @@ def summary_pdf(
     line(_("CPD summary"), size=18, bold=True, height=10)
     line(member_name, size=13, bold=True, height=7)
     line(_("Period: {period}", period=summary.period.label()), size=10)
-    total = _(
+    total = ngettext(
+        "{hours} hours in {n} activity",
         "{hours} hours in {n} activities",
+        len(summary.activities),
         hours=f"{summary.total_hours:g}",
-        n=len(summary.activities),
     )
     if summary.target_hours:
         total += _(

@@ -25,7 +25,7 @@ from core.events.service import (
     visible_event,
     when_local,
 )
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.identity.models import Member
 from core.params import Kind
 from core.reply import Reply, SpanLike, bold, code, link
@@ -40,7 +40,7 @@ def _event_reply(
     reply = Reply().heading(heading or event.title)
     fields = [
         (_("When"), when_local(event.starts_at, zone)),
-        (_("Length"), _("{minutes} minutes", minutes=event.duration_minutes)),
+        (_("Length"), ngettext("{n} minute", "{n} minutes", event.duration_minutes)),
         (_("Community"), community.name),
         (_("Event id"), str(event.id)),
     ]
@@ -132,7 +132,7 @@ def event_list(
         ]
         if found is None:
             line.append(f" · {row.community.name}")
-        line.append(_(" · {n} going", n=row.going))
+        line.append(ngettext(" · {n} going", " · {n} going", row.going))
         if row.your_answer is not None:
             line.append(_(" · you: {answer}", answer=_(ANSWER_WORDS[Answer(row.your_answer)])))
         lines.append(line)
@@ -207,7 +207,11 @@ def event_cancel(
     ctx.audit("event.cancel", event_id=event.id)
     return Reply.success(
         bold(event.title),
-        _(" is cancelled; {n} people who planned to come have been told.", n=told),
+        ngettext(
+            " is cancelled; the {n} person who planned to come has been told.",
+            " is cancelled; {n} people who planned to come have been told.",
+            told,
+        ),
     )
 
 

@@ -18,7 +18,7 @@ from core.delivery.models import Schedule
 from core.delivery.outbox import enqueue
 from core.delivery.schedules import cancel_schedule, create_schedule
 from core.errors import UserError
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.identity.commands import PHASES
 from core.mentoring import coffee
 from core.mentoring.models import MatchStatus, MentorMatch, MentorOffer, RequestStatus
@@ -597,12 +597,9 @@ def coffee_round(ctx: Context, *, community: CoffeeCommunity) -> Reply:
     _send(ctx, notices)
     people = sum(len(g) for g in groups)
     return Reply.success(
-        _(
-            "Coffee round {number}: {people} people in {groups} groups.",
-            number=round_.number,
-            people=people,
-            groups=len(groups),
-        )
+        _("Coffee round {number}: ", number=round_.number)
+        + ngettext("{n} person", "{n} people", people)
+        + ngettext(" in {n} group.", " in {n} groups.", len(groups))
     )
 
 

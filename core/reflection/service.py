@@ -18,7 +18,7 @@ from core.communities.service import bound_channels, role_of
 from core.delivery.models import OutboxMessage
 from core.delivery.outbox import enqueue, withdraw_unsent
 from core.errors import NotFound, PermissionDenied, UserError
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.identity.models import Member
 from core.reflection import library
 from core.reflection.models import JournalEntry, JournalShare, ReflectionPrompt
@@ -221,9 +221,10 @@ def list_entries(session: Session, member_id: int, page: int = 1) -> JournalPage
     pages = max(1, -(-total // PAGE_SIZE))
     if page > pages:
         raise UserError(
-            _(
-                "Your journal has {pages} page(s); there is no page {page}.",
-                pages=pages,
+            ngettext(
+                "Your journal has {n} page; there is no page {page}.",
+                "Your journal has {n} pages; there is no page {page}.",
+                pages,
                 page=page,
             )
         )

@@ -173,7 +173,7 @@ def test_cancel_and_reminders(app: Staffroom, clock: FixedClock) -> None:
         assert "Starting soon" in text_of(hour_before[0].reply)
 
     assert "Only the organiser" in refused(app, f"event cancel {event.id}", user="bob")
-    assert "1 people" in text_of(ok(app, f"event cancel {event.id}"))
+    assert "the 1 person who planned to come" in text_of(ok(app, f"event cancel {event.id}"))
     assert [r.member_id for r in outbox(app, "event.cancelled:")] == [member_id(app, "bob")]
     assert "already cancelled" in refused(app, f"event cancel {event.id}")
     assert "cancelled" in refused(app, f"event rsvp {event.id} yes", user="carol")
