@@ -44,7 +44,8 @@ def coffee_groups(
     earlier: AbstractSet[tuple[int, int]] = frozenset(),
     size: int = 2,
 ) -> list[list[int]]:
-    """Groups of ``size`` (a few one larger when the numbers do not divide), covering everyone.
+    """Groups of ``size`` (a few one larger, or one smaller, when the numbers do not divide),
+    covering everyone.
 
     ``recent`` holds pairs (smaller id first) that met within the avoid-repeat window,
     ``earlier`` pairs that met before it. One person alone gets no group: the caller tells them.
@@ -55,6 +56,15 @@ def coffee_groups(
     if len(members) <= size + 1:
         return [members]
     return _grouped(members, recent, earlier, size)
+
+
+def group_count(people: int, size: int) -> int:
+    """How many groups ``people`` make: each of ``size`` or ``size + 1`` when the numbers allow,
+    else some of ``size - 1`` (5 people in threes: a three and a two, never one group of five)."""
+    groups = max(1, people // size)
+    if people - groups * size > groups:  # the remainder cannot be spread one per group
+        groups += 1
+    return groups
 
 
 def _grouped(
@@ -74,7 +84,7 @@ def _grouped(
         (sorted(pair) for pair in matching),
         key=lambda p: (-_weight(p[0], p[1], recent, earlier), p[0]),
     )
-    cores = [list(p) for p in pairs[: len(members) // size]]
+    cores = [list(p) for p in pairs[: group_count(len(members), size)]]
     in_core = {m for core in cores for m in core}
     extras = [m for m in members if m not in in_core]
     if extras:
@@ -97,7 +107,9 @@ def _fill(
     optional = size - 1  # enough room for any remainder, even with a single core
     columns: list[tuple[int, float]] = []  # (core index, fixed cost of using this place)
     for index in range(len(cores)):
-        columns += [(index, -1e6)] * mandatory
+        # Filling places up to ``size`` comes first, evenly: the k-th place of every group
+        # before the (k+1)-th of any, so a short round gives groups of size-1, not a pair.
+        columns += [(index, -1e6 + 1000.0 * k) for k in range(mandatory)]
         columns += [(index, 1000.0 * k) for k in range(optional)]
     cost = np.empty((len(extras), len(columns)))
     for row, person in enumerate(extras):

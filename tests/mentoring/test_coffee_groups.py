@@ -48,3 +48,20 @@ def test_odd_one_out_joins_a_pair_they_have_not_met() -> None:
     trio = next(g for g in groups if len(g) == 3)
     for a, b in combinations(trio, 2):
         assert pair_key(a, b) not in recent
+
+
+@pytest.mark.parametrize("size", [2, 3, 4, 5])
+def test_groups_stay_within_size_and_one_more_when_the_numbers_allow(size: int) -> None:
+    for people in range(2, 40):
+        groups = coffee_groups(range(1, people + 1), size=size)
+        lengths = sorted(len(g) for g in groups)
+        assert sum(lengths) == people and all(n >= 2 for n in lengths)
+        if people <= size + 1:
+            assert lengths == [people]
+            continue
+        fits = any(g * size <= people <= g * (size + 1) for g in range(1, people + 1))
+        assert lengths[-1] <= size + 1, (people, size, lengths)
+        if fits:
+            assert lengths[0] >= size, (people, size, lengths)
+        else:  # some groups one smaller, as evenly as possible (5 in threes: 3 and 2)
+            assert lengths[-1] - lengths[0] <= 1, (people, size, lengths)
