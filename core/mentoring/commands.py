@@ -32,6 +32,7 @@ from core.mentoring.service import (
     decline,
     end_match,
     give_feedback,
+    match_for,
     matches_of,
     name_of,
     offer_of,
@@ -450,9 +451,35 @@ def mentor_checkin(
 
 
 @command(
-    "mentor end", help=N_("End an active mentoring pair; you will both be asked for feedback.")
+    "mentor end",
+    help=N_("End an active mentoring pair; you will both be asked for feedback. Asks first."),
+    examples=["mentor end 12"],
 )
-def mentor_end(ctx: Context, *, id: MatchId) -> Reply:
+def mentor_end(
+    ctx: Context,
+    *,
+    id: MatchId,
+    confirm: Annotated[
+        str | None, Arg(N_("type confirm to end it without asking"), max_length=10)
+    ] = None,
+) -> Reply:
+    if (confirm or "").strip().lower() != "confirm":
+        match = match_for(ctx.session, id, ctx.member_id)
+        if match.status != MatchStatus.ACTIVE:
+            return _answered(ctx, end_match(ctx.session, id, ctx.member_id, ctx.now))
+        other = name_of(ctx.session, other_party(match, ctx.member_id))
+        return (
+            Reply()
+            .heading(_("End your mentoring with {name}?", name=other))
+            .text(
+                _(
+                    "Check-ins stop and you are both asked for feedback; {name} is told. "
+                    "An ended pair cannot be restarted (you can ask for a new one).",
+                    name=other,
+                )
+            )
+            .action(_("End it"), f"mentor end {id} confirm", "danger")
+        )
     return _answered(ctx, end_match(ctx.session, id, ctx.member_id, ctx.now))
 
 

@@ -108,7 +108,11 @@ def test_checkin_end_feedback_and_cpd_action(mapp: Staffroom) -> None:
     assert noted.actions[0].command == 'cpd log 1 "Mentoring with Ana" category=coaching/mentoring'
     early = say(mapp, f'mentor feedback {match} 5 "great"', user="bob")
     assert early.tone == "error"
-    ended = ok(say(mapp, f"mentor end {match}", user="ana"))
+    asked = ok(say(mapp, f"mentor end {match}", user="ana"))
+    assert "End your mentoring with Bob?" in text_of(asked)
+    assert asked.actions[0].command == f"mentor end {match} confirm"
+    assert "mentor feedback" not in text_of(dms(mapp, "bob")[-1])  # nothing happened yet
+    ended = ok(say(mapp, asked.actions[0].command, user="ana"))
     assert "1 to 5" in text_of(ended)
     assert "mentor feedback" in text_of(dms(mapp, "bob")[-1])
     ok(say(mapp, f'mentor feedback {match} 5 "Practical and kind"', user="bob"))
@@ -194,7 +198,7 @@ def test_checkins_reach_each_member_at_nine_in_their_own_timezone(
         session.commit()
     assert "Mentoring check-in" in text_of(dms(mapp, "ana")[-1])
     assert "Mentoring check-in" not in text_of(dms(mapp, "bob")[-1])  # 08:30 in London
-    ok(say(mapp, f"mentor end {match}", user="bob"))
+    ok(say(mapp, f"mentor end {match} confirm", user="bob"))
     assert [s.active for s in checkins(mapp)] == [False, False]
 
 
