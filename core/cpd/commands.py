@@ -36,7 +36,15 @@ from core.cpd.service import (
 )
 from core.errors import UserError
 from core.i18n import _, ngettext
-from core.params import ConvertContext, Kind, parse_date, parse_hours, parse_int, parse_url
+from core.params import (
+    BadValue,
+    ConvertContext,
+    Kind,
+    parse_date,
+    parse_hours,
+    parse_int,
+    parse_url,
+)
 from core.reply import Reply, SpanLike, bold, code
 
 LIST_LIMIT = 30
@@ -242,7 +250,12 @@ def cpd_edit(
         Arg(N_("what you took from it"), kind=Kind.LONG_TEXT, positional=False, max_length=2000),
     ] = None,
     reflection: Annotated[
-        str | None, Arg(N_("a journal entry number"), positional=False, max_length=20)
+        str | None,
+        Arg(
+            N_("a journal entry number (your own words go in notes)"),
+            positional=False,
+            max_length=2000,
+        ),
     ] = None,
 ) -> Reply:
     settings = ctx.settings.cpd
@@ -260,8 +273,11 @@ def cpd_edit(
     if hours is not None:
         activity.hours = check_hours(parse_hours(hours, "hours"), settings)
     if title is not None:
-        if not title.strip():
-            raise UserError(_("The title cannot be empty."))
+        if not title.strip() or title.strip().lower() in CLEAR:
+            raise BadValue(
+                _('An activity needs a title; give the new one, like title="Phonics course".'),
+                "title",
+            )
         activity.title = title.strip()
     if category is not None:
         activity.category = match_category(category, settings.categories)
@@ -279,16 +295,33 @@ def cpd_edit(
         )
     if notes is not None:
         activity.notes = "" if notes.strip().lower() in CLEAR else notes.strip()
+    as_notes = False
     if reflection is not None:
-        activity.reflection_entry_id = (
-            None
-            if reflection.strip().lower() in CLEAR
-            else check_reflection(ctx.session, ctx.member_id, parse_int(reflection, "reflection"))
-        )
+        wanted = reflection.strip().lstrip("#")
+        if wanted.lower() in CLEAR:
+            activity.reflection_entry_id = None
+        elif wanted.isdigit():
+            activity.reflection_entry_id = check_reflection(
+                ctx.session, ctx.member_id, parse_int(wanted, "reflection")
+            )
+        elif notes is None:
+            # Words, not an entry number: they are the member's reflection, kept as the notes
+            # rather than refusing the whole edit.
+            activity.notes = reflection.strip()
+            as_notes = True
+        else:
+            raise BadValue(
+                _("reflection takes a journal entry number, like 12; your own words go in notes."),
+                "reflection",
+            )
     activity.updated_at = ctx.now
     ctx.session.add(activity)
     ctx.session.flush()
     reply = Reply.success(_("Updated #{id}: ", id=activity.id), bold(activity.title))
+    if as_notes:
+        reply.note(
+            _("Your words are kept as the activity's notes (reflection= links a journal entry).")
+        )
     return reply.fields(_activity_fields(activity))
 
 

@@ -119,3 +119,18 @@ def test_delete_asks_first_with_a_button(record: Staffroom) -> None:
     assert "This CPD year: 1 of 35 hours." in text_of(done)
     assert [a.title for a in activities(record)] == ["Last year's conference", "Assessment course"]
     assert say(record, f"cpd delete {target.id}").tone == "error"
+
+
+def test_edit_keeps_a_title_and_takes_words_for_reflection(app: Staffroom) -> None:
+    say(app, 'cpd log 1.5 "Phonics course"')
+    [activity] = activities(app)
+    refused = say(app, f"cpd edit {activity.id} title=-")
+    assert refused.tone == "error" and "needs a title" in text_of(refused)
+    reply = say(
+        app, f'cpd edit {activity.id} hours=2 reflection="Blending drills worked with set 3"'
+    )
+    assert reply.tone == "success", text_of(reply)
+    [edited] = activities(app)
+    assert edited.title == "Phonics course" and edited.hours == 2
+    assert edited.notes == "Blending drills worked with set 3"
+    assert "kept as the activity's notes" in text_of(reply)
