@@ -265,7 +265,7 @@ async def everywhere(
             "api_base_url": fake_discord.api_base_url,
             "gateway_url": fake_discord.gateway_url,
         },
-        server={"host": "127.0.0.1", "port": 0},
+        server={"host": "127.0.0.1", "port": 0, "metrics_cache_seconds": 0},
     )
     app = Staffroom(settings, clock=clock)
     runner = Runner(app, settings.platforms(), http_port=0)
