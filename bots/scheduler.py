@@ -35,6 +35,7 @@ from core.delivery import (
 )
 from core.delivery.kinds import Producers
 from core.delivery.ports import Messenger
+from core.inbound.service import prune_keys
 
 log = logging.getLogger("staffroom.delivery")
 
@@ -161,10 +162,15 @@ class DeliveryService:
     async def housekeeping(self) -> None:
         """Prune old rows, refresh the outbox gauge."""
         pruned = await asyncio.to_thread(prune, self.app.engine, self._now())
+        pruned += await asyncio.to_thread(self._prune_inbound_keys)
         await asyncio.to_thread(outbox_report, self.app.engine)
         self.pacer.forget_idle()
         if pruned:
             log.info("housekeeping: %d old rows pruned", pruned)
+
+    def _prune_inbound_keys(self) -> int:
+        with session_scope(self.app.engine) as session:
+            return prune_keys(session, self._now())
 
     async def stop(self) -> None:
         """Stop taking work, let sends in flight finish and be marked, then hand back every row

@@ -15,6 +15,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -122,6 +123,21 @@ class Staffroom:
         """What to offer while ``typed.param`` is being typed; empty when nothing serves it."""
         source = source_for(self.suggestion_sources, typed.command, typed.param)
         return source.suggest(session, typed) if source is not None else []
+
+    def first_time(self, scope: str, key: str, ttl: timedelta) -> bool:
+        """Whether this request (a Slack event id, a signature, a Telegram update id) is seen
+        for the first time by any front-end on this database within ``ttl``."""
+        from core.inbound.service import take
+
+        with self.session() as session:
+            return take(session, scope, key, self.clock.now(), ttl)
+
+    def forget(self, scope: str, key: str) -> None:
+        """Undo :meth:`first_time` for a request that could not be handled (let a retry in)."""
+        from core.inbound.service import give_back
+
+        with self.session() as session:
+            give_back(session, scope, key)
 
     def member_for(self, session: Session, platform: str, tenant: str, user_id: str) -> int | None:
         """The member behind an account, if the person has talked to Staffroom before (never

@@ -16,6 +16,7 @@ from core.events import FEATURE as EVENTS
 from core.feature import Feature, tables_of
 from core.help import FEATURE as HELP
 from core.identity import FEATURE as IDENTITY
+from core.inbound import FEATURE as INBOUND
 from core.mentoring import FEATURE as MENTORING
 from core.privacy import FEATURE as PRIVACY
 from core.reflection import FEATURE as REFLECTION
@@ -25,6 +26,7 @@ FEATURES: tuple[Feature, ...] = (
     IDENTITY,
     PRIVACY,
     ACTIONS,
+    INBOUND,
     DELIVERY,
     COMMUNITIES,
     EVENTS,

@@ -1,13 +1,11 @@
-"""Remembering recent Slack event ids, so an event Slack retries is handled once.
-
-The same memory also keeps the signatures of recent HTTP requests (a replay is refused) and the
-members whose Home tab was just published (a refresh moments later is skipped).
+"""How long Slack's retries and replays are guarded against, and a small per-process memory.
 
 Slack retries an event it thinks was not acknowledged (``X-Slack-Retry-Num`` over HTTP,
-``retry_attempt`` over Socket Mode) with the same ``event_id``. The memory is per process: several
-HTTP-mode instances behind a load balancer may each see one copy of a retry, so a retry that lands
-on another instance within the window is handled there again (Slack retries at most three times,
-after 0 s, 1 min and 5 min; the window covers them).
+``retry_attempt`` over Socket Mode) with the same ``event_id``, at most three times, after 0 s,
+1 min and 5 min; :data:`RETRY_WINDOW` covers them and the five minutes a signature is valid.
+Event ids and signatures are taken in the database (``Staffroom.first_time``), so every
+front-end agrees. :class:`RecentEvents` is only for what one process may forget without harm:
+the members whose Home tab was just published (a refresh moments later is skipped).
 """
 
 from __future__ import annotations

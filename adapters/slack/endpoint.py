@@ -13,6 +13,7 @@ Events API callbacks are left to their ``event_id`` dedupe, which answers Slack'
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Sequence
@@ -25,8 +26,8 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack.dedupe import RecentEvents
-from core.clock import Clock
+from adapters.slack.dedupe import RETRY_WINDOW
+from core.app import Staffroom
 
 log = logging.getLogger("staffroom.slack")
 
@@ -65,13 +66,11 @@ def readable_by_bolt(body: dict[str, Any]) -> bool:
 class SlackHttpEndpoint:
     """Verifies and forwards Slack's HTTP requests to a Bolt app."""
 
-    def __init__(self, bolt: AsyncApp, signing_secret: str, path: str, clock: Clock) -> None:
+    def __init__(self, bolt: AsyncApp, signing_secret: str, path: str, app: Staffroom) -> None:
         self.bolt = bolt
         self.verifier = SignatureVerifier(signing_secret)
         self.path = path
-        # Remembered longer than a signature is valid (RETRY_WINDOW > 5 min), so no replay
-        # outlives the memory of the original.
-        self.signatures = RecentEvents(clock)
+        self.app = app
 
     def verified(self, raw: str, timestamp: str | None, signature: str | None) -> bool:
         """Whether the request was signed with our secret within the last five minutes."""
@@ -98,7 +97,12 @@ class SlackHttpEndpoint:
         if body is None or not readable_by_bolt(body):
             return web.Response(status=400, text="unreadable body")
         signed = f"{headers['X-Slack-Request-Timestamp'].strip()}:{headers['X-Slack-Signature']}"
-        if "event_id" not in body and not self.signatures.first_time(signed):
+        # Signatures are remembered in the database, by every front-end, for longer than one
+        # is valid (RETRY_WINDOW > 5 min): a captured request replayed to another instance is
+        # refused there too.
+        if "event_id" not in body and not await asyncio.to_thread(
+            self.app.first_time, "slack.signature", signed, RETRY_WINDOW
+        ):
             log.warning("slack: refused a replayed request (its signature was already used)")
             return web.Response(status=409, text="request already handled")
         forwarded: dict[str, str | Sequence[str]] = {k.lower(): v for k, v in headers.items()}

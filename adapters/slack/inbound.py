@@ -22,7 +22,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.dedupe import RecentEvents
+from adapters.slack.dedupe import RETRY_WINDOW, RecentEvents
 from adapters.slack.home import home_view
 from adapters.slack.messenger import PLATFORM, SlackMessenger
 from adapters.slack.modal import (
@@ -62,7 +62,6 @@ class SlackInbound:
     def __init__(self, app: Staffroom, messenger: SlackMessenger) -> None:
         self.app = app
         self.messenger = messenger
-        self.events = RecentEvents(app.clock)
         self.home_visits = RecentEvents(app.clock, window=timedelta(seconds=HOME_REFRESH_SECONDS))
         self.work = asyncio.Semaphore(CONCURRENT_WORK)
 
@@ -78,7 +77,10 @@ class SlackInbound:
     # retries -------------------------------------------------------------------------------
     async def _drop_retried_events(self, body: dict[str, Any], next: Any) -> BoltResponse | None:
         event_id = body.get("event_id")
-        if isinstance(event_id, str) and not self.events.first_time(event_id):
+        team = str(body.get("team_id") or "")
+        if isinstance(event_id, str) and not await asyncio.to_thread(
+            self.app.first_time, "slack.event", f"{team}:{event_id}", RETRY_WINDOW
+        ):
             log.info("slack event %s seen before (a retry): acknowledged, not handled", event_id)
             return BoltResponse(status=200, body="")
         await next()

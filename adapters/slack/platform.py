@@ -83,7 +83,7 @@ class SlackPlatform:
                 self.bolt,
                 settings.signing_secret.get_secret_value(),
                 settings.events_path,
-                app.clock,
+                app,
             )
         elif settings.app_token is None:
             raise SlackNotConfigured(

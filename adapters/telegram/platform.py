@@ -96,7 +96,7 @@ class TelegramPlatform:
         self.application.add_error_handler(_log_error)
         self.messenger = TelegramMessenger(self.application.bot, app, self.tenant)
         self.receiver = (
-            WebhookReceiver(self.application, secret)
+            WebhookReceiver(self.application, secret, app, self.tenant)
             if receive and self.mode == "webhook"
             else None
         )

@@ -7,46 +7,46 @@ before anything is read into the bot; a retried update (same ``update_id``) is h
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
-from collections import OrderedDict
+from datetime import timedelta
 
 from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from core.app import Staffroom
+
 log = logging.getLogger("staffroom.telegram")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-REMEMBERED_UPDATES = 2048
-"""How many recent update ids are kept to drop Telegram's retries of an update."""
+UPDATE_TTL = timedelta(hours=24)
+"""How long an update id is remembered: Telegram keeps an undelivered update for 24 hours."""
 
 
 class WebhookReceiver:
     """Checks the secret, drops repeats and feeds updates to the PTB application's queue."""
 
-    def __init__(self, application: Application, secret: str) -> None:  # type: ignore[type-arg]
+    def __init__(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        secret: str,
+        app: Staffroom,
+        tenant: str,
+    ) -> None:
         if not secret:
             raise ValueError("a webhook needs a secret token")
         self.application = application
         self._secret = secret.encode()
-        self._seen: OrderedDict[int, None] = OrderedDict()
+        self.app = app
+        self.tenant = tenant
 
     def authentic(self, request: web.Request) -> bool:
         """Whether the request carries our secret token (compared in constant time)."""
         given = request.headers.get(SECRET_HEADER, "").encode()
         return hmac.compare_digest(given, self._secret)
-
-    def seen(self, update_id: int) -> bool:
-        """Whether ``update_id`` was taken recently (so this is a retry by Telegram)."""
-        return update_id in self._seen
-
-    def remember(self, update_id: int) -> None:
-        """Note that ``update_id`` was taken, forgetting the oldest beyond the limit."""
-        self._seen[update_id] = None
-        while len(self._seen) > REMEMBERED_UPDATES:
-            self._seen.popitem(last=False)
 
     async def handle(self, request: web.Request) -> web.Response:
         """The aiohttp handler for Telegram's POST."""
@@ -60,8 +60,6 @@ class WebhookReceiver:
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return web.Response(status=400, text="the body is not a Telegram update")
         update_id = data["update_id"]
-        if self.seen(update_id):
-            return web.Response(status=200)
         try:
             update = Update.de_json(data, self.application.bot)
         except (TypeError, ValueError, KeyError, AttributeError):
@@ -69,10 +67,16 @@ class WebhookReceiver:
             # 4xx rather than fail with a 500, which Telegram would keep retrying.
             log.warning("telegram webhook: refused update %s of the wrong shape", update_id)
             return web.Response(status=400, text="the body is not a Telegram update")
-        await self.application.update_queue.put(update)
-        # Remembered only once queued: an update that failed before reaching the bot must be
-        # taken when Telegram sends it again, not dropped as a repeat.
-        self.remember(update_id)
+        key = f"{self.tenant}:{update_id}"
+        # Taken in the database, so a retry that reaches another front-end is dropped there.
+        if not await asyncio.to_thread(self.app.first_time, "telegram.update", key, UPDATE_TTL):
+            return web.Response(status=200)
+        try:
+            await self.application.update_queue.put(update)
+        except BaseException:
+            # Not queued after all: Telegram's retry must be taken, not dropped as a repeat.
+            await asyncio.to_thread(self.app.forget, "telegram.update", key)
+            raise
         return web.Response(status=200)
 
 

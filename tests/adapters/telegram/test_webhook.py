@@ -123,3 +123,21 @@ async def test_webhook_mode_without_a_secret_is_a_configuration_error(
     with pytest.raises(ConfigError, match="STAFFROOM_TELEGRAM__WEBHOOK_SECRET"):
         create_platform(app)
     app.engine.dispose()
+
+
+async def test_a_retry_that_reaches_another_front_end_is_dropped_there(
+    make_bot: Callable[..., Awaitable[Bot]],
+) -> None:
+    # Two front-ends on one database behind a load balancer; Telegram's retry lands on the other.
+    one = await make_bot(mode="webhook", webhook_url=PUBLIC_URL, webhook_secret=SECRET)
+    two = await make_bot(mode="webhook", webhook_url=PUBLIC_URL, webhook_secret=SECRET)
+    update = one.tg.push_text(ANA, "/journal add The seating plan helped")
+
+    assert await one.tg.post_webhook(local_url(one), update, secret_token=SECRET) == 200
+    assert await one.tg.post_webhook(local_url(two), update, secret_token=SECRET) == 200
+    await one.tg.wait_for_call("sendMessage")
+    follow = one.tg.push_text(ANA, "/help")
+    assert await one.tg.post_webhook(local_url(two), follow, secret_token=SECRET) == 200
+    await one.tg.wait_for_call("sendMessage", lambda c: "professional learning" in c.params["text"])
+
+    assert len(one.tg.sent_messages()) == 2
