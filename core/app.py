@@ -10,12 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import threading
 import time
-from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -42,37 +40,6 @@ from core.reply import Reply
 from core.suggestions import Suggestion, SuggestionSource, Typed, source_for, sources_of
 
 log = logging.getLogger("staffroom.core")
-
-
-class RateLimiter:
-    """At most ``per_minute`` commands per account in any 60-second window (per process).
-
-    Commands run in worker threads, so the check and the count happen under one lock; accounts
-    quiet for a minute are forgotten, so memory follows the active accounts only.
-    """
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._seen: dict[tuple[str, str, str], deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-        self._next_sweep = 0.0
-
-    def allow(self, key: tuple[str, str, str], now: float) -> bool:
-        with self._lock:
-            if now >= self._next_sweep:
-                self._sweep(now)
-            window = self._seen[key]
-            while window and now - window[0] >= 60:
-                window.popleft()
-            if len(window) >= self.per_minute:
-                return False
-            window.append(now)
-            return True
-
-    def _sweep(self, now: float) -> None:
-        for key in [k for k, window in self._seen.items() if not window or now - window[-1] >= 60]:
-            del self._seen[key]
-        self._next_sweep = now + 60
 
 
 class Staffroom:
@@ -117,12 +84,20 @@ class Staffroom:
         self.acquaintance_hooks: tuple[AcquaintanceHook, ...] = tuple(
             hook for feature in self.features for hook in feature.acquainted
         )
-        self.rate_limiter = RateLimiter(settings.limits.commands_per_minute)
 
     def suggest(self, session: Session, typed: Typed) -> list[Suggestion]:
         """What to offer while ``typed.param`` is being typed; empty when nothing serves it."""
         source = source_for(self.suggestion_sources, typed.command, typed.param)
         return source.suggest(session, typed) if source is not None else []
+
+    def _allowed(self, invocation: Invocation, now: datetime) -> bool:
+        """The per-member limit, counted in the database so every front-end shares it."""
+        from core.inbound.service import allow
+
+        with self.session() as session:
+            return allow(
+                session, invocation.account_key, now, self.settings.limits.commands_per_minute
+            )
 
     def first_time(self, scope: str, key: str, ttl: timedelta) -> bool:
         """Whether this request (a Slack event id, a signature, a Telegram update id) is seen
@@ -202,9 +177,7 @@ class Staffroom:
 
     def _dispatch(self, invocation: Invocation) -> Reply:
         now = self.clock.now()
-        if invocation.counted and not self.rate_limiter.allow(
-            invocation.account_key, time.monotonic()
-        ):
+        if invocation.counted and not self._allowed(invocation, now):
             return Reply.error(
                 _("That is a lot of commands in a minute. Please wait a moment and try again.")
             )

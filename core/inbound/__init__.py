@@ -1,4 +1,5 @@
-"""Inbound dedupe shared by every front-end: Slack events and signed requests, Telegram updates.
+"""What every front-end must agree on: inbound dedupe (Slack events and signed requests,
+Telegram updates) and the per-member command limit.
 
 The keys are hashes of platform ids (no member data), so the feature has no privacy participant.
 """
@@ -6,6 +7,6 @@ The keys are hashes of platform ids (no member data), so the feature has no priv
 from __future__ import annotations
 
 from core.feature import Feature
-from core.inbound.models import InboundKey
+from core.inbound.models import InboundKey, RateCount
 
-FEATURE = Feature(name="inbound", tables=(InboundKey,))
+FEATURE = Feature(name="inbound", tables=(InboundKey, RateCount))

@@ -20,3 +20,14 @@ class InboundKey(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class RateCount(SQLModel, table=True):
+    """Commands one account gave in one minute, counted in the database so every front-end
+    shares the per-member limit. ``key`` is a hash of the account (no member data)."""
+
+    __tablename__ = "rate_count"
+
+    key: str = Field(primary_key=True, max_length=64)
+    window: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    count: int = 0

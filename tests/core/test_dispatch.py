@@ -100,3 +100,12 @@ def test_no_far_fetched_suggestion(sqlite_app: Staffroom) -> None:
     assert reply.tone == "error" and 'know the command "frobnicate"' in text_of(reply)
     assert "Did you mean" not in text_of(reply)
     assert "Did you mean journal list?" in text_of(say(sqlite_app, "journl list"))
+
+
+def test_the_limit_is_shared_by_every_front_end(db_url: str) -> None:
+    settings = Settings(database={"url": db_url}, limits={"commands_per_minute": 3})
+    one, two = Staffroom(settings), Staffroom(settings)
+    tones = [say(app, "profile show").tone for app in (one, two, one, two)]
+    assert tones == ["info", "info", "info", "error"]
+    one.engine.dispose()
+    two.engine.dispose()
