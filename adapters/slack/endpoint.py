@@ -76,6 +76,8 @@ class SlackHttpEndpoint:
         """Whether the request was signed with our secret within the last five minutes."""
         if not timestamp or not signature or not timestamp.strip().isdigit():
             return False
+        if not signature.isascii() or not timestamp.isascii():
+            return False  # hmac cannot compare non-ASCII text; no real signature has any
         return self.verifier.is_valid(raw, timestamp.strip(), signature)
 
     async def handle(self, request: web.Request) -> web.Response:

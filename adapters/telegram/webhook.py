@@ -45,7 +45,8 @@ class WebhookReceiver:
 
     def authentic(self, request: web.Request) -> bool:
         """Whether the request carries our secret token (compared in constant time)."""
-        given = request.headers.get(SECRET_HEADER, "").encode()
+        # Headers that are not valid UTF-8 arrive with surrogates: never an error, just wrong.
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
         return hmac.compare_digest(given, self._secret)
 
     async def handle(self, request: web.Request) -> web.Response:

@@ -337,6 +337,7 @@ def _tell_moderators_of_request(
             due_at=now,
             now=now,
             member_id=moderator.member_id,
+            about=(member.id,) if member.id is not None else (),
         )
 
 
@@ -568,7 +569,13 @@ def unbind(
 
 
 def post_to_channels(
-    session: Session, community: Community, *, key: str, reply: Reply, now: datetime
+    session: Session,
+    community: Community,
+    *,
+    key: str,
+    reply: Reply,
+    now: datetime,
+    about: tuple[int, ...] = (),
 ) -> int:
     """Queue ``reply`` once for every bound channel; ``key`` plus the binding id keeps each post
     single however often this runs. Returns how many posts were newly queued."""
@@ -584,6 +591,7 @@ def post_to_channels(
             platform=binding.platform,
             tenant=binding.tenant,
             channel_id=binding.channel_id,
+            about=about,
         )
         queued += row is not None
     return queued
@@ -635,7 +643,12 @@ def announce(
     )
     reply.ephemeral = False
     posted = post_to_channels(
-        session, community, key=f"community.announce:{announcement.id}", reply=reply, now=now
+        session,
+        community,
+        key=f"community.announce:{announcement.id}",
+        reply=reply,
+        now=now,
+        about=(author.id,),
     )
     return announcement, posted
 

@@ -12,7 +12,7 @@ from core.delivery.housekeeping import (
     prune,
 )
 from core.delivery.kinds import DigestSection, Occurrence, Outgoing, Producer, Producers
-from core.delivery.models import OutboxMessage, Schedule
+from core.delivery.models import OutboxMessage, OutboxSubject, Schedule
 from core.delivery.outbox import enqueue
 from core.delivery.pacing import Pacer
 from core.delivery.planner import outbox_key, plan_due
@@ -57,5 +57,5 @@ FEATURE = Feature(
     name="delivery",
     data=DELIVERY_DATA,
     on_timezone_change=(follow_member_timezone,),
-    tables=(Schedule, OutboxMessage),
+    tables=(Schedule, OutboxMessage, OutboxSubject),
 )

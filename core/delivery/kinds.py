@@ -33,6 +33,8 @@ class Outgoing:
     tenant: str | None = None
     channel_id: str | None = None
     suffix: str = ""
+    about: tuple[int, ...] = ()
+    """Members whose data the message shows besides its recipient (see ``enqueue``)."""
 
 
 SectionLines = Callable[[Session, Any, datetime, datetime, ZoneInfo], list[list[SpanLike]]]

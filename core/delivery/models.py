@@ -93,3 +93,20 @@ class OutboxMessage(SQLModel, table=True):
     platform_message_id: str | None = Field(default=None, max_length=128)
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class OutboxSubject(SQLModel, table=True):
+    """A member whose data a message shows (the author of an announcement, the person asking to
+    join, a mentoring partner's goals), whoever receives it: ``privacy delete`` withdraws such
+    messages still waiting and blanks the ones already sent."""
+
+    __tablename__ = "outbox_subject"
+    __table_args__ = (UniqueConstraint("outbox_id", "member_id", name="uq_outbox_subject"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("outbox.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    member_id: int = Field(sa_column=member_fk())

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from core.delivery.models import OutboxMessage, OutboxState
+from core.delivery.models import OutboxMessage, OutboxState, OutboxSubject
 from core.reply import Reply
 
 
@@ -24,11 +25,14 @@ def enqueue(
     channel_id: str | None = None,
     kind: str = "message",
     schedule_id: int | None = None,
+    about: Iterable[int] = (),
 ) -> OutboxMessage | None:
     """Add one message unless a message with the same ``key`` exists (then return None).
 
     Give ``member_id`` for a direct message, or ``platform``/``tenant``/``channel_id`` for a post in a
     channel. The key makes the call idempotent: announcing, planning or retrying twice sends once.
+    ``about`` names the members whose data the message shows besides its recipient (an
+    announcement's author): their ``privacy delete`` withdraws or blanks it.
     """
     if (member_id is None) == (channel_id is None):
         raise ValueError("enqueue needs exactly one of member_id or channel_id")
@@ -52,7 +56,25 @@ def enqueue(
             session.add(row)
     except IntegrityError:
         return None  # another process planned the same key a moment ago
+    add_subjects(session, {row.id: about} if row.id is not None else {})
     return row
+
+
+def add_subjects(session: Session, about: Mapping[int, Iterable[int]]) -> None:
+    """Record whose data each outbox row (by id) shows; rows already recorded are kept."""
+    wanted = {(outbox_id, m) for outbox_id, members in about.items() for m in set(members)}
+    if not wanted:
+        return
+    known = set(
+        session.exec(
+            select(OutboxSubject.outbox_id, OutboxSubject.member_id).where(
+                col(OutboxSubject.outbox_id).in_({o for o, _m in wanted})
+            )
+        ).all()
+    )
+    for outbox_id, member_id in sorted(wanted - known):
+        session.add(OutboxSubject(outbox_id=outbox_id, member_id=member_id))
+    session.flush()
 
 
 def withdraw_unsent(session: Session, key_prefix: str) -> int:

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from core.delivery.kinds import Producers
 from core.delivery.models import OutboxMessage, OutboxState, Schedule
+from core.delivery.outbox import add_subjects
 from core.delivery.recurrence import after_quiet_hours, next_occurrence, zone_of
 from core.delivery.schedules import is_paused
 from core.delivery.settings import DeliverySettings
@@ -171,6 +172,7 @@ def _produce(
                 "attempts": 0,
                 "deferrals": 0,
                 "created_at": now,
+                "_about": message.about,
             }
         )
     return rows
@@ -185,6 +187,9 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
     """Insert rows whose key is new, in one statement; return how many went in."""
     if not rows:
         return 0
+    about = {row["key"]: row.pop("_about") for row in rows if row.get("_about")}
+    for row in rows:
+        row.pop("_about", None)
     session.flush()  # producers' own rows first (foreign keys, their own unique checks)
     table: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
@@ -193,4 +198,10 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
     # statement compiles once, whatever the chunk size. RETURNING counts what went in (rowcount is
     # not reliable for batched inserts on every driver).
     statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
-    return len(session.connection().execute(statement, rows).all())
+    added = len(session.connection().execute(statement, rows).all())
+    if about:
+        ids = session.exec(
+            select(OutboxMessage.key, OutboxMessage.id).where(col(OutboxMessage.key).in_(about))
+        ).all()
+        add_subjects(session, {i: about[k] for k, i in ids if i is not None})
+    return added

@@ -105,7 +105,14 @@ def create_event(
         notice.text(link(event.link, event.link))
     notice.action(_("I'm going"), f"event rsvp {event.id} yes", "primary")
     notice.action(_("Add to calendar"), f"event export {event.id}")
-    post_to_channels(session, community, key=f"event.created:{event.id}", reply=notice, now=now)
+    post_to_channels(
+        session,
+        community,
+        key=f"event.created:{event.id}",
+        reply=notice,
+        now=now,
+        about=(creator_id,),
+    )
     session.flush()
     return event
 

@@ -206,6 +206,7 @@ def run_round(
                     member_id,
                     f"coffee:{round_.id}:{member_id}",
                     _intro(session, community, [m for m in group if m != member_id], starter),
+                    about=tuple(m for m in group if m != member_id),
                 )
             )
             notices.append(

@@ -62,6 +62,7 @@ def _send(ctx: Context, notices: list[Notice]) -> None:
             due_at=notice.due_at or ctx.now,
             now=ctx.now,
             member_id=notice.member_id,
+            about=notice.about,
         )
 
 
@@ -655,9 +656,17 @@ def _outgoing(notices: list[Notice], session: Session, at: datetime) -> list[Out
                 due_at=notice.due_at,
                 now=at,
                 member_id=notice.member_id,
+                about=notice.about,
             )
         else:
-            out.append(Outgoing(reply=notice.reply, member_id=notice.member_id, suffix=notice.key))
+            out.append(
+                Outgoing(
+                    reply=notice.reply,
+                    member_id=notice.member_id,
+                    suffix=notice.key,
+                    about=notice.about,
+                )
+            )
     return out
 
 

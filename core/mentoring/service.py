@@ -50,6 +50,8 @@ class Notice:
     key: str
     reply: Reply
     due_at: datetime | None = None
+    about: tuple[int, ...] = ()
+    """Members whose data the notice shows (a partner's name and goals), for privacy delete."""
 
 
 # Offers and requests ----------------------------------------------------------------------------
@@ -276,6 +278,7 @@ def run_round(
                     member_id,
                     f"mentor:proposal:{match.id}:{member_id}",
                     proposal_reply(session, match, member_id),
+                    about=(other_party(match, member_id),),
                 )
             )
     return round_, notices
@@ -392,7 +395,12 @@ def expire_due(session: Session, now: datetime) -> list[Notice]:
             if member_id == match.mentee_id:
                 text += _(" Your request is back in the queue for the next round.")
             notices.append(
-                Notice(member_id, f"mentor:expired:{match.id}:{member_id}", Reply.message(text))
+                Notice(
+                    member_id,
+                    f"mentor:expired:{match.id}:{member_id}",
+                    Reply.message(text),
+                    about=(other_party(match, member_id),),
+                )
             )
     return notices
 
@@ -441,7 +449,10 @@ def accept(
     session.add(match)
     _start_checkins(session, match, settings.checkin_every_weeks, now)
     notice = Notice(
-        other_id, f"mentor:active:{match.id}:{other_id}", contacts_reply(session, match, other_id)
+        other_id,
+        f"mentor:active:{match.id}:{other_id}",
+        contacts_reply(session, match, other_id),
+        about=(member_id,),
     )
     return contacts_reply(session, match, member_id), [notice]
 
@@ -497,6 +508,7 @@ def _require_open_proposal(session: Session, match: MentorMatch, now: datetime) 
                 due_at=now,
                 now=now,
                 member_id=notice.member_id,
+                about=notice.about,
             )
         raise UserError(
             _(
@@ -550,6 +562,7 @@ def decline(
         other_id,
         f"mentor:closed:{match.id}:{other_id}",
         Reply.message(text + queued if other_id == match.mentee_id else text),
+        about=(member_id,),
     )
     said = _(
         "Declined. {name} only hears that it did not work out, and you will not be paired again.",
@@ -624,7 +637,10 @@ def end_match(
     cancel_checkins(session, match)
     other_id = other_party(match, member_id)
     notice = Notice(
-        other_id, f"mentor:ended:{match.id}:{other_id}", feedback_prompt(session, match, other_id)
+        other_id,
+        f"mentor:ended:{match.id}:{other_id}",
+        feedback_prompt(session, match, other_id),
+        about=(member_id,),
     )
     return feedback_prompt(session, match, member_id), [notice]
 

@@ -344,5 +344,6 @@ def share_entry(
             tenant=binding.tenant,
             channel_id=binding.channel_id,
             kind="reflection.share",
+            about=(member.id,) if member.id is not None else (),
         )
     return share
