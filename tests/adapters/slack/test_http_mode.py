@@ -270,3 +270,11 @@ async def test_a_replayed_slash_command_is_refused(http_slack: Harness) -> None:
         await http_slack.post(marker_command(http_slack))
         answered = await http_slack.responses_until("marker")
     assert answered == ["help", "marker"]
+
+
+async def test_a_signature_that_is_not_ascii_is_a_401_not_a_crash(http_slack: Harness) -> None:
+    body = slash_command_body(text="help", user_id="U1")
+    headers = sign(SECRET, body)
+    headers["X-Slack-Signature"] = "v0=é" + headers["X-Slack-Signature"][4:]
+    status, _text = await http_slack.post(body, headers)
+    assert status == 401

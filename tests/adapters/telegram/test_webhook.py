@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Awaitable, Callable
 
 import aiohttp
@@ -141,3 +143,19 @@ async def test_a_retry_that_reaches_another_front_end_is_dropped_there(
     await one.tg.wait_for_call("sendMessage", lambda c: "professional learning" in c.params["text"])
 
     assert len(one.tg.sent_messages()) == 2
+
+
+async def test_a_secret_header_that_is_not_utf8_is_refused_not_a_crash(hooked: Bot) -> None:
+    update = hooked.tg.push_text(ANA, "/help")
+    reader, writer = await asyncio.open_connection("127.0.0.1", hooked.platform.webhook_port)
+    body = json.dumps(update).encode()
+    writer.write(
+        b"POST /telegram HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"X-Telegram-Bot-Api-Secret-Token: \xff\xfe\r\n"
+        + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+        + body
+    )
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    assert b" 403 " in status_line
