@@ -9,7 +9,7 @@ from core.communities import commands
 from core.communities.digest import produce_digest
 from core.communities.models import Announcement, ChannelBinding, Community, CommunityMember
 from core.communities.privacy import COMMUNITY_DATA
-from core.communities.service import DIGEST_KIND, share_a_community
+from core.communities.service import DIGEST_KIND, like_escaped, share_a_community
 from core.feature import Feature
 from core.params import Kind
 from core.suggestions import Suggestion, SuggestionSource, Typed
@@ -33,8 +33,11 @@ def _communities(session: Session, typed: Typed) -> list[Suggestion]:
     word = typed.text.strip().lstrip("@").lower()
     query = select(Community)
     if word:
-        pattern = f"%{word}%"
-        query = query.where(col(Community.slug).ilike(pattern) | col(Community.name).ilike(pattern))
+        pattern = f"%{like_escaped(word)}%"
+        query = query.where(
+            col(Community.slug).ilike(pattern, escape="\\")
+            | col(Community.name).ilike(pattern, escape="\\")
+        )
     rows = session.exec(query.order_by(col(Community.slug)).limit(200)).all()
     rows = sorted(rows, key=lambda c: (c.id not in mine, c.slug))
     return [(f"{c.name} ({c.slug})", c.slug) for c in rows]

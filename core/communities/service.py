@@ -184,6 +184,11 @@ class CommunitySummary:
     pending: bool
 
 
+def like_escaped(text: str) -> str:
+    """``text`` for a LIKE pattern, its ``%`` and ``_`` matching themselves (escape: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def list_communities(
     session: Session, member_id: int, query: str | None, *, limit: int = 25
 ) -> tuple[list[CommunitySummary], int]:
@@ -197,12 +202,12 @@ def list_communities(
     )
     statement = select(Community)
     if query:
-        pattern = f"%{query.strip().lower()}%"
+        pattern = f"%{like_escaped(query.strip().lower())}%"
         statement = statement.where(
             or_(
-                func.lower(Community.name).like(pattern),
-                func.lower(Community.slug).like(pattern),
-                func.lower(Community.description).like(pattern),
+                func.lower(Community.name).like(pattern, escape="\\"),
+                func.lower(Community.slug).like(pattern, escape="\\"),
+                func.lower(Community.description).like(pattern, escape="\\"),
             )
         )
     found = list(session.exec(statement))

@@ -248,3 +248,11 @@ def test_a_community_left_with_nobody_is_deleted(app: Staffroom) -> None:
     assert count(app, ChannelBinding) == 0
     assert count(app, CommunityMember, CommunityMember.community_id == solo) == 0
     assert outbox(app, "community.announce:") == []
+
+
+def test_community_list_search_treats_wildcards_as_letters(app: Staffroom) -> None:
+    ok(app, 'community create "Maths" "Maths teachers"')
+    ok(app, 'community create "Year_7 tutors" "Form tutors"')
+    assert "Maths" not in text_of(say(app, "community list %"))
+    shown = text_of(say(app, "community list _"))
+    assert "Year_7 tutors" in shown and "Maths" not in shown
