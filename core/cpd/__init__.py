@@ -62,6 +62,9 @@ FEATURE = Feature(
         commands.cpd_goal_add,
         commands.cpd_goal_list,
         commands.cpd_goal_done,
+        commands.cpd_goal_edit,
+        commands.cpd_goal_reopen,
+        commands.cpd_goal_delete,
         commands.cpd_reminders,
     ),
     data=CPD_DATA,
@@ -69,7 +72,11 @@ FEATURE = Feature(
     suggestions=(
         SuggestionSource("category", _is_category, _categories),
         id_source("activities", [("cpd edit", "id"), ("cpd delete", "id")], _activities),
-        id_source("goals", [("cpd goal done", "id")], _open_goals),
+        id_source(
+            "goals",
+            [("cpd goal done", "id"), ("cpd goal edit", "id"), ("cpd goal delete", "id")],
+            _open_goals,
+        ),
     ),
     on_timezone_change=(reminders.move_goal_reminders,),
     tables=(CpdActivity, CpdGoal, CpdPreference),

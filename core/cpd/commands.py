@@ -555,6 +555,113 @@ def cpd_goal_done(
     return Reply.success(_("Well done! Goal #{id} achieved: ", id=id), bold(goal.title))
 
 
+GoalId = Annotated[int, Arg(N_("the goal's number, from cpd goal list"), kind=Kind.ID)]
+
+
+@command(
+    "cpd goal edit",
+    help=N_("Change a goal: its title, target hours, due date or category (- clears one)."),
+    examples=["cpd goal edit 3 due=2027-06-30", "cpd goal edit 3 hours=12 category=-"],
+)
+def cpd_goal_edit(
+    ctx: Context,
+    *,
+    id: GoalId,
+    title: Annotated[str | None, Arg(N_("the goal"), positional=False, max_length=200)] = None,
+    hours: Annotated[
+        str | None, Arg(N_("target hours, like 10"), positional=False, max_length=20)
+    ] = None,
+    due: Annotated[
+        str | None, Arg(N_("when, like 2027-03-31"), positional=False, max_length=64)
+    ] = None,
+    category: Annotated[
+        str | None, Arg(N_("count only this category"), positional=False, max_length=60)
+    ] = None,
+) -> Reply:
+    goal = get_goal(ctx.session, ctx.member_id, id)
+    if all(v is None for v in (title, hours, due, category)):
+        raise UserError(
+            _("Say what to change, like cpd goal edit {id} due=2027-06-30.", id=id),
+            show_usage=True,
+        )
+    settings = ctx.settings.cpd
+    if title is not None:
+        if not title.strip() or title.strip().lower() in CLEAR:
+            raise BadValue(_("A goal needs a title; give the new one."), "title")
+        goal.title = title.strip()
+    if hours is not None:
+        cleared = hours.strip().lower() in CLEAR
+        goal.target_hours = None if cleared else check_hours(parse_hours(hours, "hours"), settings)
+    if due is not None:
+        if due.strip().lower() in CLEAR:
+            goal.due = None
+        else:
+            convert = ConvertContext(now=ctx.now, timezone=ctx.member.timezone, prefer="future")
+            day = parse_date(due, "due", convert)
+            if day < ctx.local_now.date():
+                raise BadValue(
+                    _("{due} has already passed. Give a due date from today on.", due=day),
+                    "due",
+                )
+            goal.due = day
+    if category is not None:
+        cleared = category.strip().lower() in CLEAR
+        goal.category = None if cleared else match_category(category, settings.categories)
+    ctx.session.add(goal)
+    reminders.sync_goal_reminder(
+        ctx.session, goal, zone=ctx.member.timezone, now=ctx.now, settings=settings
+    )
+    reply = Reply.success(_("Goal #{id} updated.", id=id))
+    return reply.items([_goal_line(goal, goal_progress(ctx.session, goal))])
+
+
+@command(
+    "cpd goal reopen",
+    help=N_("Open a goal you marked done by mistake."),
+    examples=["cpd goal reopen 3"],
+)
+def cpd_goal_reopen(ctx: Context, *, id: GoalId) -> Reply:
+    goal = get_goal(ctx.session, ctx.member_id, id)
+    if goal.status != GoalStatus.DONE:
+        return Reply.message(_("Goal #{id} is still open.", id=id))
+    goal.status = GoalStatus.OPEN
+    goal.done_at = None
+    ctx.session.add(goal)
+    reminders.sync_goal_reminder(
+        ctx.session, goal, zone=ctx.member.timezone, now=ctx.now, settings=ctx.settings.cpd
+    )
+    return Reply.success(_("Goal #{id} is open again: ", id=id), bold(goal.title))
+
+
+@command(
+    "cpd goal delete",
+    help=N_("Delete a goal (your activities stay). Asks you to confirm first."),
+    examples=["cpd goal delete 3"],
+)
+def cpd_goal_delete(
+    ctx: Context,
+    *,
+    id: GoalId,
+    confirm: Annotated[
+        str | None, Arg(N_("type confirm to delete without asking"), max_length=10)
+    ] = None,
+) -> Reply:
+    goal = get_goal(ctx.session, ctx.member_id, id)
+    if (confirm or "").strip().lower() != "confirm":
+        reply = Reply().heading(_("Delete this goal?"))
+        reply.items([_goal_line(goal, goal_progress(ctx.session, goal))])
+        reply.text(_("Your activities stay in your record. This cannot be undone."))
+        return reply.action(_("Delete it"), f"cpd goal delete {id} confirm", "danger")
+    # Stop its reminder first (a done goal has none), then remove it.
+    goal.status = GoalStatus.DONE
+    reminders.sync_goal_reminder(
+        ctx.session, goal, zone=ctx.member.timezone, now=ctx.now, settings=ctx.settings.cpd
+    )
+    ctx.session.delete(goal)
+    ctx.session.flush()
+    return Reply.success(_("Deleted goal #{id}: ", id=id), bold(goal.title))
+
+
 @command(
     "cpd reminders",
     help=N_("Turn CPD reminders (goal deadlines, nudges when you have not logged) on or off."),

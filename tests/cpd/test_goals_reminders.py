@@ -213,3 +213,22 @@ def test_a_weekday_due_date_means_the_coming_one(app: Staffroom) -> None:
     reply = say(app, 'cpd goal add "Read Rosenshine" due=friday')
     assert reply.tone == "success", text_of(reply)
     assert [goal.due for goal in goals(app)] == [date(2026, 11, 27)]
+
+
+def test_goals_can_be_corrected_reopened_and_deleted(app: Staffroom) -> None:
+    say(app, 'cpd goal add "Ten hours on assessment" hours=10 due=2027-03-31')
+    [goal] = goals(app)
+    edited = say(app, f"cpd goal edit {goal.id} due=2027-06-30 hours=12")
+    assert (
+        edited.tone == "success" and "12 h" in text_of(edited) and "2027-06-30" in text_of(edited)
+    )
+    assert say(app, f"cpd goal edit {goal.id} title=-").tone == "error"
+    assert say(app, f"cpd goal edit {goal.id} due=2020-01-01").tone == "error"
+    say(app, f"cpd goal done {goal.id}")
+    assert "open again" in text_of(say(app, f"cpd goal reopen {goal.id}"))
+    assert [g.status for g in goals(app)] == ["open"]
+    asked = say(app, f"cpd goal delete {goal.id}")
+    assert "Delete this goal?" in text_of(asked) and goals(app)
+    assert say(app, asked.actions[0].command).tone == "success"
+    assert goals(app) == []
+    assert [s.active for s in schedules(app, "cpd.goal_reminder")] == [False]
