@@ -81,6 +81,8 @@ FEATURE = Feature(
         commands.resource_share,
         commands.resource_search,
         commands.resource_show,
+        commands.resource_edit,
+        commands.resource_delete,
         commands.resource_vote,
         commands.resource_unvote,
         commands.resource_save,

@@ -9,7 +9,7 @@ from core.commands import N_, Arg, command
 from core.communities.models import Community, Role
 from core.communities.service import find_community, require_role
 from core.context import Context
-from core.errors import UserError
+from core.errors import PermissionDenied, UserError
 from core.i18n import _, ngettext
 from core.identity.commands import PHASES
 from core.identity.models import Member
@@ -18,8 +18,11 @@ from core.reply import Reply, SpanLike, bold, code
 from core.resources.models import Resource
 from core.resources.search import PAGE_SIZE, search_resources
 from core.resources.service import (
+    can_change,
     can_moderate,
     community_names,
+    delete_resource,
+    edit_resource,
     get_resource,
     hide,
     open_reports,
@@ -456,6 +459,96 @@ def resource_reports(ctx: Context) -> Reply:
         .items(lines)
         .note(_("Hide with resource hide ID; a restore keeps it and closes its reports."))
     )
+
+
+@command(
+    "resource edit",
+    help=N_("Correct a resource you shared: title, description, #tags, subject or phase."),
+    max_tags=MAX_TAGS_ACCEPTED,
+    examples=['resource edit 12 title="Exit tickets, KS3"', "resource edit 12 #assessment #ks3"],
+)
+def resource_edit(
+    ctx: Context,
+    *,
+    id: ResourceId,
+    tags: Annotated[
+        list[str] | None, Arg(N_("the new #tags (they replace the old ones)"), kind=Kind.TAGS)
+    ] = None,
+    title: Annotated[
+        str | None, Arg(N_("a short title, in quotes"), positional=False, max_length=1000)
+    ] = None,
+    description: Annotated[
+        str | None,
+        Arg(N_("what it is and how you used it (- clears it)"), positional=False, max_length=2000),
+    ] = None,
+    subject: Annotated[
+        str | None,
+        Arg(N_("the subject, like maths (- clears it)"), positional=False, max_length=60),
+    ] = None,
+    phase: Annotated[
+        str | None, Arg(N_("the phase it suits"), choices=(*PHASES, "-"), positional=False)
+    ] = None,
+) -> Reply:
+    resource = get_resource(ctx.session, id, ctx.member_id, is_admin=ctx.is_admin)
+    if not can_change(ctx.session, resource, ctx.member_id, ctx.is_admin):
+        raise PermissionDenied(
+            _("Only the person who shared {id} (or a moderator) can change it.", id=_id(resource))
+        )
+    if all(v is None for v in (tags, title, description, subject, phase)):
+        raise UserError(
+            _('Say what to change, like resource edit {id} title="New title".', id=id),
+            show_usage=True,
+        )
+    edit_resource(
+        ctx.session,
+        resource,
+        title=title,
+        description=None if description is None else ("" if description == "-" else description),
+        tags=tags,
+        subject=None if subject is None else ("" if subject == "-" else subject),
+        phase=None if phase is None else ("" if phase == "-" else phase),
+        title_limit=ctx.settings.limits.title_length,
+        tag_limit=ctx.settings.limits.tags_per_item,
+    )
+    if resource.shared_by != ctx.member_id:
+        ctx.audit("resource.edit", resource_id=resource.id)
+    return Reply.success(_("Updated "), code(_id(resource)), ": ", bold(resource.title))
+
+
+@command(
+    "resource delete",
+    help=N_("Delete a resource you shared (moderators: any in their community). Asks first."),
+    examples=["resource delete 12"],
+)
+def resource_delete(
+    ctx: Context,
+    *,
+    id: ResourceId,
+    confirm: Annotated[
+        str | None, Arg(N_("type confirm to delete without asking"), max_length=10)
+    ] = None,
+) -> Reply:
+    resource = get_resource(ctx.session, id, ctx.member_id, is_admin=ctx.is_admin)
+    if not can_change(ctx.session, resource, ctx.member_id, ctx.is_admin):
+        raise PermissionDenied(
+            _("Only the person who shared {id} (or a moderator) can delete it.", id=_id(resource))
+        )
+    if (confirm or "").strip().lower() != "confirm":
+        reply = Reply().heading(_("Delete this resource?"))
+        reply.items([_line(resource)])
+        reply.text(
+            ngettext(
+                "Its {n} vote and everyone's saves of it go too. This cannot be undone.",
+                "Its {n} votes and everyone's saves of it go too. This cannot be undone.",
+                resource.vote_count,
+            )
+        )
+        return reply.action(_("Delete it"), f"resource delete {id} confirm", "danger")
+    title, shown = resource.title, _id(resource)
+    if resource.shared_by != ctx.member_id:
+        ctx.audit("resource.delete", resource_id=resource.id)
+    delete_resource(ctx.session, resource)
+    return Reply.success(_("Deleted "), code(shown), ": ", bold(title))
 
 
 @command(

@@ -12,7 +12,7 @@ from core.resources.models import (
     ResourceTag,
     ResourceVote,
 )
-from core.resources.service import _find, _refresh_votes, _Row
+from core.resources.service import _find, _refresh_votes, _Row, optimize_search_index
 
 
 class ResourceData:
@@ -74,6 +74,7 @@ class ResourceData:
         session.execute(delete(ResourceReport).where(col(ResourceReport.resource_id).in_(own)))
         session.execute(delete(ResourceTag).where(col(ResourceTag.resource_id).in_(own)))
         session.execute(delete(Resource).where(col(Resource.shared_by) == member_id))
+        optimize_search_index(session)  # the deleted words leave the SQLite index file too
         for resource in session.exec(select(Resource).where(Resource.hidden_by == member_id)):
             resource.hidden_by = None
             session.add(resource)

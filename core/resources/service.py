@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import ColumnElement, CursorResult, and_, delete, func, or_, true, update
+from sqlalchemy import ColumnElement, CursorResult, and_, delete, func, or_, text, true, update
 from sqlmodel import Session, col, select
 
 from core.communities.models import Community, CommunityMember, MembershipStatus, Role
@@ -507,3 +507,86 @@ __all__ = [
     "visible_to",
     "vote",
 ]
+
+
+def can_change(session: Session, resource: Resource, member_id: int, is_admin: bool) -> bool:
+    """The sharer, the community's moderators and Staffroom admins may edit or delete it."""
+    return resource.shared_by == member_id or can_moderate(session, resource, member_id, is_admin)
+
+
+def edit_resource(
+    session: Session,
+    resource: Resource,
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    tags: list[str] | None = None,
+    subject: str | None = None,
+    phase: str | None = None,
+    title_limit: int = 200,
+    tag_limit: int = 10,
+) -> None:
+    """Change what a resource says about itself; the search index follows (triggers on SQLite,
+    a generated column on PostgreSQL)."""
+    assert resource.id is not None
+    if title is not None:
+        title = " ".join(title.split())
+        if not title:
+            raise BadValue(_("A resource needs a title; give the new one, in quotes."), "title")
+        if len(title) > title_limit:
+            raise BadValue(
+                _(
+                    "That title is {length} characters; the limit is {limit}. Please shorten it.",
+                    length=len(title),
+                    limit=title_limit,
+                ),
+                "title",
+            )
+        resource.title = title
+    if description is not None:
+        if len(description.strip()) > DESCRIPTION_LENGTH:
+            raise BadValue(
+                _("The description is too long; keep it under {limit} characters.", limit=2000),
+                "description",
+            )
+        resource.description = description.strip()
+    if tags is not None:
+        tags = list(dict.fromkeys(tags))
+        if len(tags) > tag_limit:
+            raise BadValue(
+                _(
+                    "That is {count} tags; a resource can have at most {limit}. Keep the most "
+                    "useful.",
+                    count=len(tags),
+                    limit=tag_limit,
+                ),
+                "tags",
+            )
+        session.execute(delete(ResourceTag).where(col(ResourceTag.resource_id) == resource.id))
+        for tag in tags:
+            session.add(ResourceTag(resource_id=resource.id, tag=tag))
+        resource.tags = tags
+        resource.tag_text = " ".join(tags)
+    if subject is not None:
+        resource.subject = subject.strip().lower()
+    if phase is not None:
+        resource.phase = phase
+    session.add(resource)
+    session.flush()
+
+
+def delete_resource(session: Session, resource: Resource) -> None:
+    """Remove a resource with its votes, saves, reports and tags; on SQLite the full-text index
+    is then merged, so the deleted words are gone from the file, not just marked."""
+    assert resource.id is not None
+    for model in (ResourceVote, ResourceSave, ResourceReport, ResourceTag):
+        session.execute(delete(model).where(col(model.resource_id) == resource.id))
+    session.delete(resource)
+    session.flush()
+    optimize_search_index(session)
+
+
+def optimize_search_index(session: Session) -> None:
+    """SQLite's FTS5 keeps deleted entries until its segments merge: merge them now."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("INSERT INTO resource_fts(resource_fts) VALUES ('optimize')"))

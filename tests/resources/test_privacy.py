@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from core.app import Staffroom
@@ -81,3 +82,27 @@ def test_linking_accounts_merges_votes_and_saves_without_doubles(app: Staffroom)
         assert counts == {both: 1, one: 1, own: 0}
         shared = session.get(Resource, own)
         assert shared is not None and shared.shared_by == ana
+
+
+def test_the_sharer_can_edit_and_delete_and_others_cannot(app: Staffroom) -> None:
+    shared = say(app, 'resource share https://example.org/et "Exit tikets" #assesment')
+    assert shared.tone == "success"
+    edited = say(app, 'resource edit 1 title="Exit tickets" #assessment #ks3')
+    assert edited.tone == "success", text_of(edited)
+    shown = text_of(say(app, "resource show 1"))
+    assert "Exit tickets" in shown and "#assessment #ks3" in shown and "assesment" not in shown
+    found = text_of(say(app, "resource search tickets", user="bob"))
+    assert "Exit tickets" in found
+    assert say(app, 'resource edit 1 title="Mine now"', user="bob").tone == "error"
+    assert say(app, "resource delete 1 confirm", user="bob").tone == "error"
+    asked = say(app, "resource delete 1")
+    assert "Delete this resource?" in text_of(asked)
+    assert say(app, asked.actions[0].command).tone == "success"
+    assert "Exit tickets" not in text_of(say(app, "resource search tickets", user="bob"))
+    with Session(app.engine) as session:
+        if session.get_bind().dialect.name == "sqlite":
+            # The deleted words are gone from the index itself, not only from results.
+            blocks = session.execute(
+                text("SELECT count(*) FROM resource_fts_data WHERE instr(block, 'ticket') > 0")
+            ).one()
+            assert blocks[0] == 0
