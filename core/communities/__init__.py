@@ -55,6 +55,8 @@ FEATURE = Feature(
         commands.community_leave,
         commands.community_members,
         commands.community_create,
+        commands.community_edit,
+        commands.community_remove,
         commands.community_approve,
         commands.community_reject,
         commands.community_promote,

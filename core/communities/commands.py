@@ -20,6 +20,7 @@ from core.communities.service import (
     decide_request,
     demoted,
     digest_schedule,
+    edit_community,
     find_community,
     join,
     leave,
@@ -27,6 +28,7 @@ from core.communities.service import (
     member_count,
     members_of,
     membership,
+    remove_member,
     require_inside,
     require_role,
     role_of,
@@ -278,6 +280,64 @@ def community_create(
             slug=made.slug,
         )
     )
+
+
+@command(
+    "community edit",
+    help=N_("Owners: rename a community, change what it is for, or make joining open or approved."),
+    examples=[
+        'community edit maths-secondary description="KS3-5 maths: what works"',
+        "community edit heads-of-science approval=no",
+    ],
+)
+def community_edit(
+    ctx: Context,
+    *,
+    community: CommunityRef,
+    name: Annotated[str | None, Arg(N_("its new name"), positional=False, max_length=100)] = None,
+    description: Annotated[
+        str | None,
+        Arg(N_("what it is for"), kind=Kind.LONG_TEXT, positional=False, max_length=1000),
+    ] = None,
+    approval: Annotated[
+        bool | None, Arg(N_("yes: a moderator approves each new member"), positional=False)
+    ] = None,
+) -> Reply:
+    found = find_community(ctx.session, community)
+    require_role(ctx.session, found, ctx.member_id, Role.OWNER)
+    if name is None and description is None and approval is None:
+        raise UserError(
+            _('Say what to change, like community edit {slug} description="...".', slug=found.slug),
+            show_usage=True,
+        )
+    edit_community(ctx.session, found, name=name, description=description, approval=approval)
+    ctx.audit("community.edit", community=found.slug)
+    joining = _("members need approval") if found.approval_required else _("anyone can join")
+    return Reply.success(_("Updated "), bold(found.name), _(" ({joining}).", joining=joining)).note(
+        _("Its short name stays {slug}, so links and channels keep working.", slug=found.slug)
+    )
+
+
+@command(
+    "community remove",
+    help=N_("Moderators: take someone out of a community (they are told)."),
+    examples=["community remove maths-secondary @sam"],
+)
+def community_remove(
+    ctx: Context,
+    *,
+    community: CommunityRef,
+    member: Annotated[str, Arg(N_("id or @mention"), kind=Kind.MEMBER, max_length=100)],
+) -> Reply:
+    found = find_community(ctx.session, community)
+    actor = require_role(ctx.session, found, ctx.member_id, Role.MODERATOR)
+    target = _member(ctx, member)
+    assert target.id is not None
+    if target.id == ctx.member_id:
+        raise UserError(_("To leave yourself, send community leave {slug}.", slug=found.slug))
+    remove_member(ctx.session, found, target, actor=actor, now=ctx.now)
+    ctx.audit("community.remove", community=found.slug, member_id=target.id)
+    return Reply.success(*_who(target), _(" is no longer in "), bold(found.name), ".")
 
 
 def _pending_target(

@@ -28,6 +28,7 @@ from core.delivery.schedules import cancel_schedule, create_schedule
 from core.errors import NotFound, PermissionDenied, UserError
 from core.i18n import _
 from core.identity.models import Member
+from core.params import BadValue
 from core.reply import Reply, bold
 
 DIGEST_KIND = "community.digest"
@@ -344,6 +345,77 @@ def _tell_moderators_of_request(
             member_id=moderator.member_id,
             about=(member.id,) if member.id is not None else (),
         )
+
+
+def edit_community(
+    session: Session,
+    community: Community,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    approval: bool | None = None,
+) -> None:
+    """Change a community's name, description or joining rule; its slug stays (links, bindings
+    and digests keep working)."""
+    if name is not None:
+        name = " ".join(name.split())
+        if len(slugify(name)) < 2:
+            raise BadValue(
+                _('A community name needs at least two letters or digits, like "Maths secondary".'),
+                "name",
+            )
+        taken = session.exec(
+            select(Community).where(
+                func.lower(Community.name) == name.lower(), col(Community.id) != community.id
+            )
+        ).first()
+        if taken is not None:
+            raise BadValue(
+                _("There is already a community called {name}; choose another name.", name=name),
+                "name",
+            )
+        community.name = name
+    if description is not None:
+        community.description = description.strip()
+    if approval is not None:
+        community.approval_required = approval
+    session.add(community)
+    session.flush()
+
+
+def remove_member(
+    session: Session, community: Community, target: Member, *, actor: Role, now: datetime
+) -> None:
+    """A moderator takes someone out: only people of a lower role (owners remove moderators,
+    moderators remove members). The person is told, in a direct message."""
+    assert community.id is not None and target.id is not None
+    row = membership(session, community.id, target.id)
+    if row is None:
+        raise NotFound(
+            _("{name} is not in {community}.", name=target.display_name, community=community.name)
+        )
+    held = Role(row.role)
+    if held.rank >= actor.rank:
+        raise PermissionDenied(
+            _(
+                "Only an owner can remove a {role}; demote them first.",
+                role=held.value,
+            )
+        )
+    session.delete(row)
+    session.flush()
+    enqueue(
+        session,
+        key=f"community.removed:{community.id}:{target.id}:{now.isoformat()}",
+        reply=Reply.message(
+            _("You are no longer a member of "),
+            bold(community.name),
+            _(" (a moderator removed you)."),
+        ),
+        due_at=now,
+        now=now,
+        member_id=target.id,
+    )
 
 
 def leave(session: Session, community: Community, member_id: int) -> bool:

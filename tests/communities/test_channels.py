@@ -256,3 +256,20 @@ def test_community_list_search_treats_wildcards_as_letters(app: Staffroom) -> No
     assert "Maths" not in text_of(say(app, "community list %"))
     shown = text_of(say(app, "community list _"))
     assert "Year_7 tutors" in shown and "Maths" not in shown
+
+
+def test_owners_edit_and_moderators_remove(app: Staffroom) -> None:
+    ok(app, 'community create "Maths" "Maths teachers"')
+    ok(app, "community join maths", user="bob")
+    ok(app, "community join maths", user="cat")
+    edited = ok(app, 'community edit maths name="Maths secondary" approval=yes')
+    assert "members need approval" in text_of(edited)
+    assert "Maths secondary" in text_of(ok(app, "community info maths"))
+    assert "owner" in refused(app, 'community edit maths description="mine"', user="bob").lower()
+    bob = member_id(app, "bob")
+    removed = ok(app, f"community remove maths #{bob}")
+    assert "no longer in" in text_of(removed)
+    assert "You are no longer a member" in str(outbox(app, "community.removed:")[0].payload)
+    assert "not a member" in refused(app, "community leave maths", user="bob")
+    ok(app, f"community promote maths #{member_id(app, 'cat')}")
+    assert refused(app, f"community remove maths #{member_id(app, 'ana')}", user="cat")
