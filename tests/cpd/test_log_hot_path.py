@@ -52,11 +52,12 @@ def test_second_log_reads_the_nudge_and_writes_only_the_activity(app: Staffroom)
         reply = say(app, 'cpd log 1 "Second" category=course')
     assert reply.tone == "success", text_of(reply)
     writes = [s for s in seen if not s.upper().startswith("SELECT")]
-    assert [w.split()[0].upper() for w in writes] == ["INSERT"], writes
-    assert "cpd_activity" in writes[0]
-    # Resolve the account with its member, check for a double press, insert, read the nudge
-    # schedule, add up the year: five statements.
-    assert len(seen) == 5, seen
+    assert [w.split()[0].upper() for w in writes] == ["INSERT", "INSERT"], writes
+    # The shared per-member limit (one upsert, one read of the previous minute), then the
+    # command: resolve the account with its member, check for a double press, insert, read the
+    # nudge schedule, add up the year. Seven statements.
+    assert "rate_count" in writes[0] and "cpd_activity" in writes[1]
+    assert len(seen) == 7, seen
     [after] = schedules(app, NUDGE)
     assert after.model_dump() == before.model_dump()
 
