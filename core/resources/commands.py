@@ -158,13 +158,20 @@ def resource_share(
     examples=[
         'resource search "exit tickets"',
         "resource search retrieval practice #ks3",
+        "resource search mastery OR retrieval -ncetm",
         "resource search #phonics community=early-reading",
     ],
 )
 def resource_search(
     ctx: Context,
     *,
-    query: Annotated[list[str] | None, Arg(N_("words to look for"), max_length=200)] = None,
+    query: Annotated[
+        list[str] | None,
+        Arg(
+            N_('words to look for; also a OR b, -word to leave out, mast* and "a phrase"'),
+            max_length=200,
+        ),
+    ] = None,
     tags: Annotated[
         list[str] | None, Arg(N_("only resources with this #tag"), kind=Kind.TAGS)
     ] = None,
@@ -181,7 +188,8 @@ def resource_search(
         int | None, Arg(N_("page of results"), positional=False, min_value=1, max_value=200)
     ] = None,
 ) -> Reply:
-    text = " ".join(query or [])
+    # A word with spaces came in quotes: it is a phrase, so it goes back in quotes.
+    text = " ".join(f'"{w}"' if " " in w else w for w in query or [])
     tag = tags[0] if tags else None
     found = _community(ctx, community)
     if not text.strip() and tag is None and found is None:
@@ -217,7 +225,7 @@ def resource_search(
         .note(_("Page {page}. Open one with resource show ID.", page=result.page))
     )
     if result.has_more:
-        words = [f'"{" ".join(result.terms)}"'] if result.terms else []
+        words = [text] if text.strip() else []  # the query as typed: phrases, OR and -words
         words += [f"#{tag}"] if tag else []
         words += [f"community={found.slug}"] if found else []
         words.append(f"page={result.page + 1}")

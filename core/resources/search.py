@@ -68,6 +68,104 @@ def search_terms(query: str) -> list[str]:
     return words[:MAX_TERMS]
 
 
+_TOKEN = re.compile(r'-?"[^"]*"?|-?[^\s"]+')
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    """One searchable thing: a word, a word's beginning (``mast*``) or a phrase."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+
+    def fts(self) -> str:
+        # Quoted: FTS5 reads a plain string, never an operator; words hold only letters/digits.
+        return f'"{" ".join(self.words)}"' + ("*" if self.prefix else "")
+
+    def tsquery(self) -> str:
+        parts = [f"'{w}'" for w in self.words]
+        if self.prefix:
+            parts[-1] += ":*"
+        return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A search: every clause must match (a clause is one atom, or alternatives joined by OR),
+    and no excluded atom may. ``simple`` when it is plain words only."""
+
+    clauses: tuple[tuple[Atom, ...], ...]
+    excluded: tuple[Atom, ...] = ()
+
+    @property
+    def simple(self) -> bool:
+        return not self.excluded and all(
+            len(c) == 1 and len(c[0].words) == 1 and not c[0].prefix for c in self.clauses
+        )
+
+    @property
+    def words(self) -> list[str]:
+        return [w for clause in self.clauses for atom in clause for w in atom.words]
+
+    def fts(self) -> str:
+        match = " AND ".join(
+            "(" + " OR ".join(a.fts() for a in clause) + ")" for clause in self.clauses
+        )
+        if self.excluded:
+            match += " NOT (" + " OR ".join(a.fts() for a in self.excluded) + ")"
+        return match
+
+    def tsquery(self) -> str:
+        found = " & ".join(
+            "(" + " | ".join(a.tsquery() for a in clause) + ")" for clause in self.clauses
+        )
+        for atom in self.excluded:
+            found += f" & !{atom.tsquery()}"
+        return found
+
+
+def _atoms(token: str) -> list[Atom]:
+    quoted = token.startswith('"')
+    prefix = not quoted and token.endswith("*")
+    words = [m.group(0)[:40] for m in _WORD.finditer(token.lower())]
+    if quoted:
+        return [Atom(tuple(words[:MAX_TERMS]))] if words else []
+    kept = [w for w in words if w not in STOP_WORDS] if not prefix else words
+    atoms = [Atom((w,)) for w in kept]
+    if prefix and atoms and len(atoms[-1].words[0]) >= 2:
+        atoms[-1] = Atom(atoms[-1].words, prefix=True)
+    return atoms
+
+
+def parse_query(query: str) -> Query:
+    """Words (every one must match), ``a OR b``, ``-word`` to exclude, ``mast*`` for words that
+    begin so, and ``"exit tickets"`` for a phrase. Only letters and digits reach the database."""
+    clauses: list[list[Atom]] = []
+    excluded: list[Atom] = []
+    joining = False
+    for token in _TOKEN.findall(query):
+        if token.upper() == "OR":
+            joining = bool(clauses)
+            continue
+        negative = token.startswith("-") and len(token) > 1
+        atoms = _atoms(token[1:] if negative else token)
+        if not atoms:
+            continue
+        if negative:
+            excluded.extend(atoms)
+        elif joining and clauses:
+            clauses[-1].extend(atoms)
+        else:
+            clauses.extend([a] for a in atoms)
+        joining = False
+    unique: list[list[Atom]] = []
+    for clause in clauses[:MAX_TERMS]:
+        if clause not in unique:
+            unique.append(clause)
+    return Query(tuple(tuple(c) for c in unique), tuple(excluded[:MAX_TERMS]))
+
+
+VOTE_DAMPING = 5.0
 VOTE_DAMPING = 5.0
 
 
@@ -289,6 +387,23 @@ class Fts5Search:
             min_votes = min(min_votes - 1, self._votes_to_reach(ceiling, bar))
 
 
+def _fts_query_ranked(
+    session: Session, query: Query, where: list[ColumnElement[bool]], limit: int, offset: int
+) -> list[tuple[int, float]]:
+    """FTS5 for OR, exclusions, prefixes and phrases: scored in full (no pruning)."""
+    return [
+        (int(rid), float(value))
+        for rid, value in session.execute(
+            select(col(Resource.id), Fts5Search._score)
+            .select_from(Fts5Search._source)
+            .where(literal_column("resource_fts").op("MATCH")(query.fts()), *where)
+            .order_by(*Fts5Search._order)
+            .limit(limit)
+            .offset(offset)
+        )
+    ]
+
+
 class PostgresSearch:
     """PostgreSQL: the weighted ``search_vector`` (GIN-indexed) with ts_rank.
 
@@ -323,6 +438,22 @@ class PostgresSearch:
         )
 
 
+def _pg_query_ranked(
+    session: Session, query: Query, where: list[ColumnElement[bool]], limit: int, offset: int
+) -> list[tuple[int, float]]:
+    """PostgreSQL for OR, exclusions, prefixes and phrases (to_tsquery of checked words)."""
+    tsquery = func.to_tsquery(literal_column("'english'::regconfig"), query.tsquery())
+    vector = PostgresSearch._vector
+    return _ranked(
+        session,
+        relevance=func.ts_rank(vector, tsquery, 1),
+        match=vector.op("@@")(tsquery),
+        where=where,
+        limit=limit,
+        offset=offset,
+    )
+
+
 def backend_for(session: Session) -> SearchBackend:
     """The backend for the database the session is connected to."""
     dialect = session.get_bind().dialect.name
@@ -354,10 +485,13 @@ def search_resources(
 ) -> SearchPage:
     """Resources the member may see that contain every word of ``query``, best first.
 
+    ``query`` may use ``a OR b``, ``-word``, ``word*`` and ``"a phrase"`` (see :func:`parse_query`).
+
     With no searchable words but a tag or community, lists those resources by votes instead, so
     ``resource search #assessment`` browses a tag. Hidden resources never appear.
     """
-    terms = search_terms(query)
+    parsed = parse_query(query)
+    terms = search_terms(query) if parsed.simple else parsed.words
     where: list[ColumnElement[bool]] = [visible_to(member_id)]
     if tag:
         where.append(
@@ -368,7 +502,14 @@ def search_resources(
     if community_id is not None:
         where.append(col(Resource.community_id) == community_id)
     offset = (max(page, 1) - 1) * page_size
-    if terms:
+    if parsed.clauses and not parsed.simple:
+        advanced = (
+            _pg_query_ranked
+            if session.get_bind().dialect.name == "postgresql"
+            else _fts_query_ranked
+        )
+        found = advanced(session, parsed, where, page_size + 1, offset)
+    elif terms:
         found = (backend or backend_for(session)).ranked(
             session, terms, where, page_size + 1, offset
         )

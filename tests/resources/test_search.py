@@ -145,3 +145,35 @@ def test_index_follows_edits_and_deletions(app: Staffroom) -> None:
     with app.session() as session:
         session.delete(session.get(Resource, rid))
     assert _titles(app, "vocabulary") == []
+
+
+def test_or_exclusion_prefix_and_phrases_on_both_databases(app: Staffroom) -> None:
+    mastery = share(app, 'https://example.org/m "Teaching for mastery" description="NCETM guide"')
+    retrieval = share(app, 'https://example.org/r "Retrieval practice starters"')
+    tickets = share(app, 'https://example.org/t "Exit tickets that work" #assessment')
+    spaced = share(app, 'https://example.org/s "Tickets for spaced retrieval"')
+
+    def found(query: str) -> set[int]:
+        with Session(app.engine) as session:
+            page = search_resources(session, query, member_id=None, page_size=20)
+        return {r.id for r, _score in page.results if r.id is not None}
+
+    assert found("mastery OR retrieval") == {mastery, retrieval, spaced}
+    assert found("retrieval -spaced") == {retrieval}
+    assert found("mastery -ncetm") == set()
+    assert found("mast*") == {mastery}
+    assert found('"exit tickets"') == {tickets}
+    assert found("tickets") == {tickets, spaced}
+    assert found('"tickets for" OR mastery') >= {mastery}
+    # Nothing typed can break the query syntax of either database.
+    for odd in ('"', "-", "*", "OR", "a OR", '-"', "NEAR(", "x:* & !", "mast**"):
+        found(odd)
+
+
+def test_the_search_command_keeps_phrases_and_operators(app: Staffroom) -> None:
+    share(app, 'https://example.org/t "Exit tickets that work"')
+    share(app, 'https://example.org/x "Tickets to exit the building"')
+    shown = text_of(say(app, 'resource search "exit tickets"'))
+    assert "Exit tickets that work" in shown and "building" not in shown
+    assert "building" in text_of(say(app, "resource search tickets -work"))
+    assert "a OR b" in text_of(say(app, "help resource search"))
