@@ -76,6 +76,7 @@ class Staffroom:
         self.producers = Producers(
             _kinds(self.features),
             tuple(section for feature in self.features for section in feature.digest_sections),
+            settings.staffroom.language,
         )
         self.suggestion_sources: tuple[SuggestionSource, ...] = sources_of(self.features)
         self.timezone_hooks: tuple[TimezoneHook, ...] = tuple(
@@ -184,7 +185,9 @@ class Staffroom:
         for attempt in (1, 2):
             try:
                 with self.session() as session:
-                    account, member = resolve_account(session, invocation, now)
+                    account, member = resolve_account(
+                        session, invocation, now, self.settings.staffroom.language
+                    )
                     set_language(member.language or self.settings.staffroom.language)
                     ctx = Context(
                         session,

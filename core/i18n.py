@@ -8,6 +8,9 @@ language means adding ``locale/<lang>/LC_MESSAGES/staffroom.po`` (compiled to ``
 from __future__ import annotations
 
 import gettext
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -44,3 +47,50 @@ def available_languages() -> list[str]:
     """Languages with a compiled catalogue (English is always available: it is the source)."""
     found = {p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")}
     return sorted(found | {"en"})
+
+
+@contextmanager
+def language(code: str | None) -> Iterator[None]:
+    """Translate with ``code`` inside the block (a message built for someone else: its
+    recipient's language), then go back to the language before."""
+    token = _current_language.set(code or _current_language.get())
+    try:
+        yield
+    finally:
+        _current_language.reset(token)
+
+
+LANGUAGE_NAMES = {
+    "en": ("English", "english", "anglais", "inglés", "saesneg"),
+    "es": ("Español", "spanish", "espagnol", "castellano", "sbaeneg"),
+    "fr": ("Français", "french", "francés", "ffrangeg"),
+    "cy": ("Cymraeg", "welsh", "gallois", "galés"),
+}
+"""Each shipped language: its own name first, then what people may call it."""
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def match_language(given: str | None) -> str | None:
+    """The catalogue for a language name or code (``Español``, ``es``, ``es-ES``, ``es_419``,
+    ``french``), or None when Staffroom has no catalogue for it."""
+    if not given:
+        return None
+    word = _plain(given).replace("_", "-")
+    known = available_languages()
+    base = word.split("-")[0]
+    if base in known:
+        return base
+    for code, names in LANGUAGE_NAMES.items():
+        if code in known and word in {_plain(n) for n in names}:
+            return code
+    return None
+
+
+def language_name(code: str) -> str:
+    """A language's name in itself (``Español``), or its code when unknown."""
+    names = LANGUAGE_NAMES.get(code)
+    return names[0] if names else code

@@ -64,6 +64,8 @@ class Invocation:
     reply_to: str | None = None
     """Platform id of the bot message this one answers, when the platform says."""
     via_form: bool = False
+    locale: str | None = None
+    """The language the platform says the person uses (``es-ES``, ``fr``), for first contact."""
     counted: bool = True
     """Counts towards the member's commands-per-minute limit. False only for what the platform
     asks on the member's behalf (refreshing a dashboard), never for anything a person typed."""

@@ -92,6 +92,7 @@ class DiscordInbound:
                 direct=interaction.guild_id is None,
                 name=str(getattr(channel, "name", "") or ""),
             ),
+            locale=str(interaction.locale.value) if interaction.locale else None,
             **what,
         )
 

@@ -151,6 +151,7 @@ class Inbound:
             kind="message" if kind == "message" else "command",
             channel=channel,
             reply_to=str(reply_to) if reply_to is not None else None,
+            locale=user.language_code,
         )
 
     def command_text(self, command: SlashCommand) -> str:

@@ -70,6 +70,8 @@ class Producers:
 
     kinds: Mapping[str, Producer] = field(default_factory=dict)
     digest_sections: tuple[DigestSection, ...] = ()
+    language: str = "en"
+    """The install's language: for posts to channels and schedules of no one member."""
 
     def occurrence(self, session: Session, schedule: Schedule, at: datetime) -> Occurrence:
         return Occurrence(session, schedule, at, self.digest_sections)

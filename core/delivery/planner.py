@@ -30,6 +30,8 @@ from core.delivery.recurrence import after_quiet_hours, next_occurrence, zone_of
 from core.delivery.schedules import is_paused
 from core.delivery.settings import DeliverySettings
 from core.errors import UserError
+from core.i18n import language
+from core.identity.models import Member
 
 log = logging.getLogger("staffroom.delivery")
 
@@ -79,12 +81,24 @@ def plan_due(
         if not schedules:
             return added
         rows: list[dict[str, Any]] = []
+        spoken = _languages(session, schedules)
         for schedule in schedules:
             assert schedule.id is not None
             last_id = schedule.id
-            rows += _plan_one(session, schedule, now, window_start, producers)
+            with language(spoken.get(schedule.member_id or 0, producers.language)):
+                # Rendered in the recipient's language (a member's own schedules).
+                rows += _plan_one(session, schedule, now, window_start, producers)
         added += _insert_new(session, rows)
         session.flush()
+
+
+def _languages(session: Session, schedules: list[Schedule]) -> dict[int, str]:
+    """The language of each schedule's member, in one query per chunk."""
+    ids = {s.member_id for s in schedules if s.member_id is not None}
+    if not ids:
+        return {}
+    rows = session.exec(select(Member.id, Member.language).where(col(Member.id).in_(ids)))
+    return {int(member_id): code for member_id, code in rows if member_id is not None}
 
 
 def _plan_one(

@@ -25,7 +25,7 @@ from core.events.service import (
     visible_event,
     when_local,
 )
-from core.i18n import _, ngettext
+from core.i18n import _, language, ngettext
 from core.identity.models import Member
 from core.params import Kind
 from core.reply import Reply, SpanLike, bold, code, link
@@ -232,20 +232,20 @@ def produce_reminder(occ: Occurrence) -> list[Outgoing]:
         for member_id in attendees(session, event.id, (Answer.YES,))
         if can_see_inside(session, community, member_id)
     ]
-    zones = {
-        m.id: m.timezone for m in session.exec(select(Member).where(col(Member.id).in_(going)))
-    }
+    members = {m.id: m for m in session.exec(select(Member).where(col(Member.id).in_(going)))}
     out = []
     for member_id in going:
-        zone = ZoneInfo(zones.get(member_id, "UTC"))
-        heading = (
-            _("Tomorrow: {title}", title=event.title)
-            if hours >= 24
-            else _("Starting soon: {title}", title=event.title)
-        )
-        reply = _event_reply(event, community, zone, heading)
-        reply.action(_("Log as CPD"), cpd_command(event, zone))
-        reply.action(_("Not going now"), f"event rsvp {event.id} no")
+        member = members.get(member_id)
+        zone = ZoneInfo(member.timezone if member else "UTC")
+        with language(member.language if member else None):  # each in their own language
+            heading = (
+                _("Tomorrow: {title}", title=event.title)
+                if hours >= 24
+                else _("Starting soon: {title}", title=event.title)
+            )
+            reply = _event_reply(event, community, zone, heading)
+            reply.action(_("Log as CPD"), cpd_command(event, zone))
+            reply.action(_("Not going now"), f"event rsvp {event.id} no")
         out.append(Outgoing(reply=reply, member_id=member_id, suffix=f"member-{member_id}"))
     return out
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from core.commands import N_, Arg, command
 from core.context import Context
 from core.errors import UserError
-from core.i18n import _, available_languages, set_language
+from core.i18n import _, available_languages, language_name, match_language, set_language
 from core.identity.models import Member
 from core.identity.service import (
     LINK_CODE_TTL,
@@ -398,23 +398,27 @@ def settings_deliver_to(
 @command(
     "settings language",
     help=N_("Choose the language Staffroom answers you in."),
-    examples=["settings language en"],
+    examples=["settings language Español", "settings language fr"],
 )
 def settings_language(
-    ctx: Context, *, language: Annotated[str, Arg(N_("a language code, like en"), max_length=16)]
+    ctx: Context,
+    *,
+    language: Annotated[
+        str, Arg(N_("a language, by name or code: English, Español, fr, cy"), max_length=32)
+    ],
 ) -> Reply:
-    code = language.strip().lower().replace("-", "_")
-    known = available_languages()
-    if code not in known:
+    code = match_language(language)
+    if code is None:
+        known = ", ".join(f"{language_name(c)} ({c})" for c in available_languages())
         raise BadValue(
             _(
                 "Staffroom does not speak {language} yet. Available: {known}.",
-                language=language[:16],
-                known=", ".join(known),
+                language=language[:32],
+                known=known,
             ),
             "language",
         )
     ctx.member.language = code
     ctx.session.add(ctx.member)
     set_language(code)
-    return Reply.success(_("Staffroom will answer you in "), bold(code), ".")
+    return Reply.success(_("Staffroom will answer you in "), bold(language_name(code)), ".")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from core.errors import NotFound, UserError
-from core.i18n import _
+from core.i18n import _, match_language
 from core.identity.models import Account, AuditEntry, LinkAttempt, LinkCode, Member
 from core.invocation import Invocation
 
@@ -53,10 +53,11 @@ _ACCOUNT_WITH_MEMBER = (
 
 
 def resolve_account(
-    session: Session, invocation: Invocation, now: datetime
+    session: Session, invocation: Invocation, now: datetime, default_language: str = "en"
 ) -> tuple[Account, Member]:
     """The account for the invocation's platform identity and its member (one query), creating
-    both on first use.
+    both on first use, in the language the platform says the person uses when Staffroom has it
+    (else ``default_language``).
 
     ``last_seen_at`` moves when it is more than
     :data:`LAST_SEEN_PRECISION` old, or when another of the member's accounts was seen later.
@@ -68,7 +69,8 @@ def resolve_account(
     ).first()
     name = (invocation.display_name or user_id).strip()[:100] or user_id
     if found is None:
-        member = Member(display_name=name, created_at=now)
+        spoken = match_language(invocation.locale) or default_language
+        member = Member(display_name=name, created_at=now, language=spoken)
         session.add(member)
         session.flush()
         assert member.id is not None

@@ -46,9 +46,20 @@ def test_a_new_language_needs_only_a_catalogue(
     core.i18n._translations.cache_clear()
     try:
         refused = say(sqlite_app, "settings language de")
-        assert refused.tone == "error" and "en, fr" in text_of(refused)
+        assert refused.tone == "error" and "English (en), Français (fr)" in text_of(refused)
         assert "vous répondra" in text_of(say(sqlite_app, "settings language fr"))
         assert "Profil mis à jour" in text_of(say(sqlite_app, "profile set role=teacher"))
         assert "Profile updated" in text_of(say(sqlite_app, "profile set role=teacher", user="bo"))
     finally:
         core.i18n._translations.cache_clear()
+
+
+def test_languages_are_matched_by_name_and_code() -> None:
+    from core.i18n import match_language
+
+    core.i18n._translations.cache_clear()
+    assert match_language("en-GB") == "en" and match_language("English") == "en"
+    assert match_language("klingon") is None and match_language(None) is None
+    if "es" in core.i18n.available_languages():
+        for given in ("Español", "espanol", "es", "es-ES", "es_419", "Spanish"):
+            assert match_language(given) == "es", given
