@@ -29,7 +29,7 @@ lint: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
 		--project=Staffroom --copyright-holder=Staffroom -o core/locale/staffroom.pot .
-	$(BIN)/pybabel update -i core/locale/staffroom.pot -d core/locale -D staffroom
+	$(BIN)/pybabel update --no-fuzzy-matching -i core/locale/staffroom.pot -d core/locale -D staffroom
 	$(BIN)/pybabel compile -d core/locale -D staffroom
 
 bench: $(STAMP)

@@ -110,7 +110,15 @@ def profile_set(
         str | None, Arg(N_("subjects you teach, comma-separated"), positional=False, max_length=300)
     ] = None,
     phases: Annotated[
-        str | None, Arg(N_("phases: " + ", ".join(PHASES)), positional=False, max_length=200)
+        str | None,
+        Arg(
+            N_(
+                "phases, comma-separated: early-years, primary, secondary, further, higher, "
+                "all-through"
+            ),
+            positional=False,
+            max_length=200,
+        ),
     ] = None,
     timezone: Annotated[
         str | None, Arg(N_("like Europe/London"), kind=Kind.TIMEZONE, positional=False)

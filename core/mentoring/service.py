@@ -607,7 +607,7 @@ def feedback_prompt(session: Session, match: MentorMatch, viewer_id: int) -> Rep
 
 def add_cpd_action(reply: Reply, other_name: str, hours: float = 1.0) -> Reply:
     """A button that logs mentoring time as CPD in one step."""
-    title = f"Mentoring with {other_name}".replace('"', "'")
+    title = _("Mentoring with {name}", name=other_name).replace('"', "'")
     return reply.action(
         _("Log {hours} h as CPD", hours=f"{hours:g}"),
         f'cpd log {hours:g} "{title}" category=coaching/mentoring',

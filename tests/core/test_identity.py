@@ -112,3 +112,10 @@ def test_names_do_not_count_where_it_matters(app: Staffroom) -> None:
         assert find_member(session, "Ana", "console", "local").display_name == "Ana"
         with pytest.raises(NotFound, match="by id"):
             find_member(session, "Ana", "console", "local", by_name=False)
+
+
+def test_the_phases_help_lists_the_phases() -> None:
+    from core.identity.commands import PHASES, profile_set
+
+    phases = next(p for p in profile_set.params if p.name == "phases")
+    assert all(phase in phases.help for phase in PHASES)
