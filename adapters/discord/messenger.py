@@ -9,6 +9,7 @@ or channel, or missing permissions is ``PermanentFailure``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -68,8 +69,16 @@ async def prepare(app: Staffroom, reply: Reply) -> list[DiscordMessage]:
     return render(reply, [keys[action.command] for action in reply.actions])
 
 
+def nonce_for(delivery: str, part: int) -> str:
+    """Discord's nonce (at most 25 characters) for one part of one delivery: the same on every
+    attempt, so with ``enforce_nonce`` a repeat after a crash is not posted twice."""
+    return hashlib.sha256(f"{delivery}:{part}".encode()).hexdigest()[:25]
+
+
 async def send_all(
-    channel: discord.abc.Messageable, messages: Sequence[DiscordMessage]
+    channel: discord.abc.Messageable,
+    messages: Sequence[DiscordMessage],
+    delivery: str | None = None,
 ) -> list[int]:
     """Send the rendered messages in order; returns the ids of those sent.
 
@@ -80,6 +89,8 @@ async def send_all(
     ids: list[int] = []
     for number, message in enumerate(messages, 1):
         kwargs: dict[str, Any] = message.payload()
+        if delivery is not None:
+            kwargs["nonce"] = nonce_for(delivery, number)  # discord.py adds enforce_nonce
         try:
             sent = await channel.send(**kwargs)
         except SEND_ERRORS as error:
@@ -110,7 +121,7 @@ class DiscordMessenger:
         PermanentFailure when Discord does not take it."""
         try:
             channel = await self.channel_for(recipient)
-            ids = await send_all(channel, await prepare(self.app, reply))
+            ids = await send_all(channel, await prepare(self.app, reply), recipient.delivery)
         except discord.RateLimited as error:
             raise RetryAfter(error.retry_after, "discord rate limit") from error
         except discord.HTTPException as error:

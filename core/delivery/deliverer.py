@@ -30,8 +30,10 @@ Crashes and duplicates (at-least-once)
     expires another worker (or the restarted one) claims it again and sends it again. So the
     duplicate window is exactly the messages in flight at the crash: sends started but not yet
     marked, at most ``concurrent_sends`` plus the few results waiting for the next mark
-    transaction. No platform offers an idempotency key for bot messages, so this is as small as it
-    gets. Re-claiming after an expired lease (:func:`claim_due`, the only path that takes such
+    transaction. Discord collapses a repeat: each message carries a nonce derived from the outbox
+    row and its part, with ``enforce_nonce``, so a re-send within a few minutes returns the message
+    already posted. Slack and Telegram offer no idempotency key for bot messages, so there the
+    window above is as small as it gets. Re-claiming after an expired lease (:func:`claim_due`, the only path that takes such
     rows back) counts as an attempt, so a message that crashes the worker every time ends up
     failed at ``max_attempts`` instead of looping.
 """
@@ -398,7 +400,10 @@ def _resolve(session: Session, rows: Sequence[Any], platforms: Sequence[str]) ->
             continue
         if row.member_id is None:
             claim.recipient = Recipient(
-                platform=row.platform, tenant=row.tenant or "", channel_id=row.channel_id
+                platform=row.platform,
+                tenant=row.tenant or "",
+                channel_id=row.channel_id,
+                delivery=f"outbox-{row.id}",
             )
             continue
         mine = accounts.get(row.member_id, [])
@@ -419,6 +424,7 @@ def _resolve(session: Session, rows: Sequence[Any], platforms: Sequence[str]) ->
             tenant=pick.tenant,
             user_id=pick.user_id,
             channel_id=pick.dm_channel,
+            delivery=f"outbox-{row.id}",
         )
         chosen_updates.append({"row_id": row.id, "platform": pick.platform, "tenant": pick.tenant})
     if chosen_updates:

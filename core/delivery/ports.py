@@ -16,6 +16,9 @@ class Recipient:
     tenant: str
     user_id: str | None = None
     channel_id: str | None = None
+    delivery: str | None = None
+    """A stable id of this delivery (the outbox row): sending it again after a crash gives the
+    same id, so a platform that de-duplicates (Discord's ``enforce_nonce``) collapses the repeat."""
 
     @property
     def is_direct(self) -> bool:

@@ -394,6 +394,7 @@ class FakeDiscord:
         self._requests: _Waiters[RecordedRequest] = _Waiters()
         self._frames: _Waiters[GatewayFrame] = _Waiters()
         self._stored: dict[int, FakeMessage] = {}
+        self._nonces: dict[tuple[int, str], int] = {}
         self._responses: list[InteractionResponse] = []
         self._commands: dict[int | None, list[JSON]] = {}
         self._dm_channels: dict[int, int] = {}
@@ -1561,9 +1562,17 @@ class FakeDiscord:
             raise _ApiError(404, 10003, "Unknown Channel")
         body = _body(req)
         _validate_message(body, req.files)
+        nonce = body.get("nonce")
+        if body.get("enforce_nonce") and nonce is not None:
+            # Discord: the same author and nonce within a few minutes returns that message.
+            earlier = self._nonces.get((channel_id, str(nonce)))
+            if earlier is not None:
+                return _json(self._message_payload(self._stored[earlier]))
         message = self._new_message(
             req, body, channel_id=channel_id, guild_id=self._channel_guild(channel_id)
         )
+        if body.get("enforce_nonce") and nonce is not None:
+            self._nonces[(channel_id, str(nonce))] = message.id
         return _json(self._message_payload(message))
 
     def _channel_message(self, m: re.Match[str]) -> FakeMessage:

@@ -166,3 +166,25 @@ async def test_a_later_message_that_fails_does_not_resend_the_first(synced: Bot)
     assert statuses == [200, 503, 200, 200]
     posted = synced.dc.messages(CHANNEL_ID)
     assert len(posted) == 3 and str(posted[0].id) == first
+
+
+async def test_a_resend_after_a_crash_collapses_on_discord(synced: Bot) -> None:
+    # A worker sent the message but died before marking it sent: the next worker sends it
+    # again, with the same nonce, and Discord returns the message already posted.
+    dm_recipient = Recipient(
+        platform="discord", tenant=str(APP_ID), user_id=str(ANA), delivery="outbox-42"
+    )
+    reply = Reply.message("Your reflection prompt")
+    first = await synced.platform.messenger.send(dm_recipient, reply)
+    again = await synced.platform.messenger.send(dm_recipient, reply)
+    other = await synced.platform.messenger.send(
+        Recipient(platform="discord", tenant=str(APP_ID), user_id=str(ANA), delivery="outbox-43"),
+        reply,
+    )
+    dm = synced.dc.dm_channel_id(ANA)
+    assert first == again and other != first
+    assert len(synced.dc.messages(dm)) == 2
+    posts = [
+        r for r in synced.dc.requests if r.method == "POST" and r.path == f"/channels/{dm}/messages"
+    ]
+    assert len(posts) == 3 and all(p.json.get("enforce_nonce") is True for p in posts)
