@@ -36,6 +36,7 @@ from core.cpd.service import (
 )
 from core.errors import UserError
 from core.i18n import _, ngettext
+from core.identity.service import lock_member
 from core.params import (
     BadValue,
     ConvertContext,
@@ -153,6 +154,7 @@ def cpd_log(
             else None
         ),
     )
+    lock_member(ctx.session, ctx.member_id)  # two presses at once: the second sees the first
     repeat = recent_repeat(ctx.session, ctx.member_id, entry, now=ctx.now)
     if repeat is not None:
         reply = Reply.message(

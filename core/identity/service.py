@@ -100,6 +100,16 @@ def resolve_account(
     return account, member
 
 
+def lock_member(session: Session, member_id: int) -> None:
+    """Hold the member's row until the transaction ends, so a check-then-insert of theirs (a
+    second press of "Log as CPD") waits for the first instead of racing it. PostgreSQL takes a
+    row lock; on SQLite a no-op write takes the database's write lock (one writer at a time)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Member).where(col(Member.id) == member_id).values(id=col(Member.id)))
+        return
+    session.execute(select(Member.id).where(col(Member.id) == member_id).with_for_update()).first()
+
+
 def get_member(session: Session, member_id: int) -> Member:
     member = session.get(Member, member_id)
     if member is None:

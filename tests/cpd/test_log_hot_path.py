@@ -51,13 +51,16 @@ def test_second_log_reads_the_nudge_and_writes_only_the_activity(app: Staffroom)
     with statements(app) as seen:
         reply = say(app, 'cpd log 1 "Second" category=course')
     assert reply.tone == "success", text_of(reply)
-    writes = [s for s in seen if not s.upper().startswith("SELECT")]
+    # The member lock is a SELECT ... FOR UPDATE on PostgreSQL and a no-op UPDATE on SQLite.
+    writes = [
+        s for s in seen if not s.upper().startswith("SELECT") and not s.startswith("UPDATE member")
+    ]
     assert [w.split()[0].upper() for w in writes] == ["INSERT", "INSERT"], writes
     # The shared per-member limit (one upsert, one read of the previous minute), then the
-    # command: resolve the account with its member, check for a double press, insert, read the
-    # nudge schedule, add up the year. Seven statements.
+    # command: resolve the account with its member, lock the member, check for a double press,
+    # insert, read the nudge schedule, add up the year. Eight statements.
     assert "rate_count" in writes[0] and "cpd_activity" in writes[1]
-    assert len(seen) == 7, seen
+    assert len(seen) == 8, seen
     [after] = schedules(app, NUDGE)
     assert after.model_dump() == before.model_dump()
 

@@ -134,3 +134,22 @@ def test_edit_keeps_a_title_and_takes_words_for_reflection(app: Staffroom) -> No
     assert edited.title == "Phonics course" and edited.hours == 2
     assert edited.notes == "Blending drills worked with set 3"
     assert "kept as the activity's notes" in text_of(reply)
+
+
+def test_two_presses_at_the_same_moment_log_once(app: Staffroom) -> None:
+    import threading
+
+    say(app, "profile show")
+    barrier = threading.Barrier(5)
+    replies: list[str] = []
+
+    def press() -> None:
+        barrier.wait()
+        replies.append(text_of(say(app, 'cpd log 1 "Event: Teachmeet" date=2026-11-20')))
+
+    threads = [threading.Thread(target=press) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(activities(app)) == 1, replies
