@@ -198,6 +198,12 @@ def choose_platforms(app: Staffroom, only: Sequence[str] | None) -> list[str]:
     configured = app.settings.platforms()
     if not only:
         return configured
+    unknown = [name for name in only if name not in ADAPTERS]
+    if unknown:
+        raise PlatformUnavailable(
+            f"{', '.join(unknown)}: not a platform Staffroom runs on; choose from "
+            f"{', '.join(ADAPTERS)}"
+        )
     missing = [name for name in only if name not in configured]
     if missing:
         raise PlatformUnavailable(

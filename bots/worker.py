@@ -68,7 +68,14 @@ def outbox(ctx: click.Context) -> None:
     try:
         click.echo(render_report(settings, SystemClock().now()))
     except Exception as exc:  # any driver error: say which database, do not crash
-        raise click.ClickException(f"database {settings.database.url}: {exc}") from None
+        text = str(exc).lower()
+        if "no such table" in text or "does not exist" in text:
+            raise click.ClickException(
+                "this database has no Staffroom tables yet: run `staffroom db upgrade` "
+                "(or start Staffroom once)"
+            ) from None
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise click.ClickException(f"the database could not be read: {first}") from None
 
 
 async def run_worker(app: Staffroom) -> None:

@@ -5,6 +5,8 @@ Importing this module registers the commands, the privacy participant and the re
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
 from typing import Annotated
 
@@ -188,13 +190,24 @@ def cpd_log(
     return reply
 
 
+def _file_safe(name: str) -> str:
+    """A name fit for a file name: ASCII letters and digits joined by hyphens (Siân -> sian)."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:40]
+
+
 @command(
     "cpd list",
     help=N_("List your CPD activities in a period (this CPD year unless you say)."),
     examples=["cpd list", "cpd list last-year", "cpd list 2025-09-01..2025-12-31"],
 )
 def cpd_list(
-    ctx: Context, *, period: Annotated[str | None, Arg(_PERIOD_HELP, max_length=40)] = None
+    ctx: Context,
+    *,
+    period: Annotated[str | None, Arg(_PERIOD_HELP, max_length=40)] = None,
+    page: Annotated[
+        int, Arg(N_("page of the list"), positional=False, min_value=1, max_value=1000)
+    ] = 1,
 ) -> Reply:
     chosen = _period(ctx, period)
     activities = activities_in(ctx.session, ctx.member_id, chosen)
@@ -206,7 +219,9 @@ def cpd_list(
             ".",
         )
     newest = list(reversed(activities))
-    reply.items([_activity_line(a) for a in newest[:LIST_LIMIT]])
+    pages = max(1, -(-len(newest) // LIST_LIMIT))
+    page = min(page, pages)
+    reply.items([_activity_line(a) for a in newest[(page - 1) * LIST_LIMIT : page * LIST_LIMIT]])
     total = sum(a.hours for a in activities)
     reply.text(
         ngettext(
@@ -216,10 +231,13 @@ def cpd_list(
             hours=_hours(round(total, 2)),
         )
     )
-    if len(activities) > LIST_LIMIT:
-        reply.note(
-            _("Showing the newest {shown}. cpd export gives you all of them.", shown=LIST_LIMIT)
-        )
+    if pages > 1:
+        reply.note(_("Page {page} of {pages}, newest first.", page=page, pages=pages))
+        where = f" {period}" if period else ""
+        if page < pages:
+            reply.action(_("Older"), f"cpd list{where} page={page + 1}")
+        if page > 1:
+            reply.action(_("Newer"), f"cpd list{where} page={page - 1}")
     return reply
 
 
@@ -418,7 +436,10 @@ def cpd_export(
     chosen = format or "csv"
     summary = summarise(ctx.session, ctx.member_id, _period(ctx, period), ctx.settings.cpd)
     name = ctx.member.display_name
-    filename = f"cpd-{summary.period.slug()}.{chosen}"
+    # Named for the person and the day, so exports of two people or two days never overwrite.
+    who = _file_safe(ctx.member.display_name) or f"member-{ctx.member_id}"
+    made = ctx.local_now.date().isoformat()
+    filename = f"cpd-{who}-{summary.period.slug()}-{made}.{chosen}"
     if chosen == "csv":
         data, kind = summary_csv(ctx.session, ctx.member_id, summary), "text/csv"
     elif chosen == "ics":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from core.config_section import Section
 
@@ -35,5 +35,15 @@ class CpdSettings(Section):
         default_factory=lambda: ["teachers-standards-england", "generic"]
     )
     """Standards frameworks activities can be tagged with (data files shipped in core/cpd)."""
+
+    @field_validator("standards_frameworks")
+    @classmethod
+    def _frameworks_exist(cls, value: list[str]) -> list[str]:
+        from core.cpd.frameworks import load_framework
+
+        for framework_id in value:
+            load_framework(framework_id)  # ValueError naming the shipped ones
+        return value
+
     pdf_font: str = ""
     """A Unicode TTF font for PDF exports; empty: look for DejaVu Sans in the usual places."""

@@ -80,7 +80,8 @@ def test_summary_of_last_year_and_an_empty_week(record: Staffroom) -> None:
 def test_csv_export_opens_in_a_spreadsheet(record: Staffroom) -> None:
     reply = say(record, "cpd export csv", name=NAME)
     [file] = reply.attachments
-    assert file.filename == "cpd-2026-09-01_2027-08-31.csv"
+    # Named for the person, the period and the day: two exports never overwrite each other.
+    assert file.filename == "cpd-zoe-angstrom-2026-09-01_2027-08-31-2026-11-23.csv"
     assert file.content_type == "text/csv"
     assert file.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(file.data.decode("utf-8-sig"))))
@@ -110,7 +111,8 @@ def test_csv_export_opens_in_a_spreadsheet(record: Staffroom) -> None:
 def test_ics_export_has_activities_and_goal_deadlines(record: Staffroom) -> None:
     reply = say(record, "cpd export all ics", name=NAME)
     [file] = reply.attachments
-    assert file.filename == "cpd-all.ics" and file.content_type == "text/calendar"
+    assert file.filename == "cpd-zoe-angstrom-all-2026-11-23.ics"
+    assert file.content_type == "text/calendar"
     calendar = Calendar.from_ical(file.data)
     assert str(calendar["x-wr-calname"]) == f"CPD record: {NAME}"
     events = {str(e["uid"]): e for e in calendar.walk("VEVENT")}
