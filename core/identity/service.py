@@ -100,25 +100,6 @@ def resolve_account(
     return account, member
 
 
-LIKELY_ZONES = {
-    "en-gb": ("Europe/London",),
-    "en-us": ("America/New_York", "America/Chicago", "America/Los_Angeles"),
-    "en-ie": ("Europe/Dublin",),
-    "en-au": ("Australia/Sydney",),
-    "en": ("Europe/London", "America/New_York"),
-    "cy": ("Europe/London",),
-    "es": ("Europe/Madrid", "America/Mexico_City"),
-    "fr": ("Europe/Paris", "America/Montreal"),
-}
-"""Timezones to offer a new member, by the language the platform says they use."""
-
-
-def likely_zones(locale: str | None) -> tuple[str, ...]:
-    """The zones to offer first for a platform locale (``en-GB``, ``es``), London when unknown."""
-    given = (locale or "").lower().replace("_", "-")
-    return LIKELY_ZONES.get(given) or LIKELY_ZONES.get(given.split("-")[0]) or ("Europe/London",)
-
-
 def lock_member(session: Session, member_id: int) -> None:
     """Hold the member's row until the transaction ends, so a check-then-insert of theirs (a
     second press of "Log as CPD") waits for the first instead of racing it. PostgreSQL takes a
