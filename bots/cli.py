@@ -163,6 +163,7 @@ def _register_platform_commands() -> None:
     from adapters.discord.sync import discord_group
     from adapters.slack.cli import slack_manifest_command
     from adapters.telegram.onboarding import telegram_link
+    from bots.backup import backup, restore
     from bots.worker import outbox, worker
 
     main.add_command(outbox)
@@ -170,6 +171,8 @@ def _register_platform_commands() -> None:
     main.add_command(slack_manifest_command)
     main.add_command(discord_group)
     main.add_command(telegram_link)
+    main.add_command(backup)
+    main.add_command(restore)
 
 
 _register_platform_commands()

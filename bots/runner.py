@@ -105,7 +105,9 @@ class Runner:
         self._platforms = create_platforms(
             self.app, self.platforms, receive=self.receive, shared_http=self.serves_http
         )
-        if self.serves_http:
+        # A front-end always serves /healthz and /metrics (a container's health check, a load
+        # balancer), whether or not a platform needs HTTP for its events.
+        if self.serves_http or (self.receive and self.platforms):
             server = self.app.settings.server
             port = self.http_port if self.http_port is not None else server.port
             token = server.metrics_token.get_secret_value() if server.metrics_token else None

@@ -115,7 +115,11 @@ class Settings(BaseSettings):
     """Every setting, by section."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", case_sensitive=False
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        case_sensitive=False,
+        env_ignore_empty=True,  # STAFFROOM_SLACK__BOT_TOKEN= left empty is not a token
     )
 
     staffroom: GeneralSettings = Field(default_factory=GeneralSettings)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.config import ConfigError, load_settings
+from core.config import ConfigError, Settings, load_settings
 
 
 def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,3 +71,8 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
                 f"\n{key} =" in text or f"# {key} =" in text or f"[{section}.{key}]" in text
             )
             assert documented, f"{section}.{key} undocumented"
+
+
+def test_an_empty_secret_is_not_a_configured_platform(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STAFFROOM_SLACK__BOT_TOKEN", "")
+    assert not Settings().slack.configured
