@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from core.app import Staffroom
+from core.clock import FixedClock
 from tests.cpd.helpers import activities
 from tests.talk import say, text_of
 
@@ -153,3 +154,15 @@ def test_two_presses_at_the_same_moment_log_once(app: Staffroom) -> None:
     for thread in threads:
         thread.join()
     assert len(activities(app)) == 1, replies
+
+
+def test_a_long_record_pages_instead_of_stopping(app: Staffroom, clock: FixedClock) -> None:
+    for n in range(35):
+        clock.advance(timedelta(seconds=5))  # within the commands-per-minute limit
+        say(app, f'cpd log 1 "Session {n}" date=2026-10-{1 + n % 28:02d}')
+    first = say(app, "cpd list")
+    assert "Page 1 of 2" in text_of(first) and [a.label for a in first.actions] == ["Older"]
+    second = say(app, first.actions[0].command)
+    assert "Page 2 of 2" in text_of(second) and [a.label for a in second.actions] == ["Newer"]
+    shown = text_of(first) + text_of(second)
+    assert all(f"Session {n}" in shown for n in range(35))
