@@ -21,6 +21,7 @@ from core.mentoring import FEATURE as MENTORING
 from core.privacy import FEATURE as PRIVACY
 from core.reflection import FEATURE as REFLECTION
 from core.resources import FEATURE as RESOURCES
+from core.schools import FEATURE as SCHOOLS
 
 FEATURES: tuple[Feature, ...] = (
     IDENTITY,
@@ -32,6 +33,7 @@ FEATURES: tuple[Feature, ...] = (
     EVENTS,
     RESOURCES,
     CPD,
+    SCHOOLS,
     REFLECTION,
     MENTORING,
     HELP,

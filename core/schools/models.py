@@ -1,0 +1,113 @@
+"""Schools: the school record, the workspaces mapped to it, its members, their roles, and the
+training a school requires with each member's record of doing it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.db import UTCDateTime
+from core.identity.models import member_fk
+
+
+class RoleName(StrEnum):
+    """A role a member holds in their school, besides being a member."""
+
+    CPD_LEAD = "cpd-lead"
+    """Sees the school's CPD report and sets the training the school requires."""
+    SCHOOL_ADMIN = "school-admin"
+    """Maps workspaces, grants and revokes roles, and does what a CPD lead does."""
+
+
+def school_fk() -> Column[int]:
+    return Column(Integer, ForeignKey("school.id", ondelete="CASCADE"), nullable=False, index=True)
+
+
+class School(SQLModel, table=True):
+    """A school whose CPD lead sees the CPD activity facts of its members."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    join_code: str = Field(max_length=8, unique=True)
+    """What a member types to join (``school join CODE``); shown again to its school admins."""
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SchoolTenant(SQLModel, table=True):
+    """A Slack workspace, Discord server or console mapped to a school: its members join the
+    school when they ask to see it."""
+
+    __tablename__ = "school_tenant"
+    __table_args__ = (UniqueConstraint("platform", "tenant", name="uq_school_tenant"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(sa_column=school_fk())
+    platform: str = Field(max_length=16)
+    tenant: str = Field(max_length=64)
+
+
+class SchoolMember(SQLModel, table=True):
+    """A member's school; a member belongs to one school at most."""
+
+    __tablename__ = "school_member"
+    __table_args__ = (UniqueConstraint("member_id", name="uq_school_member_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(sa_column=school_fk())
+    member_id: int = Field(sa_column=member_fk(index=False))  # the unique constraint indexes it
+    joined_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SchoolRole(SQLModel, table=True):
+    """A role (:class:`RoleName`) a member of the school holds there."""
+
+    __tablename__ = "school_role"
+    __table_args__ = (UniqueConstraint("school_id", "member_id", "role", name="uq_school_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(sa_column=school_fk())
+    member_id: int = Field(sa_column=member_fk())
+    role: str = Field(max_length=16)
+    granted_by: int | None = Field(
+        default=None, sa_column=member_fk(nullable=True, ondelete="SET NULL")
+    )
+    granted_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Training(SQLModel, table=True):
+    """Training the school requires of its members: once, or again every so many months."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(sa_column=school_fk())
+    title: str = Field(max_length=200)
+    every_months: int | None = None
+    """Done again this many months after the last time (None: once is enough)."""
+    due: date | None = None
+    """When it must first be done by (None: no deadline)."""
+    created_by: int | None = Field(
+        default=None, sa_column=member_fk(nullable=True, ondelete="SET NULL")
+    )
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class TrainingRecord(SQLModel, table=True):
+    """A member's record of doing a required training on a day."""
+
+    __tablename__ = "training_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    training_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("training.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    member_id: int = Field(sa_column=member_fk())
+    done_on: date
+    """The day it was done, in the member's own calendar."""
+    evidence_url: str | None = Field(default=None, max_length=2000)
+    cpd_activity_id: int | None = None
+    """The member's CPD activity for it (lives in the CPD feature, so no foreign key)."""
+    created_at: datetime = Field(sa_type=UTCDateTime)
