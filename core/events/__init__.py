@@ -19,6 +19,7 @@ FEATURE = Feature(
         commands.event_create,
         commands.event_list,
         commands.event_rsvp,
+        commands.event_edit,
         commands.event_export,
         commands.event_cancel,
     ),

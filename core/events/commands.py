@@ -13,12 +13,14 @@ from core.communities.models import Community
 from core.communities.service import can_see_inside, find_community, require_inside
 from core.context import Context
 from core.delivery.kinds import Occurrence, Outgoing
+from core.errors import UserError
 from core.events.models import Answer, Event
 from core.events.service import (
     attendees,
     cancel_event,
     cpd_command,
     create_event,
+    edit_event,
     rsvp,
     to_ical,
     upcoming,
@@ -27,7 +29,7 @@ from core.events.service import (
 )
 from core.i18n import _, language, ngettext
 from core.identity.models import Member
-from core.params import Kind
+from core.params import Kind, parse_url
 from core.reply import Reply, SpanLike, bold, code, link
 
 DIGEST_LOOKAHEAD = timedelta(days=14)
@@ -192,6 +194,58 @@ def event_export(
     return Reply.success(
         _("Open the file to add "), bold(event.title), _(" to your calendar.")
     ).attach(f"staffroom-event-{event.id}.ics", "text/calendar", to_ical(event, community, ctx.now))
+
+
+@command(
+    "event edit",
+    help=N_("Change an event you organise: title, time, length or link; those going are told."),
+    examples=['event edit 12 when="2026-12-03 16:30"', "event edit 12 link=-"],
+)
+def event_edit(
+    ctx: Context,
+    *,
+    id: Annotated[int, Arg(N_("the event id, like 12"), kind=Kind.ID)],
+    title: Annotated[str | None, Arg(N_("what it is"), positional=False, max_length=200)] = None,
+    when: Annotated[
+        datetime | None, Arg(N_('new start, like "2026-12-01 16:00"'), positional=False)
+    ] = None,
+    duration: Annotated[
+        timedelta | None, Arg(N_("how long, like 1h or 90m"), positional=False)
+    ] = None,
+    link: Annotated[
+        str | None,
+        Arg(N_("where to join or read more (- removes it)"), positional=False, max_length=2000),
+    ] = None,
+) -> Reply:
+    event, community = visible_event(ctx.session, id, ctx.member_id)
+    if all(v is None for v in (title, when, duration, link)):
+        raise UserError(
+            _('Say what to change, like event edit {id} when="2026-12-03 16:30".', id=id),
+            show_usage=True,
+        )
+    clear = link is not None and link.strip() == "-"
+    told = edit_event(
+        ctx.session,
+        event,
+        community,
+        by=ctx.member_id,
+        now=ctx.now,
+        title=title,
+        starts_at=when,
+        duration=duration,
+        link_url=None if link is None or clear else parse_url(link, "link"),
+        clear_link=clear,
+    )
+    ctx.audit("event.edit", event_id=event.id)
+    reply = _event_reply(event, community, ctx.zone)
+    reply.tone = "success"
+    return reply.note(
+        ngettext(
+            "Updated; the {n} person who planned to come has been told.",
+            "Updated; {n} people who planned to come have been told.",
+            told,
+        )
+    )
 
 
 @command(

@@ -28,7 +28,8 @@ from core.delivery.outbox import enqueue
 from core.delivery.schedules import cancel_schedule, create_schedule
 from core.errors import NotFound, PermissionDenied, UserError
 from core.events.models import Answer, Event, Rsvp
-from core.i18n import _
+from core.i18n import _, language
+from core.identity.models import Member
 from core.params import BadValue
 from core.reply import Reply, bold, link
 
@@ -237,6 +238,99 @@ def attendees(session: Session, event_id: int, answers: tuple[Answer, ...]) -> l
             .order_by(col(Rsvp.id))
         )
     )
+
+
+def edit_event(
+    session: Session,
+    event: Event,
+    community: Community,
+    *,
+    by: int,
+    now: datetime,
+    title: str | None = None,
+    starts_at: datetime | None = None,
+    duration: timedelta | None = None,
+    link_url: str | None = None,
+    clear_link: bool = False,
+) -> int:
+    """Correct an event (organiser or moderators): reminders move with a new time, and those who
+    said yes or maybe are told what changed, each on their own clock. Returns how many were told."""
+    assert event.id is not None
+    held = role_of(session, community, by)
+    if event.created_by != by and not (held is not None and held.rank >= Role.MODERATOR.rank):
+        raise PermissionDenied(
+            _(
+                "Only the organiser of {title} or a moderator of {community} can change it.",
+                title=event.title,
+                community=community.name,
+            )
+        )
+    if event.cancelled_at is not None:
+        raise UserError(_("{title} is cancelled; create a new event instead.", title=event.title))
+    if event.starts_at <= now:
+        raise UserError(
+            _("{title} has already started, so it cannot be changed.", title=event.title)
+        )
+    before = (event.title, event.starts_at, event.duration_minutes, event.link)
+    if title is not None:
+        if not title.strip():
+            raise BadValue(_("An event needs a title."), "title")
+        event.title = " ".join(title.split())
+    if starts_at is not None:
+        if starts_at <= now:
+            raise BadValue(_("when is in the past. Give a future date and time."), "when")
+        if starts_at > now + FURTHEST_AHEAD:
+            raise BadValue(
+                _("when is more than two years away; please pick a nearer date."), "when"
+            )
+        event.starts_at = starts_at
+    if duration is not None:
+        if duration > LONGEST_EVENT:
+            raise BadValue(_("duration can be at most 12 hours."), "duration")
+        event.duration_minutes = max(1, round(duration.total_seconds() / 60))
+    if clear_link:
+        event.link = None
+    elif link_url is not None:
+        event.link = link_url
+    session.add(event)
+    if (event.title, event.starts_at, event.duration_minutes, event.link) == before:
+        return 0
+    if event.starts_at != before[1]:
+        for schedule in reminder_schedules(session, event.id):
+            cancel_schedule(session, schedule)
+        _schedule_reminders(session, event, now)
+    members = {
+        m.id: m
+        for m in session.exec(
+            select(Member).where(
+                col(Member.id).in_(attendees(session, event.id, (Answer.YES, Answer.MAYBE)))
+            )
+        )
+    }
+    told = 0
+    for member_id, member in members.items():
+        if member_id == by or member_id is None:
+            continue
+        with language(member.language):
+            notice = Reply().heading(_("Changed: {title}", title=event.title))
+            notice.text(when_local(event.starts_at, ZoneInfo(member.timezone)))
+            if event.link:
+                notice.text(link(event.link, event.link))
+            notice.action(_("Add to calendar"), f"event export {event.id}")
+            notice.action(_("Not going now"), f"event rsvp {event.id} no")
+        told += (
+            enqueue(
+                session,
+                key=f"event.changed:{event.id}:{member_id}:{now.isoformat()}",
+                reply=notice,
+                due_at=now,
+                now=now,
+                member_id=member_id,
+            )
+            is not None
+        )
+    session.flush()
+    return told
 
 
 def cancel_event(

@@ -220,3 +220,24 @@ def test_privacy_export_merge_delete(app: Staffroom, clock: FixedClock) -> None:
     assert rows_mentioning(app, bob) == {}
     assert _event(app).created_by is None  # the event stays for the others coming
     assert count(app, Rsvp) == 1
+
+
+def test_the_organiser_corrects_an_event_and_those_going_are_told(app: Staffroom) -> None:
+    _setup(app)
+    ok(app, CREATE)
+    event = _event(app)
+    ok(app, f"event rsvp {event.id} yes", user="bob")
+    assert "organiser" in refused(app, f'event edit {event.id} title="Mine"', user="bob")
+    changed = ok(app, f'event edit {event.id} when="2026-12-02 17:00" link=-')
+    assert "1 person who planned to come has been told" in text_of(changed)
+    edited = _event(app)
+    assert edited.link is None and edited.starts_at.hour == 17  # 17:00 London is 17:00 UTC
+    [told] = outbox(app, f"event.changed:{event.id}:")
+    assert "12:00" in str(told.payload)  # Bob's own clock (New York)
+    with Session(app.engine) as session:
+        starts = sorted(
+            s.next_due_at
+            for s in session.exec(select(Schedule).where(Schedule.active))
+            if s.kind == "event.reminder" and s.next_due_at is not None
+        )
+    assert [(at.day, at.hour) for at in starts] == [(1, 17), (2, 16)]  # a day, an hour before
