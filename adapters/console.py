@@ -105,17 +105,32 @@ class ConsoleSession:
 
 
 class ConsoleMessenger:
-    """Delivers scheduled messages to console members by printing them."""
+    """Delivers scheduled messages to console members by printing them.
+
+    Only the person at the terminal (``for_user``) sees their direct messages in full; another
+    console member's message is acknowledged in one line, its content left in the outbox (their
+    prompt or reminder is theirs, not the terminal's). Channel posts print in full."""
 
     platform = PLATFORM
 
-    def __init__(self, out: TextIO, write: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        write: Callable[[str], None] | None = None,
+        *,
+        for_user: str | None = None,
+    ) -> None:
         self.out = out
         self._write = write or (lambda text: print(text, file=self.out, flush=True))
         self._sent = 0
+        self.for_user = for_user.strip().lower() if for_user else None
 
     async def send(self, recipient: Recipient, reply: Reply) -> str:
         target = recipient.user_id or recipient.channel_id or "?"
+        if recipient.user_id is not None and recipient.user_id != self.for_user:
+            self._write(f"\n📬 a message for {target} (not shown here: it is theirs)\n")
+            self._sent += 1
+            return f"console-{self._sent}"
         self._write(f"\n📬 to {target}:\n{render(reply)}\n")
         self._sent += 1
         return f"console-{self._sent}"

@@ -52,7 +52,8 @@ async def _console_session(app: Staffroom, name: str) -> int:
     from adapters.console import ConsoleMessenger, run_console
     from bots.runner import Runner
 
-    runner = Runner(app, platforms=[], extra_messengers={"console": ConsoleMessenger(sys.stdout)})
+    messenger = ConsoleMessenger(sys.stdout, for_user=name)
+    runner = Runner(app, platforms=[], extra_messengers={"console": messenger})
     await runner.start()
     try:
         return await run_console(app, name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -56,3 +57,18 @@ def test_check_reports_bad_config(tmp_path: Path) -> None:
     (tmp_path / "staffroom.toml").write_text("[delivery]\ngrace_minutes = -1\n")
     done = staffroom(["check"], "", tmp_path)
     assert done.returncode != 0 and "delivery.grace_minutes" in done.stderr
+
+
+async def test_the_console_shows_only_its_own_persons_messages() -> None:
+    from adapters.console import ConsoleMessenger
+    from core.delivery.ports import Recipient
+    from core.reply import Reply
+
+    lines: list[str] = []
+    messenger = ConsoleMessenger(io.StringIO(), lines.append, for_user="Ana")
+    await messenger.send(Recipient("console", "local", user_id="ana"), Reply.message("For Ana"))
+    await messenger.send(Recipient("console", "local", user_id="bob"), Reply.message("Bob's"))
+    await messenger.send(Recipient("console", "local", channel_id="c1"), Reply.message("Post"))
+    shown = "".join(lines)
+    assert "For Ana" in shown and "Post" in shown
+    assert "Bob's" not in shown and "a message for bob" in shown
