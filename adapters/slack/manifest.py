@@ -25,6 +25,8 @@ BOT_SCOPES = (
 BOT_EVENTS = ("app_home_opened", "message.im")
 DESCRIPTION_LIMIT = 2000
 USAGE_HINT_LIMIT = 1000
+EVERYDAY_GROUPS = ("cpd", "reflect", "community", "resource", "mentor")
+"""Groups whose first command the usage hint names, after help."""
 SHORT_DESCRIPTION_LIMIT = 139
 
 
@@ -49,13 +51,15 @@ def slack_manifest(
         f"{group}: {_(registry.group_help[group])}" if group in registry.group_help else group
         for group in groups
     )
-    examples = [e for c in registry.commands.values() for e in c.examples[:1]]
+    # What Slack shows under the command while it is typed: the first words of a few everyday
+    # commands (their full usage is one `help` away), not every example.
+    everyday = [" ".join(c.path) for g in EVERYDAY_GROUPS for c in registry.in_group(g)[:1]]
     command: dict[str, Any] = {
         "command": slack.command,
         "description": shorten(
             _("Professional learning for educators. {about}", about=about), DESCRIPTION_LIMIT
         ),
-        "usage_hint": shorten(" | ".join(["help", *examples]), USAGE_HINT_LIMIT),
+        "usage_hint": shorten(" | ".join(["help", *everyday]), USAGE_HINT_LIMIT),
         # Escaped: a member named in a command arrives as <@U123>, their permanent id.
         "should_escape": True,
     }

@@ -23,7 +23,7 @@ def test_socket_mode_manifest() -> None:
     assert command["command"] == "/staffroom" and "url" not in command
     for group in REGISTRY.groups():
         assert group in command["description"]
-    assert "profile set" in command["usage_hint"]
+    assert command["usage_hint"].startswith("help | cpd log") and len(command["usage_hint"]) < 120
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["interactivity"] == {"is_enabled": True}
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
