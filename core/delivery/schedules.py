@@ -118,6 +118,20 @@ def is_paused(schedule: Schedule, at: datetime) -> bool:
     return schedule.paused_reason is not None
 
 
+def next_sent(schedule: Schedule) -> datetime | None:
+    """The next occurrence that will really be sent: the first one not skipped by a pause
+    (None while paused until resumed, or when nothing more is due)."""
+    occurrence = schedule.next_due_at if schedule.active else None
+    if schedule.paused_until is None and schedule.paused_reason is not None:
+        return None
+    zone = zone_of(schedule.timezone)
+    for _step in range(1000):  # a pause is at most months; daily schedules take that many steps
+        if occurrence is None or not is_paused(schedule, occurrence):
+            return occurrence
+        occurrence = next_occurrence(schedule.recurrence, zone, occurrence)
+    return None
+
+
 def follow_member_timezone(session: Session, member_id: int) -> None:
     """Move a member's following schedules to their new timezone (the feature's ``on_timezone_change``).
 

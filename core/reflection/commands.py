@@ -19,6 +19,7 @@ from core.communities.service import find_community
 from core.context import Context
 from core.delivery import is_paused
 from core.delivery.models import Schedule
+from core.delivery.schedules import next_sent
 from core.errors import UserError
 from core.i18n import _, ngettext
 from core.params import BadValue, Kind
@@ -293,8 +294,9 @@ def reflect_status(ctx: Context) -> Reply:
                         "Check that you have not blocked me, then send reflect resume."
                     )
                 )
-        if schedule.next_due_at is not None:
-            fields.append((_("Next prompt"), _local(ctx, schedule.next_due_at)))
+        coming = next_sent(schedule)
+        if coming is not None:
+            fields.append((_("Next prompt"), _local(ctx, coming)))
     open_now = service.open_prompts(ctx.session, ctx.member_id)
     entries = service.list_entries(ctx.session, ctx.member_id).total
     fields.append((_("Journal entries"), str(entries)))

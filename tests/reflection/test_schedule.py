@@ -333,3 +333,14 @@ def test_delivered_prompts_are_recorded_with_their_outbox_row(
         ).one()
         assert row.platform_message_id == "msg-1"
         assert prompt.source == "scheduled"
+
+
+def test_status_while_paused_names_the_prompt_that_will_really_come(app: Staffroom) -> None:
+    say(app, "settings timezone Europe/London")
+    say(app, "reflect schedule weekdays 16:00")
+    say(app, "reflect pause 2 weeks")
+    shown = text_of(say(app, "reflect status"))
+    assert "Paused: until Mon 07 Dec 2026" in shown
+    assert "Next prompt: Mon 07 Dec 2026, 16:00" in shown
+    say(app, "reflect pause")
+    assert "Next prompt" not in text_of(say(app, "reflect status"))
