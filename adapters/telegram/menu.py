@@ -13,7 +13,7 @@ import re
 from telegram import Bot, BotCommand
 
 from core.commands import CommandRegistry
-from core.i18n import _
+from core.i18n import _, available_languages, language
 
 START = "start"
 """Onboarding, handled by the adapter itself (deep-link payloads)."""
@@ -53,7 +53,12 @@ def bot_commands(registry: CommandRegistry) -> list[BotCommand]:
 
 
 async def publish_commands(bot: Bot, registry: CommandRegistry) -> list[BotCommand]:
-    """Replace the bot's menu with the registry's commands (``setMyCommands``); returns them."""
+    """Replace the bot's menu with the registry's commands (``setMyCommands``): the default menu
+    in the current language, and one per other catalogue (``language_code``), so each member's
+    Telegram shows the descriptions in their language. Returns the default menu."""
     commands = bot_commands(registry)
     await bot.set_my_commands(commands)
+    for code in available_languages():
+        with language(code):
+            await bot.set_my_commands(bot_commands(registry), language_code=code)
     return commands

@@ -348,9 +348,13 @@ class FakeTelegram:
         first_name: str = "Ana",
         username: str | None = None,
         reply_to_message_id: int | None = None,
+        language_code: str | None = None,
     ) -> JsonDict:
-        """Queue a text message from a user; a leading "/command" gets its bot_command entity."""
+        """Queue a text message from a user; a leading "/command" gets its bot_command entity.
+        ``language_code`` is the user's app language, as Telegram sends it."""
         user = self._remember_user(user_id, first_name, username)
+        if language_code is not None:
+            user["language_code"] = language_code
         chat = self._remember_chat(user_id if chat_id is None else chat_id, chat_type, user)
         message = self._new_message(chat, user, text=text)
         if text.startswith("/"):

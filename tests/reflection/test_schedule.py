@@ -344,3 +344,24 @@ def test_status_while_paused_names_the_prompt_that_will_really_come(app: Staffro
     assert "Next prompt: Mon 07 Dec 2026, 16:00" in shown
     say(app, "reflect pause")
     assert "Next prompt" not in text_of(say(app, "reflect status"))
+
+
+def test_a_scheduled_prompt_comes_in_the_members_language(
+    app: Staffroom, clock: FixedClock
+) -> None:
+    say(app, "settings language Español")
+    say(app, "reflect schedule daily 10:30")
+    say(app, "reflect schedule daily 10:30", user="bob")
+    messenger = RecordingMessenger(clock)
+    clock.advance(timedelta(minutes=31))
+    with asyncio.Runner() as runner:
+        tick(app, messenger, runner)
+        [(spanish, _at)] = messenger.to("ana")
+        [(english, _at2)] = messenger.to("bob")
+        assert spanish.plain_text().startswith("Hora de reflexionar")
+        assert english.plain_text().startswith("Time to reflect")
+        # Changing the language changes the next prompt, with no restart.
+        say(app, "settings language English")
+        clock.advance(timedelta(days=1))
+        tick(app, messenger, runner)
+    assert messenger.to("ana")[-1][0].plain_text().startswith("Time to reflect")
