@@ -18,6 +18,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from adapters.errors import PlatformNotConfigured
 from core.app import Staffroom
 from core.delivery.ports import Messenger
 
@@ -64,14 +65,11 @@ def create_platforms(
     platforms: list[Platform] = []
     for name in names:
         module = importlib.import_module(ADAPTERS[name])
-        options: dict[str, Any] = {"receive": receive}
-        if name == "slack":
-            options["serve_http"] = not shared_http
-        elif name == "telegram":
-            options["serve_webhook"] = not shared_http
         try:
-            platforms.append(module.create_platform(app, **options))
-        except Exception as exc:  # each adapter names the missing setting in its message
+            platforms.append(
+                module.create_platform(app, receive=receive, serve_http=not shared_http)
+            )
+        except PlatformNotConfigured as exc:  # each adapter names the missing setting
             raise PlatformUnavailable(f"{name}: {exc}") from exc
     return platforms
 

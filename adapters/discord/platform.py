@@ -15,6 +15,7 @@ from adapters.discord.client import (
 )
 from adapters.discord.inbound import ANSWER_WITHIN, DiscordInbound
 from adapters.discord.messenger import DiscordMessenger
+from adapters.errors import PlatformNotConfigured
 from core.app import Staffroom
 
 log = logging.getLogger("staffroom.discord")
@@ -24,7 +25,7 @@ READY_WAIT = 30.0
 STOP_WAIT = 5.0
 
 
-class DiscordNotConfigured(Exception):
+class DiscordNotConfigured(PlatformNotConfigured):
     """The token is missing; the message names the variable to set."""
 
 
@@ -122,6 +123,12 @@ def _stop_heartbeat(client: StaffroomClient | ShardedStaffroomClient) -> None:
         keep_alive.stop()
 
 
-def create_platform(app: Staffroom, **options: Any) -> DiscordPlatform:
-    """The Discord platform for ``app`` (token and endpoints from ``app.settings.discord``)."""
-    return DiscordPlatform(app, **options)
+def create_platform(
+    app: Staffroom, *, serve_http: bool = True, receive: bool = True, **options: Any
+) -> DiscordPlatform:
+    """The Discord platform for ``app`` (token and endpoints from ``app.settings.discord``).
+
+    Discord needs no HTTP server of ours (``serve_http`` is accepted like every adapter's);
+    ``receive=False`` builds only what sending needs (for a delivery worker).
+    """
+    return DiscordPlatform(app, receive=receive, **options)

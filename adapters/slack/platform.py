@@ -12,6 +12,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.errors import PlatformNotConfigured
 from adapters.slack.endpoint import SlackHttpEndpoint
 from adapters.slack.inbound import SlackInbound
 from adapters.slack.messenger import SlackMessenger
@@ -24,7 +25,7 @@ HEALTH_CACHE = timedelta(seconds=30)
 """How long one ``auth.test`` answers ``healthy()``: frequent probes do not each call Slack."""
 
 
-class SlackNotConfigured(Exception):
+class SlackNotConfigured(PlatformNotConfigured):
     """A token or secret the chosen mode needs is missing; the message names the variable."""
 
 

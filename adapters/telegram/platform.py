@@ -18,12 +18,12 @@ from telegram.ext import (
     filters,
 )
 
+from adapters.errors import PlatformNotConfigured
 from adapters.telegram.inbound import Inbound, SlashCommandHandler
 from adapters.telegram.menu import publish_commands
 from adapters.telegram.messenger import PLATFORM, TelegramMessenger
 from adapters.telegram.webhook import WebhookReceiver, add_webhook_route
 from core.app import Staffroom
-from core.config import ConfigError
 from core.i18n import set_language
 
 log = logging.getLogger("staffroom.telegram")
@@ -40,26 +40,30 @@ CONCURRENT_UPDATES = 16
 TelegramApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
+class TelegramNotConfigured(PlatformNotConfigured):
+    """Telegram's settings are missing or contradictory."""
+
+
 class TelegramPlatform:
     """Starts and stops the bot; ``messenger`` sends scheduled messages through it.
 
     Polling by default. In webhook mode, Telegram is told our public URL and secret at start; the
     route is served on Staffroom's HTTP server: its own (``settings.server``) unless
-    ``serve_webhook`` is False, in which case mount it with :meth:`add_routes` on a shared one.
+    ``serve_http`` is False, in which case mount it with :meth:`add_routes` on a shared one.
     """
 
     name = PLATFORM
 
-    def __init__(self, app: Staffroom, *, serve_webhook: bool = True, receive: bool = True) -> None:
+    def __init__(self, app: Staffroom, *, serve_http: bool = True, receive: bool = True) -> None:
         settings = app.settings.telegram
         if settings.token is None:
-            raise ConfigError(
+            raise TelegramNotConfigured(
                 "telegram.token is not set: set the environment variable STAFFROOM_TELEGRAM__TOKEN"
             )
         token = settings.token.get_secret_value()
         self.app = app
         self.mode = settings.mode
-        self.serve_webhook = serve_webhook
+        self.serve_webhook = serve_http
         self.receive = receive
         # The bot's id is the token's prefix: the tenant of every Telegram account of this bot.
         self.tenant = token.split(":", 1)[0]
@@ -81,7 +85,7 @@ class TelegramPlatform:
         elif self.mode == "webhook":
             secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
             if not settings.webhook_url or not secret:
-                raise ConfigError(
+                raise TelegramNotConfigured(
                     "telegram.mode is webhook, so telegram.webhook_url and the environment "
                     "variable STAFFROOM_TELEGRAM__WEBHOOK_SECRET must both be set"
                 )

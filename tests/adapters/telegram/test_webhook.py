@@ -96,7 +96,7 @@ async def test_the_route_mounts_on_a_shared_server(
     app = telegram_staffroom(
         sqlite_url, clock, tg, mode="webhook", webhook_url=PUBLIC_URL, webhook_secret=SECRET
     )
-    platform = create_platform(app, serve_webhook=False)
+    platform = create_platform(app, serve_http=False)
     shared = web.Application()
     platform.add_routes(shared)
     runner = web.AppRunner(shared, handle_signals=False)
