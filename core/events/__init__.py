@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.commands import N_
 from core.delivery.kinds import DigestSection
-from core.events import commands
+from core.events import commands, schedules
 from core.events.models import Event, Rsvp
 from core.events.privacy import EVENT_DATA
 from core.events.service import REMINDER_KIND
@@ -24,7 +24,7 @@ FEATURE = Feature(
         commands.event_cancel,
     ),
     data=EVENT_DATA,
-    kinds={REMINDER_KIND: commands.produce_reminder},
-    digest_sections=(DigestSection(N_("Coming up"), commands.digest_events),),
+    kinds={REMINDER_KIND: schedules.produce_reminder},
+    digest_sections=(DigestSection(N_("Coming up"), schedules.digest_events),),
     tables=(Event, Rsvp),
 )

@@ -1,22 +1,17 @@
-"""Commands for community events, the reminder schedule kind and the digest's events section."""
+"""Commands for community events: create, list, RSVP, export, edit and cancel."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo
-
-from sqlmodel import Session, col, select
 
 from core.commands import N_, Arg, command
-from core.communities.models import Community
-from core.communities.service import can_see_inside, find_community, require_inside
+from core.communities.service import find_community, require_inside
 from core.context import Context
-from core.delivery.kinds import Occurrence, Outgoing
 from core.errors import UserError
-from core.events.models import Answer, Event
+from core.events.models import Answer
+from core.events.replies import event_reply
 from core.events.service import (
-    attendees,
     cancel_event,
     cpd_command,
     create_event,
@@ -27,29 +22,11 @@ from core.events.service import (
     visible_event,
     when_local,
 )
-from core.i18n import _, language, ngettext
-from core.identity.models import Member
+from core.i18n import _, ngettext
 from core.params import Kind, parse_url
-from core.reply import Reply, SpanLike, bold, code, link
+from core.reply import Reply, SpanLike, bold, code
 
-DIGEST_LOOKAHEAD = timedelta(days=14)
 ANSWER_WORDS = {Answer.YES: N_("going"), Answer.NO: N_("not going"), Answer.MAYBE: N_("maybe")}
-
-
-def _event_reply(
-    event: Event, community: Community, zone: ZoneInfo, heading: str | None = None
-) -> Reply:
-    reply = Reply().heading(heading or event.title)
-    fields = [
-        (_("When"), when_local(event.starts_at, zone)),
-        (_("Length"), ngettext("{n} minute", "{n} minutes", event.duration_minutes)),
-        (_("Community"), community.name),
-        (_("Event id"), str(event.id)),
-    ]
-    reply.fields(fields)
-    if event.link:
-        reply.text(link(event.link, event.link))
-    return reply
 
 
 @command(
@@ -82,7 +59,7 @@ def event_create(
         now=ctx.now,
     )
     ctx.audit("event.create", event_id=event.id, community=found.slug)
-    reply = _event_reply(event, found, ctx.zone)
+    reply = event_reply(event, found, ctx.zone)
     reply.tone = "success"
     reply.note(
         _(
@@ -169,7 +146,7 @@ def event_rsvp(
     event, community = visible_event(ctx.session, id, ctx.member_id)
     chosen = Answer(answer)
     rsvp(ctx.session, event, ctx.member_id, chosen, ctx.now)
-    reply = _event_reply(event, community, ctx.zone)
+    reply = event_reply(event, community, ctx.zone)
     reply.tone = "success"
     if chosen is Answer.YES:
         reply.text(_("You are going. I will remind you a day and an hour before."))
@@ -237,7 +214,7 @@ def event_edit(
         clear_link=clear,
     )
     ctx.audit("event.edit", event_id=event.id)
-    reply = _event_reply(event, community, ctx.zone)
+    reply = event_reply(event, community, ctx.zone)
     reply.tone = "success"
     return reply.note(
         ngettext(
@@ -267,57 +244,3 @@ def event_cancel(
             told,
         ),
     )
-
-
-def produce_reminder(occ: Occurrence) -> list[Outgoing]:
-    """A direct message to each member who said yes and can still see the event (someone who left
-    an approval-only community since, or was removed, gets no reminder and no link), with the
-    time on their own clock."""
-    session, schedule, at = occ.session, occ.schedule, occ.at
-    event = session.get(Event, schedule.subject_id) if schedule.subject_id else None
-    if event is None or event.id is None or event.cancelled_at is not None:
-        return []
-    community = session.get(Community, event.community_id)
-    if community is None or event.starts_at <= at:
-        return []
-    hours = float(schedule.payload.get("hours_before", 1))
-    going = [
-        member_id
-        for member_id in attendees(session, event.id, (Answer.YES,))
-        if can_see_inside(session, community, member_id)
-    ]
-    members = {m.id: m for m in session.exec(select(Member).where(col(Member.id).in_(going)))}
-    out = []
-    for member_id in going:
-        member = members.get(member_id)
-        zone = ZoneInfo(member.timezone if member else "UTC")
-        with language(member.language if member else None):  # each in their own language
-            heading = (
-                _("Tomorrow: {title}", title=event.title)
-                if hours >= 24
-                else _("Starting soon: {title}", title=event.title)
-            )
-            reply = _event_reply(event, community, zone, heading)
-            reply.action(_("Log as CPD"), cpd_command(event, zone))
-            reply.action(_("Not going now"), f"event rsvp {event.id} no")
-        out.append(Outgoing(reply=reply, member_id=member_id, suffix=f"member-{member_id}"))
-    return out
-
-
-def digest_events(
-    session: Session, community: Community, since: datetime, until: datetime, zone: ZoneInfo
-) -> list[list[SpanLike]]:
-    """The community's events in the two weeks after the digest."""
-    events = session.exec(
-        select(Event)
-        .where(
-            Event.community_id == community.id,
-            col(Event.cancelled_at).is_(None),
-            Event.starts_at >= until,
-            Event.starts_at < until + DIGEST_LOOKAHEAD,
-        )
-        .order_by(col(Event.starts_at))
-    ).all()
-    return [
-        [bold(e.title), _(" (id {id}) — ", id=e.id), when_local(e.starts_at, zone)] for e in events
-    ]

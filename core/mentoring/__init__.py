@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.commands import N_
 from core.feature import Feature
-from core.mentoring import commands
+from core.mentoring import commands, schedules
 from core.mentoring.models import (
     CoffeeParticipant,
     CoffeeRotation,
@@ -48,9 +48,9 @@ FEATURE = Feature(
     ),
     data=MENTORING_DATA,
     kinds={
-        "mentor.round": commands.plan_mentor_round,
-        "mentor.checkin": commands.plan_mentor_checkin,
-        "coffee.round": commands.plan_coffee_round,
+        "mentor.round": schedules.plan_mentor_round,
+        "mentor.checkin": schedules.plan_mentor_checkin,
+        "coffee.round": schedules.plan_coffee_round,
     },
     tables=(
         MentorOffer,

@@ -7,13 +7,12 @@ from datetime import datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from core.commands import N_, Arg, command
 from core.communities.models import Community, Role
 from core.communities.service import find_community, require_role
 from core.context import Context
-from core.delivery.kinds import Occurrence, Outgoing
 from core.delivery.models import Schedule
 from core.delivery.outbox import enqueue
 from core.delivery.schedules import cancel_schedule, create_schedule
@@ -44,7 +43,6 @@ from core.mentoring.service import (
     save_request,
     status_word,
 )
-from core.mentoring.settings import MentoringSettings
 from core.params import BadValue, ConvertContext, Kind, parse_date
 from core.reply import Reply, bold
 
@@ -642,86 +640,3 @@ def coffee_met(
     if answer == "yes":
         return Reply.success(_("Lovely. Thanks for letting us know."))
     return Reply.success(_("Thanks for telling us. There is always the next round."))
-
-
-# Schedule kinds ---------------------------------------------------------------------------------
-def _outgoing(notices: list[Notice], session: Session, at: datetime) -> list[Outgoing]:
-    out: list[Outgoing] = []
-    for notice in notices:
-        if notice.due_at is not None and notice.due_at > at:
-            enqueue(
-                session,
-                key=notice.key,
-                reply=notice.reply,
-                due_at=notice.due_at,
-                now=at,
-                member_id=notice.member_id,
-                about=notice.about,
-            )
-        else:
-            out.append(
-                Outgoing(
-                    reply=notice.reply,
-                    member_id=notice.member_id,
-                    suffix=notice.key,
-                    about=notice.about,
-                )
-            )
-    return out
-
-
-def plan_mentor_round(occ: Occurrence) -> list[Outgoing]:
-    """A scheduled round, with the settings in force when it was scheduled."""
-    session, schedule, at = occ.session, occ.schedule, occ.at
-    settings = MentoringSettings.model_validate(schedule.payload.get("settings", {}))
-    if schedule.community_id is not None and session.get(Community, schedule.community_id) is None:
-        schedule.active = False
-        session.add(schedule)
-        return []
-    _round, notices = run_round(session, settings, at, community_id=schedule.community_id)
-    return _outgoing(notices, session, at)
-
-
-def plan_mentor_checkin(occ: Occurrence) -> list[Outgoing]:
-    """Ask the schedule's member how their active pair is going (both sides, on a schedule made
-    before check-ins were per member)."""
-    session, schedule = occ.session, occ.schedule
-    match = session.get(MentorMatch, schedule.subject_id) if schedule.subject_id else None
-    sides = (match.mentor_id, match.mentee_id) if match is not None else ()
-    if (
-        match is None
-        or match.status != MatchStatus.ACTIVE
-        or schedule.member_id not in (*sides, None)
-    ):
-        schedule.active = False
-        session.add(schedule)
-        return []
-    out = []
-    for member_id in sides if schedule.member_id is None else (schedule.member_id,):
-        other = name_of(session, other_party(match, member_id))
-        reply = Reply().heading(_("Mentoring check-in"))
-        reply.text(
-            _("How is it going with "),
-            bold(other),
-            _(
-                '? Note it with mentor checkin {id} "what we did", or finish with mentor end {id}.',
-                id=match.id,
-            ),
-        )
-        add_cpd_action(reply, other)
-        out.append(Outgoing(reply=reply, member_id=member_id, suffix=f"m{member_id}"))
-    return out
-
-
-def plan_coffee_round(occ: Occurrence) -> list[Outgoing]:
-    session, schedule, at = occ.session, occ.schedule, occ.at
-    from core.mentoring.models import CoffeeRotation
-
-    rotation = session.get(CoffeeRotation, schedule.subject_id) if schedule.subject_id else None
-    if rotation is None or rotation.schedule_id != schedule.id:
-        schedule.active = False
-        session.add(schedule)
-        return []
-    window = int(schedule.payload.get("avoid_repeat_rounds", 6))
-    _round, _groups, notices = coffee.run_round(session, rotation, window, at)
-    return _outgoing(notices, session, at)
