@@ -25,6 +25,7 @@ from adapters.telegram.onboarding import deep_link, start_command
 from core.actions.service import command_for
 from core.app import Staffroom
 from core.i18n import _, set_language
+from core.identity.service import language_of, likely_zones
 from core.invocation import ChannelRef, Invocation
 from core.reply import Reply, Text, bold, spans
 
@@ -184,8 +185,10 @@ class Inbound:
         command = start_command(payload, self.app.registry)
         if command is not None:
             return await self.app.handle(self.invocation(user, chat, command))
-        reply = await self.app.handle(self.invocation(user, chat, "help"))
-        set_language(self.app.settings.staffroom.language)
+        invocation = self.invocation(user, chat, "help")
+        reply = await self.app.handle(invocation)
+        spoken = await asyncio.to_thread(self._language_of, invocation)
+        set_language(spoken)
         welcome = Text(
             spans=spans(
                 _("Welcome to {name}, ", name=self.app.settings.staffroom.name),
@@ -197,7 +200,22 @@ class Inbound:
             )
         )
         reply.blocks.insert(1 if reply.blocks else 0, welcome)
+        # Telegram says nothing of the timezone: ask, with the likely ones as buttons.
+        reply.note(
+            _(
+                "Your clock is set to UTC for now, so reminders may come at the wrong hour. "
+                "Choose your timezone, or send /settings timezone CITY."
+            )
+        )
+        for zone in likely_zones(user.language_code):
+            reply.action(zone.split("/")[-1].replace("_", " "), f"settings timezone {zone}")
         return reply
+
+    def _language_of(self, invocation: Invocation) -> str:
+        """The language the member chose (or was given on first contact)."""
+        with self.app.session() as session:
+            spoken = language_of(session, *invocation.account_key)
+        return spoken or self.app.settings.staffroom.language
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Free text: in a private chat anything; in a group only a reply to the bot."""

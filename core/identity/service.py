@@ -100,6 +100,35 @@ def resolve_account(
     return account, member
 
 
+LIKELY_ZONES = {
+    "en-gb": ("Europe/London",),
+    "en-ie": ("Europe/Dublin",),
+    "en-us": ("America/New_York", "America/Chicago", "America/Los_Angeles"),
+    "en-au": ("Australia/Sydney",),
+    "en": ("Europe/London", "America/New_York"),
+    "cy": ("Europe/London",),
+    "es": ("Europe/Madrid", "America/Mexico_City"),
+    "fr": ("Europe/Paris", "America/Montreal"),
+}
+"""Timezones to offer a new member first, by the language their platform says they use."""
+
+
+def language_of(session: Session, platform: str, tenant: str, user_id: str) -> str | None:
+    """The language of the member behind an account, if the person has talked to Staffroom."""
+    found = session.exec(
+        select(Member.language)
+        .join(Account, col(Account.member_id) == col(Member.id))
+        .where(Account.platform == platform, Account.tenant == tenant, Account.user_id == user_id)
+    ).first()
+    return str(found) if found is not None else None
+
+
+def likely_zones(locale: str | None) -> tuple[str, ...]:
+    """The zones to offer for a platform locale (``en-GB``, ``es``); London when unknown."""
+    given = (locale or "").lower().replace("_", "-")
+    return LIKELY_ZONES.get(given) or LIKELY_ZONES.get(given.split("-")[0]) or ("Europe/London",)
+
+
 def lock_member(session: Session, member_id: int) -> None:
     """Hold the member's row until the transaction ends, so a check-then-insert of theirs (a
     second press of "Log as CPD") waits for the first instead of racing it. PostgreSQL takes a

@@ -24,3 +24,20 @@ async def test_first_contact_takes_the_language_telegram_gives(bot: Bot) -> None
     assert "Profile updated" not in call.params["text"]
     english = await bot.say(7, "/profile set role=teacher")
     assert "Profile updated" in english
+
+
+async def test_start_asks_for_the_timezone_with_likely_ones(bot: Bot) -> None:
+    bot.tg.push_text(MARIA, "/start", first_name="María", language_code="es")
+    call = await bot.tg.wait_for_call("sendMessage", lambda c: c.params["chat_id"] == MARIA)
+    buttons = [b for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert [b["text"] for b in buttons] == ["Madrid", "Mexico City"]
+    assert "UTC" in call.params["text"] and "Welcome to" not in call.params["text"]
+    # Pressing one sets it.
+    bot.tg.push_callback(MARIA, buttons[0]["callback_data"], call.result["message_id"])
+    answer = await bot.tg.wait_for_call(
+        "sendMessage",
+        lambda c: c.params["chat_id"] == MARIA and "Europe/Madrid" in c.params["text"],
+    )
+    assert answer is not None
+    member = bot.member(MARIA)
+    assert member is not None and member.timezone == "Europe/Madrid"
