@@ -66,6 +66,8 @@ class Invocation:
     via_form: bool = False
     locale: str | None = None
     """The language the platform says the person uses (``es-ES``, ``fr``), for first contact."""
+    timezone: str | None = None
+    """The person's timezone as the platform knows it (Slack's ``tz``), for first contact."""
     counted: bool = True
     """Counts towards the member's commands-per-minute limit. False only for what the platform
     asks on the member's behalf (refreshing a dashboard), never for anything a person typed."""

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import re
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import aiohttp
 from slack_bolt.app.async_app import AsyncApp
@@ -56,6 +56,17 @@ keeps every ack inside Slack's 3 s. Two things are not queued: opening a modal (
 expires 3 s after the command) and a modal submission (its errors travel in the ack itself)."""
 
 
+class FirstContact(TypedDict, total=False):
+    """What Slack says of someone Staffroom has not met yet."""
+
+    timezone: str
+    locale: str
+
+
+KNOWN_REMEMBERED = 50_000
+"""How many people this process remembers having met (then it asks the database again)."""
+
+
 class SlackInbound:
     """The listeners of one Slack app, bound to a Staffroom and a Messenger."""
 
@@ -64,6 +75,7 @@ class SlackInbound:
         self.messenger = messenger
         self.home_visits = RecentEvents(app.clock, window=timedelta(seconds=HOME_REFRESH_SECONDS))
         self.work = asyncio.Semaphore(CONCURRENT_WORK)
+        self._known: set[tuple[str, str]] = set()
 
     def register(self, bolt: AsyncApp) -> None:
         """Attach every Staffroom listener (and the retry filter) to a Bolt app."""
@@ -73,6 +85,38 @@ class SlackInbound:
         bolt.view_submission(CALLBACK_ID)(self._on_view)
         bolt.event({"type": "message", "channel_type": "im"})(self._on_message)
         bolt.event("app_home_opened")(self._on_home)
+
+    def _is_known(self, team: str, user: str) -> bool:
+        with self.app.session() as session:
+            return self.app.member_for(session, PLATFORM, team, user) is not None
+
+    def _remember_known(self, team: str, user: str) -> None:
+        """A per-process shortcut only: whether someone was met is in the database."""
+        if len(self._known) >= KNOWN_REMEMBERED:
+            self._known.clear()
+        self._known.add((team, user))
+
+    async def _first_contact(self, team: str, user: str) -> FirstContact:
+        """For someone Staffroom has not met: their timezone and language from ``users.info``
+        (the manifest asks for users:read), so reminders come at their hour from the start.
+        Nothing for people already known, or when Slack does not answer."""
+        if (team, user) in self._known:
+            return FirstContact()
+        if await asyncio.to_thread(self._is_known, team, user):
+            self._remember_known(team, user)
+            return FirstContact()
+        try:
+            found = await self.messenger.client.users_info(user=user, include_locale=True)
+        except Exception as error:  # a profile we cannot read must not stop the command
+            log.info("slack: users.info unavailable for a new member (%s)", type(error).__name__)
+            return FirstContact()
+        profile = found.get("user") or {}
+        given = FirstContact()
+        if isinstance(profile.get("tz"), str) and profile["tz"]:
+            given["timezone"] = profile["tz"]
+        if isinstance(profile.get("locale"), str) and profile["locale"]:
+            given["locale"] = profile["locale"]
+        return given
 
     # retries -------------------------------------------------------------------------------
     async def _drop_retried_events(self, body: dict[str, Any], next: Any) -> BoltResponse | None:
@@ -121,6 +165,7 @@ class SlackInbound:
         reply = await self.app.handle(
             Invocation(
                 platform=PLATFORM,
+                **await self._first_contact(team, user),
                 tenant=team,
                 user_id=user,
                 display_name=str(body.get("user_name", "")),
@@ -146,6 +191,7 @@ class SlackInbound:
         reply = await self.app.handle(
             Invocation(
                 platform=PLATFORM,
+                **await self._first_contact(team, user),
                 tenant=team,
                 user_id=user,
                 display_name=str((body.get("user") or {}).get("name", "")),
@@ -177,6 +223,7 @@ class SlackInbound:
         reply = await self.app.handle(
             Invocation(
                 platform=PLATFORM,
+                **await self._first_contact(team, user),
                 tenant=team,
                 user_id=user,
                 display_name=str((body.get("user") or {}).get("name", "")),
@@ -215,6 +262,7 @@ class SlackInbound:
         reply = await self.app.handle(
             Invocation(
                 platform=PLATFORM,
+                **await self._first_contact(team, user),
                 tenant=team,
                 user_id=user,
                 text=text,

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, func, tuple_, update
 from sqlalchemy.orm import aliased
@@ -70,7 +71,9 @@ def resolve_account(
     name = (invocation.display_name or user_id).strip()[:100] or user_id
     if found is None:
         spoken = match_language(invocation.locale) or default_language
-        member = Member(display_name=name, created_at=now, language=spoken)
+        member = Member(
+            display_name=name, created_at=now, language=spoken, timezone=_zone(invocation.timezone)
+        )
         session.add(member)
         session.flush()
         assert member.id is not None
@@ -137,6 +140,17 @@ def lock_member(session: Session, member_id: int) -> None:
         session.execute(update(Member).where(col(Member.id) == member_id).values(id=col(Member.id)))
         return
     session.execute(select(Member.id).where(col(Member.id) == member_id).with_for_update()).first()
+
+
+def _zone(name: str | None) -> str:
+    """A timezone a platform gave, if it is a real one; UTC otherwise."""
+    if not name:
+        return "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    return name
 
 
 def get_member(session: Session, member_id: int) -> Member:

@@ -278,3 +278,20 @@ async def test_a_signature_that_is_not_ascii_is_a_401_not_a_crash(http_slack: Ha
     headers["X-Slack-Signature"] = "v0=é" + headers["X-Slack-Signature"][4:]
     status, _text = await http_slack.post(body, headers)
     assert status == 401
+
+
+async def test_a_new_member_starts_on_their_slack_timezone_and_language(
+    http_slack: Harness,
+) -> None:
+    http_slack.fake.add_user("U7", tz="America/Chicago", locale="es-ES")
+    http_slack.fake.add_user("U8", tz="Not/AZone")
+    await slash(http_slack, "profile show", user="U7")
+    await slash(http_slack, "profile show", user="U8")
+    chicago, unknown = http_slack.member_of("U7"), http_slack.member_of("U8")
+    assert chicago is not None and chicago.timezone == "America/Chicago"
+    assert chicago.language == "es"
+    assert unknown is not None and unknown.timezone == "UTC"  # a zone Python does not know
+    # Met once: later commands do not ask Slack again.
+    asked = len(http_slack.fake.calls_to("users.info"))
+    await slash(http_slack, "help", user="U7")
+    assert len(http_slack.fake.calls_to("users.info")) == asked
