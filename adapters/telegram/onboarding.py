@@ -24,9 +24,10 @@ PAYLOAD_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 def start_command(payload: str, registry: CommandRegistry) -> str | None:
     """The command line a ``/start`` payload stands for, or None for a plain welcome.
 
-    ``link-K7P4XM2Q`` -> ``link K7P4XM2Q``; ``join-maths-secondary`` -> ``community join
-    maths-secondary`` (when the communities feature has that command). Anything else is a welcome:
-    an old or mistyped link should still greet the person, not fail.
+    ``link-K7P4XM2Q`` -> ``link K7P4XM2Q`` (which asks the presser to confirm);
+    ``join-maths-secondary`` -> ``community info maths-secondary``, the community with a Join
+    button: a link someone else made never joins (or asks to join) on the presser's behalf.
+    Anything else is a welcome: an old or mistyped link should still greet the person, not fail.
     """
     payload = payload.strip()
     if not PAYLOAD_PATTERN.match(payload):
@@ -36,8 +37,8 @@ def start_command(payload: str, registry: CommandRegistry) -> str | None:
         return None
     if kind == "link":
         return f"link {value}"
-    if kind == "join" and ("community", "join") in registry.commands:
-        return f"community join {value}"
+    if kind == "join" and ("community", "info") in registry.commands:
+        return f"community info {value}"
     return None
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from core.identity.models import Member
 from tests.adapters.telegram.conftest import ANA, BEN, BOT_ID, Bot
@@ -226,16 +225,25 @@ async def test_member_ids_are_telegram_ids_never_names(bot: Bot) -> None:
         assert session.get(Member, ana.member_id) is not None
 
 
-async def test_a_join_deep_link_joins_the_community(bot: Bot) -> None:
-    if ("community", "join") not in bot.app.registry.commands:
-        pytest.skip("the communities feature has not landed")
+async def test_a_join_deep_link_shows_the_community_and_joins_on_the_button(bot: Bot) -> None:
     created = say(bot.app, 'community create "Maths secondary" "KS3-5 maths"', user="cara")
     assert created.tone == "success", created.plain_text()
 
-    text = await bot.say(ANA, "/start join-maths-secondary")
-    members = await bot.say(ANA, "/community members maths-secondary")
+    bot.tg.push_text(ANA, "/start join-maths-secondary")
+    shown = await bot.tg.wait_for_call("sendMessage", lambda c: c.params["chat_id"] == ANA)
+    assert "Maths secondary" in shown.params["text"]
+    assert bot.member(ANA) is not None
+    with Session(bot.app.engine) as session:
+        from core.communities.models import CommunityMember
 
-    assert "Maths secondary" in text and not text.startswith("⚠️"), text
+        assert len(session.exec(select(CommunityMember)).all()) == 1  # only Cara, so far
+    buttons = [b for row in shown.params["reply_markup"]["inline_keyboard"] for b in row]
+    join = next(b for b in buttons if b["text"] == "Join")
+    bot.tg.push_callback(ANA, join["callback_data"], shown.result["message_id"])
+    await bot.tg.wait_for_call(
+        "sendMessage", lambda c: c.params["chat_id"] == ANA and "Welcome to" in c.params["text"]
+    )
+    members = await bot.say(ANA, "/community members maths-secondary")
     assert "Ana" in members, members
 
 

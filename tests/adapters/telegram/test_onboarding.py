@@ -65,15 +65,16 @@ def test_menu_names_follow_telegrams_rules() -> None:
 def test_start_payloads_map_to_commands() -> None:
     plain = registry_with("help")
 
-    @command("community join", help=N_("join"))
-    def join(ctx: object) -> Reply:
-        return Reply.message("joined")
+    @command("community info", help=N_("about"))
+    def info(ctx: object) -> Reply:
+        return Reply.message("about")
 
-    joining = Feature(name="joining", groups={"community": N_("communities")}, commands=(join,))
+    joining = Feature(name="joining", groups={"community": N_("communities")}, commands=(info,))
     communities = registry_with("help", extra=(joining,))
 
     assert start_command("link-K7P4XM2Q", plain) == "link K7P4XM2Q"
-    assert start_command("join-maths-secondary", communities) == "community join maths-secondary"
+    # A join link shows the community with a Join button; it never joins by itself.
+    assert start_command("join-maths-secondary", communities) == "community info maths-secondary"
     assert start_command("join-maths-secondary", plain) is None
     assert start_command("", plain) is None
     assert start_command("link-", plain) is None
