@@ -38,6 +38,11 @@ def N_(message: str) -> str:
     return message
 
 
+def confirmed(value: str | None) -> bool:
+    """Whether a ``confirm`` parameter says to go ahead (what cannot be undone asks first)."""
+    return (value or "").strip().lower() == "confirm"
+
+
 class Access(StrEnum):
     """Who may run a command. Community roles are checked by the services, per community."""
 

@@ -10,7 +10,7 @@ import unicodedata
 from datetime import date
 from typing import Annotated
 
-from core.commands import N_, Arg, command
+from core.commands import N_, Arg, command, confirmed
 from core.context import Context
 from core.cpd import reminders
 from core.cpd.exports import summary_csv, summary_ics, summary_pdf
@@ -359,7 +359,7 @@ def cpd_delete(
     ] = None,
 ) -> Reply:
     activity = get_activity(ctx.session, ctx.member_id, id)
-    if (confirm or "").strip().lower() != "confirm":
+    if not confirmed(confirm):
         reply = Reply().heading(_("Delete this activity?"))
         reply.items([_activity_line(activity)])
         reply.text(_("It will be gone from your summaries and exports. This cannot be undone."))
@@ -670,7 +670,7 @@ def cpd_goal_delete(
     ] = None,
 ) -> Reply:
     goal = get_goal(ctx.session, ctx.member_id, id)
-    if (confirm or "").strip().lower() != "confirm":
+    if not confirmed(confirm):
         reply = Reply().heading(_("Delete this goal?"))
         reply.items([_goal_line(goal, goal_progress(ctx.session, goal))])
         reply.text(_("Your activities stay in your record. This cannot be undone."))

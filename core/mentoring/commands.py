@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from core.commands import N_, Arg, command
+from core.commands import N_, Arg, command, confirmed
 from core.communities.models import Community, Role
 from core.communities.service import find_community, require_role
 from core.context import Context
@@ -462,7 +462,7 @@ def mentor_end(
         str | None, Arg(N_("type confirm to end it without asking"), max_length=10)
     ] = None,
 ) -> Reply:
-    if (confirm or "").strip().lower() != "confirm":
+    if not confirmed(confirm):
         match = match_for(ctx.session, id, ctx.member_id)
         if match.status != MatchStatus.ACTIVE:
             return _answered(ctx, end_match(ctx.session, id, ctx.member_id, ctx.now))

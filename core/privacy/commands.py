@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from core.commands import N_, Arg, command
+from core.commands import N_, Arg, command, confirmed
 from core.context import Context
 from core.i18n import _
 from core.reply import Reply, bold
@@ -36,7 +36,7 @@ def privacy_delete(
         str | None, Arg(N_("type confirm to delete without asking"), max_length=10)
     ] = None,
 ) -> Reply:
-    if (confirm or "").strip().lower() != "confirm":
+    if not confirmed(confirm):
         return (
             Reply()
             .heading(_("Delete all your Staffroom data?"))

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from sqlmodel import Session, col, select
 
-from core.commands import N_, Arg, command
+from core.commands import N_, Arg, command, confirmed
 from core.communities.models import ChannelBinding, Community, CommunityMember, MembershipStatus
 from core.communities.service import find_community
 from core.context import Context
@@ -478,7 +478,7 @@ def journal_delete(
     ] = None,
 ) -> Reply:
     entry = service.get_entry(ctx.session, ctx.member_id, id)
-    if (confirm or "").strip().lower() != "confirm":
+    if not confirmed(confirm):
         reply = (
             Reply()
             .heading(_("Delete journal entry #{id}?", id=id))
@@ -513,7 +513,7 @@ def journal_share(
 ) -> Reply:
     entry = service.get_entry(ctx.session, ctx.member_id, id)
     found = find_community(ctx.session, community)
-    if (confirm or "").strip().lower() != "confirm":
+    if not confirmed(confirm):
         service.check_can_share(ctx.session, ctx.member_id, entry, found)
         preview = shared_reflection_reply(ctx.member.display_name, entry, found.name)
         reply = Reply().heading(_("Share this reflection?"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from core.commands import N_, Arg, command
+from core.commands import N_, Arg, command, confirmed
 from core.communities.models import Community, Role
 from core.communities.service import find_community, require_role
 from core.context import Context
@@ -541,7 +541,7 @@ def resource_delete(
         raise PermissionDenied(
             _("Only the person who shared {id} (or a moderator) can delete it.", id=_id(resource))
         )
-    if (confirm or "").strip().lower() != "confirm":
+    if not confirmed(confirm):
         reply = Reply().heading(_("Delete this resource?"))
         reply.items([_line(resource)])
         reply.text(

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from sqlmodel import col, select
 
-from core.commands import N_, Access, Arg, command
+from core.commands import N_, Access, Arg, command, confirmed
 from core.context import Context
 from core.cpd.periods import parse_period
 from core.cpd.service import check_day, get_activity
@@ -182,7 +182,7 @@ def school_join(
     current = school_of(ctx.session, ctx.member_id)
     if current is not None and current.id == school.id:
         return Reply.message(_("You are already a member of "), bold(school.name), ".")
-    if current is not None and (confirm or "").strip().lower() != "confirm":
+    if current is not None and not confirmed(confirm):
         reply = Reply().heading(_("Move to {school}?", school=school.name))
         reply.text(
             _(
@@ -560,7 +560,7 @@ def training_remove(
     school = _your_school(ctx)
     require_role(ctx.session, school, ctx.member_id, LEADS)
     training = get_training(ctx.session, school, id)
-    if (confirm or "").strip().lower() != "confirm":
+    if not confirmed(confirm):
         reply = Reply().heading(_("Stop requiring this training?"))
         reply.items([_training_line(training)])
         reply.text(_("Everyone's records of doing it are removed with it. This cannot be undone."))
