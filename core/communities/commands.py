@@ -381,6 +381,20 @@ def _pending_target(
     return found, _member(ctx, member)
 
 
+RequestCommunity = Annotated[
+    str | None,
+    Arg(
+        N_("the community (may be left out if the member asked to join only one you run)"),
+        max_length=100,
+        autocomplete=True,
+    ),
+]
+RequestMember = Annotated[
+    str | None, Arg(N_("who asked: id or @mention"), kind=Kind.MEMBER, max_length=100)
+]
+"""The parameters of approve and reject, which decide one request to join."""
+
+
 @command(
     "community approve",
     help=N_("Let someone into an approval-only community you moderate."),
@@ -389,17 +403,8 @@ def _pending_target(
 def community_approve(
     ctx: Context,
     *,
-    community: Annotated[
-        str | None,
-        Arg(
-            N_("the community (may be left out if the member asked to join only one you run)"),
-            max_length=100,
-            autocomplete=True,
-        ),
-    ] = None,
-    member: Annotated[
-        str | None, Arg(N_("who asked: id or @mention"), kind=Kind.MEMBER, max_length=100)
-    ] = None,
+    community: RequestCommunity = None,
+    member: RequestMember = None,
 ) -> Reply:
     found, target = _pending_target(ctx, community, member)
     decide_request(
@@ -419,17 +424,8 @@ def community_approve(
 def community_reject(
     ctx: Context,
     *,
-    community: Annotated[
-        str | None,
-        Arg(
-            N_("the community (may be left out if the member asked to join only one you run)"),
-            max_length=100,
-            autocomplete=True,
-        ),
-    ] = None,
-    member: Annotated[
-        str | None, Arg(N_("who asked: id or @mention"), kind=Kind.MEMBER, max_length=100)
-    ] = None,
+    community: RequestCommunity = None,
+    member: RequestMember = None,
 ) -> Reply:
     found, target = _pending_target(ctx, community, member)
     decide_request(

@@ -52,6 +52,33 @@ def cpd_command(event: Event, zone: ZoneInfo) -> str:
     return f'cpd log {hours:g} "{title}" category=conference date={day}'
 
 
+def _check_when(starts_at: datetime, now: datetime) -> None:
+    if starts_at <= now:
+        raise BadValue(
+            _(
+                'when is in the past. Give a future date and time, like "2026-12-01 16:00" '
+                'or "next thursday 4pm".'
+            ),
+            "when",
+        )
+    if starts_at > now + FURTHEST_AHEAD:
+        raise BadValue(_("when is more than two years away; please pick a nearer date."), "when")
+
+
+def _check_duration(duration: timedelta) -> None:
+    if duration > LONGEST_EVENT:
+        raise BadValue(
+            _("duration can be at most 12 hours; for a longer course, create one per day."),
+            "duration",
+        )
+
+
+def _may_change(session: Session, event: Event, community: Community, by: int) -> bool:
+    """The organiser and the community's moderators may change or cancel an event."""
+    held = role_of(session, community, by)
+    return event.created_by == by or (held is not None and held.rank >= Role.MODERATOR.rank)
+
+
 def create_event(
     session: Session,
     community: Community,
@@ -68,21 +95,8 @@ def create_event(
     is down as coming, and the community's channels hear about it."""
     assert community.id is not None
     require_role(session, community, creator_id, Role.MEMBER)
-    if starts_at <= now:
-        raise BadValue(
-            _(
-                'when is in the past. Give a future date and time, like "2026-12-01 16:00" '
-                'or "next thursday 4pm".'
-            ),
-            "when",
-        )
-    if starts_at > now + FURTHEST_AHEAD:
-        raise BadValue(_("when is more than two years away; please pick a nearer date."), "when")
-    if duration > LONGEST_EVENT:
-        raise BadValue(
-            _("duration can be at most 12 hours; for a longer course, create one per day."),
-            "duration",
-        )
+    _check_when(starts_at, now)
+    _check_duration(duration)
     event = Event(
         community_id=community.id,
         title=" ".join(title.split()),
@@ -256,8 +270,7 @@ def edit_event(
     """Correct an event (organiser or moderators): reminders move with a new time, and those who
     said yes or maybe are told what changed, each on their own clock. Returns how many were told."""
     assert event.id is not None
-    held = role_of(session, community, by)
-    if event.created_by != by and not (held is not None and held.rank >= Role.MODERATOR.rank):
+    if not _may_change(session, event, community, by):
         raise PermissionDenied(
             _(
                 "Only the organiser of {title} or a moderator of {community} can change it.",
@@ -277,16 +290,10 @@ def edit_event(
             raise BadValue(_("An event needs a title."), "title")
         event.title = " ".join(title.split())
     if starts_at is not None:
-        if starts_at <= now:
-            raise BadValue(_("when is in the past. Give a future date and time."), "when")
-        if starts_at > now + FURTHEST_AHEAD:
-            raise BadValue(
-                _("when is more than two years away; please pick a nearer date."), "when"
-            )
+        _check_when(starts_at, now)
         event.starts_at = starts_at
     if duration is not None:
-        if duration > LONGEST_EVENT:
-            raise BadValue(_("duration can be at most 12 hours."), "duration")
+        _check_duration(duration)
         event.duration_minutes = max(1, round(duration.total_seconds() / 60))
     if clear_link:
         event.link = None
@@ -339,9 +346,7 @@ def cancel_event(
     """Cancel (organiser or moderators): reminders stop, and those who said yes or maybe are
     told. Returns how many were told."""
     assert event.id is not None
-    held = role_of(session, community, by)
-    is_moderator = held is not None and held.rank >= Role.MODERATOR.rank
-    if event.created_by != by and not is_moderator:
+    if not _may_change(session, event, community, by):
         raise PermissionDenied(
             _(
                 "Only the organiser of {title} or a moderator of {community} can cancel it.",
