@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from core.clock import Clock, SystemClock
 from core.commands import Access, Command, CommandRegistry
@@ -29,8 +29,8 @@ from core.delivery.kinds import Producer, Producers
 from core.errors import UserError
 from core.feature import AcquaintanceHook, Feature, TimezoneHook
 from core.i18n import _, set_language
-from core.identity.models import Account
-from core.identity.service import resolve_account
+from core.identity.service import member_id_of, resolve_account
+from core.inbound.service import allow, give_back, take
 from core.invocation import Invocation
 from core.metrics import record_command
 from core.params import BadValue, ConvertContext
@@ -93,8 +93,6 @@ class Staffroom:
 
     def _allowed(self, invocation: Invocation, now: datetime) -> bool:
         """The per-member limit, counted in the database so every front-end shares it."""
-        from core.inbound.service import allow
-
         with self.session() as session:
             return allow(
                 session, invocation.account_key, now, self.settings.limits.commands_per_minute
@@ -103,27 +101,18 @@ class Staffroom:
     def first_time(self, scope: str, key: str, ttl: timedelta) -> bool:
         """Whether this request (a Slack event id, a signature, a Telegram update id) is seen
         for the first time by any front-end on this database within ``ttl``."""
-        from core.inbound.service import take
-
         with self.session() as session:
             return take(session, scope, key, self.clock.now(), ttl)
 
     def forget(self, scope: str, key: str) -> None:
         """Undo :meth:`first_time` for a request that could not be handled (let a retry in)."""
-        from core.inbound.service import give_back
-
         with self.session() as session:
             give_back(session, scope, key)
 
     def member_for(self, session: Session, platform: str, tenant: str, user_id: str) -> int | None:
         """The member behind an account, if the person has talked to Staffroom before (never
         creates one: for read-only requests such as autocomplete)."""
-        account = session.exec(
-            select(Account).where(
-                Account.platform == platform, Account.tenant == tenant, Account.user_id == user_id
-            )
-        ).first()
-        return account.member_id if account else None
+        return member_id_of(session, platform, tenant, user_id)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -378,6 +378,12 @@ def _account_query(platform: str, tenant: str, user_id: str) -> Any:
     )
 
 
+def member_id_of(session: Session, platform: str, tenant: str, user_id: str) -> int | None:
+    """The member behind an account, if the person has talked to Staffroom (never creates one)."""
+    account = session.exec(_account_query(platform, tenant, user_id)).first()
+    return account.member_id if account else None
+
+
 def dm_channel_of(session: Session, platform: str, tenant: str, user_id: str) -> str | None:
     """The direct-message channel a platform opened for this account before, if any."""
     account = session.exec(_account_query(platform, tenant, user_id)).first()
