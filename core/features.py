@@ -18,6 +18,7 @@ from core.help import FEATURE as HELP
 from core.identity import FEATURE as IDENTITY
 from core.inbound import FEATURE as INBOUND
 from core.mentoring import FEATURE as MENTORING
+from core.observation import FEATURE as OBSERVATION
 from core.privacy import FEATURE as PRIVACY
 from core.reflection import FEATURE as REFLECTION
 from core.resources import FEATURE as RESOURCES
@@ -36,6 +37,7 @@ FEATURES: tuple[Feature, ...] = (
     SCHOOLS,
     REFLECTION,
     MENTORING,
+    OBSERVATION,
     HELP,
 )
 

@@ -125,13 +125,13 @@ def test_a_feature_contributes_only_to_the_app_built_with_it(app: Staffroom) -> 
 
     reply = say(extended, "notes add 3 green apples when=2026-11-20")
     assert reply.tone == "success" and reply.plain_text() == "3 × green apples on 2026-11-20"
-    assert "notes" in say(extended, "help").plain_text()
+    assert "Test notes." in say(extended, "help").plain_text()
     assert "notes add <count> <words...> [when=...]" in say(extended, "help notes add").plain_text()
     assert say(extended, "notes add 0 apples").tone == "error"  # min_value from the signature
 
     # The plain app has none of it: no command, no help, no kind, no participant, no source.
     assert "I don't know the command" in say(app, "notes add 3 apples").plain_text()
-    assert "notes" not in say(app, "help").plain_text()
+    assert "Test notes." not in say(app, "help").plain_text()
     assert NOTES_KIND not in app.producers.kinds
     assert extended.producers.kinds[NOTES_KIND] is _notes_producer
     assert "notes" not in {p.name for p in app.privacy.participants}

@@ -1,0 +1,638 @@
+"""Commands for peer observation: ask or offer, answer, plan, write the notes, and what the
+observed teacher does with them (reflect, log as CPD, share)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from sqlmodel import select
+
+from core.commands import N_, Arg, command, confirmed
+from core.context import Context
+from core.cpd.frameworks import parse_standards
+from core.cpd.models import CpdActivity
+from core.cpd.service import ActivityInput, check_hours, log_activity, match_category
+from core.errors import UserError
+from core.events.service import when_local
+from core.i18n import _
+from core.identity.models import Member
+from core.identity.service import find_member, lock_member
+from core.observation import service
+from core.observation.models import Observation, ObservationStatus
+from core.params import Kind
+from core.reflection import library
+from core.reflection import service as journal
+from core.reflection.models import JournalEntry
+from core.reply import Reply, SpanLike, bold, code
+
+CATEGORY = "peer observation"
+"""The CPD category an observation is logged under, when the install offers it."""
+
+ObservationId = Annotated[
+    int, Arg(N_("the observation's number, from observe list"), kind=Kind.ID, autocomplete=True)
+]
+Colleague = Annotated[
+    str, Arg(N_("a colleague: @mention, #id or name"), kind=Kind.MEMBER, max_length=100)
+]
+Focus = Annotated[str, Arg(N_("what to look at, like questioning or transitions"), max_length=200)]
+When = Annotated[
+    datetime | None,
+    Arg(N_('the lesson\'s date and time, like "2026-12-08 10:40"'), positional=False),
+]
+Lesson = Annotated[
+    str | None, Arg(N_('which lesson, like "Y9 maths, period 3"'), positional=False, max_length=120)
+]
+Hope = Annotated[
+    str | None,
+    Arg(N_("what you want to learn from it, in a line"), positional=False, max_length=300),
+]
+
+
+def _colleague(ctx: Context, ref: str) -> Member:
+    return find_member(
+        ctx.session, ref, ctx.invocation.platform, ctx.invocation.tenant, visible=ctx.may_see
+    )
+
+
+def _line(ctx: Context, o: Observation) -> list[SpanLike]:
+    who = (
+        _("observed by {name}", name=service.name_of(ctx.session, o.observer_id))
+        if o.observed_id == ctx.member_id
+        else _("{name}'s lesson", name=service.name_of(ctx.session, o.observed_id))
+    )
+    line: list[SpanLike] = [bold(f"#{o.id} "), o.focus, " — ", who]
+    if o.at is not None:
+        line += [", ", when_local(o.at, ctx.zone)]
+    line += [" (", service.status_word(o.status), ")"]
+    return line
+
+
+@command(
+    "observe request",
+    help=N_("Ask a colleague to observe one of your lessons, with a focus you choose."),
+    examples=[
+        'observe request @sam focus="questioning" date="2026-12-08 10:40" lesson="Y9 maths, P3"'
+    ],
+)
+def observe_request(
+    ctx: Context,
+    *,
+    colleague: Colleague,
+    focus: Focus,
+    date: When = None,
+    lesson: Lesson = None,
+    hope: Hope = None,
+) -> Reply:
+    other = _colleague(ctx, colleague)
+    assert other.id is not None
+    found = service.propose(
+        ctx.session,
+        by=ctx.member_id,
+        other=other.id,
+        as_observed=True,
+        focus=focus,
+        hope=hope,
+        lesson=lesson,
+        at=date,
+        now=ctx.now,
+    )
+    ctx.audit("observation.request", observation_id=found.id)
+    reply = service.summary_reply(
+        found, ctx.zone, _("Asked {name} to observe your lesson", name=other.display_name)
+    )
+    reply.tone = "success"
+    return reply.note(
+        _(
+            "They will be asked with Accept and Decline buttons, and you will hear back. The "
+            "notes will come to you alone.",
+        )
+    )
+
+
+@command(
+    "observe offer",
+    help=N_("Offer to observe a colleague's lesson; they choose whether, and the focus."),
+    examples=['observe offer @ana focus="behaviour for learning" date="2026-12-09 13:00"'],
+)
+def observe_offer(
+    ctx: Context,
+    *,
+    colleague: Colleague,
+    focus: Focus,
+    date: When = None,
+    lesson: Lesson = None,
+) -> Reply:
+    other = _colleague(ctx, colleague)
+    assert other.id is not None
+    found = service.propose(
+        ctx.session,
+        by=ctx.member_id,
+        other=other.id,
+        as_observed=False,
+        focus=focus,
+        hope=None,
+        lesson=lesson,
+        at=date,
+        now=ctx.now,
+    )
+    ctx.audit("observation.offer", observation_id=found.id)
+    reply = service.summary_reply(
+        found, ctx.zone, _("Offered to observe {name}'s lesson", name=other.display_name)
+    )
+    reply.tone = "success"
+    return reply.note(
+        _(
+            "{name} is asked with Accept and Decline buttons, and may change the focus. Your "
+            "notes will go to them alone.",
+            name=other.display_name,
+        )
+    )
+
+
+@command(
+    "observe accept",
+    help=N_("Accept an observation you were asked for or offered."),
+    examples=["observe accept 4"],
+)
+def observe_accept(ctx: Context, *, id: ObservationId) -> Reply:
+    found = service.answer(ctx.session, id, ctx.member_id, accept=True, now=ctx.now)
+    reply = service.summary_reply(found, ctx.zone, _("Accepted: observation {id}", id=id))
+    reply.tone = "success"
+    if found.at is None:
+        reply.note(
+            _(
+                'Agree a lesson together, then add it with observe edit {id} date="YYYY-MM-DD '
+                'HH:MM" so you are both reminded.',
+                id=id,
+            )
+        )
+    else:
+        reply.note(_("You will both be reminded a day and an hour before."))
+    return reply
+
+
+@command(
+    "observe decline",
+    help=N_("Decline an observation you were asked for or offered; they are told kindly."),
+    examples=["observe decline 4"],
+)
+def observe_decline(ctx: Context, *, id: ObservationId) -> Reply:
+    service.answer(ctx.session, id, ctx.member_id, accept=False, now=ctx.now)
+    return Reply.success(_("Declined observation {id}; they have been told.", id=id))
+
+
+@command(
+    "observe list",
+    help=N_("Observations of your lessons, the ones you are doing, and notes shared with you."),
+    examples=["observe list"],
+)
+def observe_list(ctx: Context) -> Reply:
+    found = service.observations_of(ctx.session, ctx.member_id)
+    if not (found.mine or found.observing or found.shared):
+        return Reply.message(
+            _("No observations yet. Ask a colleague to observe a lesson with "),
+            code('observe request @colleague focus="questioning"'),
+            _(", or offer to observe theirs with observe offer."),
+        )
+    reply = Reply().heading(_("Your observations"))
+    sections = (
+        (_("Of your lessons"), found.mine),
+        (_("You are observing"), found.observing),
+        (_("Shared with you"), found.shared),
+    )
+    for title, rows in sections:
+        if rows:
+            reply.text(bold(title))
+            reply.items([_line(ctx, o) for o in rows])
+    return reply.note(_("See one with observe show ID."))
+
+
+@command(
+    "observe show",
+    help=N_("One observation: the plan, and the notes if you may see them."),
+    examples=["observe show 4"],
+)
+def observe_show(ctx: Context, *, id: ObservationId) -> Reply:
+    found = service.get_observation(ctx.session, id, ctx.member_id)
+    observed = service.name_of(ctx.session, found.observed_id)
+    observer = service.name_of(ctx.session, found.observer_id)
+    reply = service.notes_reply(
+        found,
+        ctx.zone,
+        _(
+            "Observation {id}: {observer} observes {observed}",
+            id=id,
+            observer=observer,
+            observed=observed,
+        ),
+    )
+    reply.text(bold(_("Status: ")), service.status_word(found.status))
+    if found.drafting is not None and ctx.member_id == found.observer_id:
+        reply.note(_("Your notes are a draft; finish them with observe notes {id}.", id=id))
+    if found.status == ObservationStatus.PROPOSED and ctx.member_id == service.answerer(found):
+        reply.action(_("Accept"), f"observe accept {id}", "primary")
+        reply.action(_("Decline"), f"observe decline {id}")
+        return reply
+    if ctx.member_id != found.observed_id:
+        return _actions_for_observer(reply, found) if ctx.member_id == found.observer_id else reply
+    names = [service.name_of(ctx.session, m) for m in service.shared_with(ctx.session, id)]
+    if names:
+        reply.text(bold(_("Shared with: ")), ", ".join(names))
+    entry = _reflection_of(ctx, found)
+    if entry is not None:
+        reply.text(bold(_("Your reflection: ")), _("journal entry {id}", id=entry.id))
+    if found.status == ObservationStatus.DONE:
+        if entry is None:
+            reply.action(_("Reflect on it"), f"observe reflect {id}", "primary")
+        if found.observed_cpd_id is None:
+            reply.action(_("Log as CPD"), f"observe cpd {id}")
+    elif found.status in (ObservationStatus.PROPOSED, ObservationStatus.ACCEPTED):
+        reply.action(_("Cancel it"), f"observe cancel {id}", "danger")
+    return reply
+
+
+def _actions_for_observer(reply: Reply, found: Observation) -> Reply:
+    if found.status == ObservationStatus.ACCEPTED:
+        reply.action(_("Write my notes"), f"observe notes {found.id}", "primary")
+    if found.status == ObservationStatus.DONE and found.observer_cpd_id is None:
+        reply.action(_("Log as CPD"), f"observe cpd {found.id}")
+    return reply
+
+
+def _reflection_of(ctx: Context, found: Observation) -> JournalEntry | None:
+    if found.reflection_prompt_id is None:
+        return None
+    return ctx.session.exec(
+        select(JournalEntry).where(
+            JournalEntry.prompt_id == found.reflection_prompt_id,
+            JournalEntry.member_id == ctx.member_id,
+        )
+    ).first()
+
+
+@command(
+    "observe edit",
+    help=N_(
+        "Change the plan: the focus and what you hope to learn (the observed teacher), "
+        "the date or the lesson (either of you)."
+    ),
+    examples=['observe edit 4 date="2026-12-10 09:00"', 'observe edit 4 hope="more hands up"'],
+)
+def observe_edit(
+    ctx: Context,
+    *,
+    id: ObservationId,
+    focus: Annotated[
+        str | None, Arg(N_("what to look at"), positional=False, max_length=200)
+    ] = None,
+    hope: Hope = None,
+    lesson: Lesson = None,
+    date: When = None,
+) -> Reply:
+    found = service.edit(
+        ctx.session, id, ctx.member_id, focus=focus, hope=hope, lesson=lesson, at=date, now=ctx.now
+    )
+    reply = service.summary_reply(found, ctx.zone, _("Changed observation {id}", id=id))
+    reply.tone = "success"
+    return reply
+
+
+@command(
+    "observe notes",
+    help=N_(
+        "Write your notes after observing: what went well, evidence, a question, a next "
+        "step. Give none and I ask for each in turn."
+    ),
+    form=True,
+    examples=[
+        "observe notes 4",
+        'observe notes 4 went_well="Wait time after questions" next_step="Cold call by name"',
+    ],
+)
+def observe_notes(
+    ctx: Context,
+    *,
+    id: ObservationId,
+    went_well: Annotated[
+        str | None,
+        Arg(
+            N_("what went well, against the focus"),
+            kind=Kind.LONG_TEXT,
+            positional=False,
+            max_length=2000,
+        ),
+    ] = None,
+    evidence: Annotated[
+        str | None,
+        Arg(N_("what you saw or heard"), kind=Kind.LONG_TEXT, positional=False, max_length=2000),
+    ] = None,
+    question: Annotated[
+        str | None, Arg(N_("one question for them"), positional=False, max_length=500)
+    ] = None,
+    next_step: Annotated[
+        str | None, Arg(N_("one next step"), positional=False, max_length=500)
+    ] = None,
+) -> Reply:
+    given = {
+        "went_well": went_well,
+        "evidence": evidence,
+        "question": question,
+        "next_step": next_step,
+    }
+    if all(v is None for v in given.values()):
+        found = service.start_draft(ctx.session, id, ctx.member_id, ctx.now)
+        return _ask_step(ctx, found)
+    found = service.record_notes(ctx.session, id, ctx.member_id, given, ctx.now)
+    ctx.audit("observation.notes", observation_id=id)
+    return _sent(ctx, found)
+
+
+def _ask_step(ctx: Context, found: Observation) -> Reply:
+    step = found.drafting
+    assert step is not None
+    number = service.NOTE_FIELDS.index(step) + 1
+    reply = Reply().heading(
+        _(
+            "Notes for observation {id}, part {n} of {total}",
+            id=found.id,
+            n=number,
+            total=len(service.NOTE_FIELDS),
+        )
+    )
+    reply.text(service.note_question(step, found.focus))
+    return reply.note(_("Reply here. Send skip to leave this part empty, or stop to finish later."))
+
+
+def _sent(ctx: Context, found: Observation) -> Reply:
+    observed = service.name_of(ctx.session, found.observed_id)
+    reply = service.notes_reply(found, ctx.zone, _("Notes sent to {name}", name=observed))
+    reply.tone = "success"
+    reply.note(
+        _(
+            "Only {name} sees them, unless they choose to share them. You can correct them with "
+            "observe notes {id}.",
+            name=observed,
+            id=found.id,
+        )
+    )
+    if found.observer_cpd_id is None:
+        reply.action(_("Log as CPD"), f"observe cpd {found.id}")
+    return reply
+
+
+def answer_notes(ctx: Context, text: str) -> Reply | None:
+    """A direct message while the observer is writing notes step by step is the next part."""
+    channel = ctx.invocation.channel
+    if channel is not None and not channel.direct:
+        return None
+    found = service.drafting(ctx.session, ctx.member_id, ctx.now)
+    if found is None or found.drafting is None:
+        return None
+    outcome = service.answer_draft(
+        ctx.session, found, text, ctx.now, limit=service.note_limit(found.drafting)
+    )
+    if outcome == "sent":
+        ctx.audit("observation.notes", observation_id=found.id)
+        return _sent(ctx, found)
+    if outcome == "stopped":
+        return Reply.message(
+            _("Saved as a draft. Carry on any time with observe notes {id}.", id=found.id)
+        )
+    return _ask_step(ctx, found)
+
+
+@command(
+    "observe reflect",
+    help=N_("Reflect on the notes of an observation of your lesson, in your private journal."),
+    examples=["observe reflect 4", 'observe reflect 4 "More wait time worked; next, cold call."'],
+)
+def observe_reflect(
+    ctx: Context,
+    *,
+    id: ObservationId,
+    text: Annotated[
+        str | None,
+        Arg(
+            N_("your reflection; leave it out and I will ask"),
+            kind=Kind.LONG_TEXT,
+            max_length=20000,
+        ),
+    ] = None,
+) -> Reply:
+    found = service.get_observation(ctx.session, id, ctx.member_id)
+    service.require_observed(ctx.session, found, ctx.member_id)
+    service.require_notes(found)
+    question = library.Prompt(
+        key="observation",
+        model="observation",
+        stage="reflect",
+        stage_title="",
+        stage_index=0,
+        text=service.reflection_question(ctx.session, found),
+    )
+    prompt = journal.open_prompt(ctx.session, ctx.member_id, question, ctx.now)
+    found.reflection_prompt_id = prompt.id
+    ctx.session.add(found)
+    if text is None:
+        reply = Reply().heading(_("Reflect on observation {id}", id=id))
+        reply.text(question.text)
+        return reply.note(
+            _(
+                "Reply to me here: it goes into your private journal, which only you can read, "
+                "linked to this observation."
+            )
+        )
+    entry = journal.answer_prompt(
+        ctx.session, prompt, text, ctx.now, limit=ctx.settings.reflection.max_answer_length
+    )
+    reply = Reply.success(_("Saved to your journal as entry {id}.", id=entry.id))
+    if found.observed_cpd_id is None:
+        reply.action(_("Log as CPD"), f"observe cpd {id}")
+    return reply
+
+
+@command(
+    "observe cpd",
+    help=N_("Log an observation you took part in as CPD (peer observation), in one step."),
+    examples=["observe cpd 4", "observe cpd 4 hours=1.5 standards=TS4"],
+)
+def observe_cpd(
+    ctx: Context,
+    *,
+    id: ObservationId,
+    hours: Annotated[
+        float | None, Arg(N_("how long (default 1 hour)"), kind=Kind.HOURS, positional=False)
+    ] = None,
+    standards: Annotated[
+        str | None, Arg(N_("standard codes, like TS1,TS4"), positional=False)
+    ] = None,
+) -> Reply:
+    lock_member(ctx.session, ctx.member_id)  # two presses at once: the second sees the first
+    found = service.get_observation(ctx.session, id, ctx.member_id, for_update=True)
+    if ctx.member_id not in (found.observed_id, found.observer_id):
+        service.require_observed(ctx.session, found, ctx.member_id)
+    service.require_notes(found)
+    observed = ctx.member_id == found.observed_id
+    logged = found.observed_cpd_id if observed else found.observer_cpd_id
+    if logged is not None and ctx.session.get(CpdActivity, logged) is not None:
+        return Reply.message(
+            _("Already logged as CPD activity #{id}. See it with cpd show {id}.", id=logged)
+        )
+    settings = ctx.settings.cpd
+    category = (
+        match_category(CATEGORY, settings.categories)
+        if any(c.lower() == CATEGORY for c in settings.categories)
+        else settings.categories[0]
+    )
+    title = (
+        _("Peer observation of my lesson: {focus}", focus=found.focus)
+        if observed
+        else _(
+            "Observed {name}'s lesson: {focus}",
+            name=service.name_of(ctx.session, found.observed_id),
+            focus=found.focus,
+        )
+    )
+    today = ctx.local_now.date()
+    activity = log_activity(
+        ctx.session,
+        ctx.member_id,
+        ActivityInput(
+            hours=check_hours(hours if hours is not None else 1.0, settings),
+            title=title[:200],
+            category=category,
+            day=min(service.local_day(found, ctx.zone), today),
+            standards=(
+                parse_standards(standards, settings.standards_frameworks) if standards else []
+            ),
+            reflection_entry_id=(
+                entry.id if observed and (entry := _reflection_of(ctx, found)) else None
+            ),
+        ),
+        now=ctx.now,
+        today=today,
+    )
+    if observed:
+        found.observed_cpd_id = activity.id
+    else:
+        found.observer_cpd_id = activity.id
+    ctx.session.add(found)
+    reply = Reply.success(_("Logged #{id}: ", id=activity.id), bold(activity.title))
+    return reply.note(
+        _(
+            "Hours: {hours}; category: {category}. Change it with cpd edit {id}.",
+            hours=f"{activity.hours:g}",
+            category=category,
+            id=activity.id,
+        )
+    )
+
+
+@command(
+    "observe share",
+    help=N_("Show the notes of an observation of your lesson to your mentor or CPD lead."),
+    examples=["observe share 4 @sam"],
+)
+def observe_share(ctx: Context, *, id: ObservationId, colleague: Colleague) -> Reply:
+    target = _colleague(ctx, colleague)
+    if not service.share(ctx.session, id, ctx.member_id, target, ctx.now):
+        return Reply.message(
+            _("{name} can already see observation {id}.", name=target.display_name, id=id)
+        )
+    ctx.audit("observation.share", observation_id=id, member_id=target.id)
+    return Reply.success(
+        _(
+            "Shared observation {id} with {name}. Stop with observe unshare {id} {ref}.",
+            id=id,
+            name=target.display_name,
+            ref=f"#{target.id}",
+        )
+    )
+
+
+@command(
+    "observe unshare",
+    help=N_("Stop showing an observation's notes to someone you shared them with."),
+    examples=["observe unshare 4 @sam"],
+)
+def observe_unshare(ctx: Context, *, id: ObservationId, colleague: Colleague) -> Reply:
+    target = _colleague(ctx, colleague)
+    if not service.unshare(ctx.session, id, ctx.member_id, target):
+        return Reply.message(
+            _("Observation {id} was not shared with {name}.", id=id, name=target.display_name)
+        )
+    return Reply.success(
+        _(
+            "{name} can no longer see observation {id} (a message already sent stays where it "
+            "was sent).",
+            name=target.display_name,
+            id=id,
+        )
+    )
+
+
+@command(
+    "observe cancel",
+    help=N_("Call off an observation that has not happened; the other person is told. Asks first."),
+    examples=["observe cancel 4"],
+)
+def observe_cancel(
+    ctx: Context,
+    *,
+    id: ObservationId,
+    confirm: Annotated[
+        str | None, Arg(N_("type confirm to cancel without asking"), max_length=10)
+    ] = None,
+) -> Reply:
+    if not confirmed(confirm):
+        found = service.get_observation(ctx.session, id, ctx.member_id)
+        other = service.name_of(ctx.session, service.other_side(found, ctx.member_id))
+        return (
+            Reply()
+            .heading(_("Cancel observation {id}?", id=id))
+            .text(_("{name} is told, and the reminders stop. This cannot be undone.", name=other))
+            .action(_("Cancel it"), f"observe cancel {id} confirm", "danger")
+        )
+    service.cancel(ctx.session, id, ctx.member_id, ctx.now)
+    return Reply.success(_("Cancelled observation {id}.", id=id))
+
+
+@command(
+    "observe delete",
+    help=N_("Delete an observation of your lesson and its notes for good. Asks first."),
+    examples=["observe delete 4"],
+)
+def observe_delete(
+    ctx: Context,
+    *,
+    id: ObservationId,
+    confirm: Annotated[
+        str | None, Arg(N_("type confirm to delete without asking"), max_length=10)
+    ] = None,
+) -> Reply:
+    found = service.get_observation(ctx.session, id, ctx.member_id)
+    service.check_may_delete(found, ctx.member_id)
+    if not confirmed(confirm):
+        return (
+            Reply()
+            .heading(_("Delete observation {id}?", id=id))
+            .text(
+                _(
+                    "The plan and the notes go for good, for you and anyone you shared them "
+                    "with. Your journal and CPD record keep what you wrote there."
+                )
+            )
+            .action(_("Delete it"), f"observe delete {id} confirm", "danger")
+        )
+    if found.status in (ObservationStatus.PROPOSED, ObservationStatus.ACCEPTED):
+        raise UserError(
+            _(
+                "Observation {id} is still planned: cancel it first with observe cancel {id}, so "
+                "your colleague is told.",
+                id=id,
+            )
+        )
+    service.delete(ctx.session, id, ctx.member_id)
+    ctx.audit("observation.delete", observation_id=id)
+    return Reply.success(_("Deleted observation {id}.", id=id))
