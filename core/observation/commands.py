@@ -488,11 +488,8 @@ def observe_cpd(
     title = (
         _("Peer observation of my lesson: {focus}", focus=found.focus)
         if observed
-        else _(
-            "Observed {name}'s lesson: {focus}",
-            name=service.name_of(ctx.session, found.observed_id),
-            focus=found.focus,
-        )
+        # No name: the record is seen by the observer's CPD lead, the colleague did not agree to that.
+        else _("Observed a colleague's lesson: {focus}", focus=found.focus)
     )
     today = ctx.local_now.date()
     activity = log_activity(

@@ -102,7 +102,8 @@ def _what_leads_see(reply: Reply) -> Reply:
     return reply.text(
         _(
             "Activity titles, dates, hours, categories and standards of your CPD record; "
-            "never your journal, your notes or your mentoring notes."
+            "never your journal, your notes, observation notes (unless you share them) or your "
+            "mentoring notes."
         )
     )
 

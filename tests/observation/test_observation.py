@@ -266,7 +266,7 @@ def test_reflect_log_cpd_in_one_step_each(app: Staffroom) -> None:
         ("peer observation", 1.5),
     ]
     assert rows[0].reflection_entry_id == entry.id and rows[0].standards == ["TS4"]
-    assert rows[1].title == "Observed Ana's lesson: questioning"
+    assert rows[1].title == "Observed a colleague's lesson: questioning"  # no name
     assert str(rows[0].occurred_on) == "2026-11-23"  # logged before the lesson's date: today
     assert "only they" not in text_of(say(app, "observe cpd 1", user="carol"))
 

@@ -18,7 +18,8 @@ from tests.talk import say, text_of
 
 VISIBLE = (
     "Activity titles, dates, hours, categories and standards of your CPD record; "
-    "never your journal, your notes or your mentoring notes."
+    "never your journal, your notes, observation notes (unless you share them) or your "
+    "mentoring notes."
 )
 
 
