@@ -149,9 +149,15 @@ def event_rsvp(
     reply = event_reply(event, community, ctx.zone)
     reply.tone = "success"
     if chosen is Answer.YES:
-        reply.text(_("You are going. I will remind you a day and an hour before."))
+        reply.text(
+            _(
+                "You are going. I will remind you a day and an hour before, and offer to log it "
+                "as CPD afterwards."
+            )
+        )
         reply.action(_("Calendar file"), f"event export {event.id}")
-        reply.action(_("Log as CPD"), cpd_command(event, ctx.zone))
+        if event.ends_at <= ctx.now:  # before it, a CPD entry would be dated in the future
+            reply.action(_("Log as CPD"), cpd_command(event, ctx.zone))
     elif chosen is Answer.MAYBE:
         reply.text(_("Noted as maybe. Answer yes to get reminders."))
     else:

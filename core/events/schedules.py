@@ -23,13 +23,15 @@ DIGEST_LOOKAHEAD = timedelta(days=14)
 def produce_reminder(occ: Occurrence) -> list[Outgoing]:
     """A direct message to each member who said yes and can still see the event (someone who left
     an approval-only community since, or was removed, gets no reminder and no link), with the
-    time on their own clock."""
+    time on their own clock. Before the event, a reminder; after it (``after`` in the payload),
+    the offer to log it as CPD, which only then can work."""
     session, schedule, at = occ.session, occ.schedule, occ.at
     event = session.get(Event, schedule.subject_id) if schedule.subject_id else None
     if event is None or event.id is None or event.cancelled_at is not None:
         return []
     community = session.get(Community, event.community_id)
-    if community is None or event.starts_at <= at:
+    after = bool(schedule.payload.get("after"))
+    if community is None or (event.starts_at <= at and not after):
         return []
     hours = float(schedule.payload.get("hours_before", 1))
     going = [
@@ -43,14 +45,20 @@ def produce_reminder(occ: Occurrence) -> list[Outgoing]:
         member = members.get(member_id)
         zone = ZoneInfo(member.timezone if member else "UTC")
         with language(member.language if member else None):  # each in their own language
-            heading = (
-                _("Tomorrow: {title}", title=event.title)
-                if hours >= 24
-                else _("Starting soon: {title}", title=event.title)
-            )
-            reply = event_reply(event, community, zone, heading)
-            reply.action(_("Log as CPD"), cpd_command(event, zone))
-            reply.action(_("Not going now"), f"event rsvp {event.id} no")
+            if after:
+                reply = event_reply(
+                    event, community, zone, _("How was {title}?", title=event.title)
+                )
+                reply.note(_("If you went, log it in your CPD record in one step."))
+                reply.action(_("Log as CPD"), cpd_command(event, zone), "primary")
+            else:
+                heading = (
+                    _("Tomorrow: {title}", title=event.title)
+                    if hours >= 24
+                    else _("Starting soon: {title}", title=event.title)
+                )
+                reply = event_reply(event, community, zone, heading)
+                reply.action(_("Not going now"), f"event rsvp {event.id} no")
         out.append(Outgoing(reply=reply, member_id=member_id, suffix=f"member-{member_id}"))
     return out
 

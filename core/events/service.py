@@ -35,6 +35,8 @@ from core.reply import Reply, bold, link
 
 REMINDER_KIND = "event.reminder"
 REMINDERS_BEFORE = (timedelta(hours=24), timedelta(hours=1))
+FOLLOW_UP_AFTER = timedelta(minutes=15)
+"""Those who said yes are asked to log the event as CPD this long after it ends."""
 LONGEST_EVENT = timedelta(hours=12)
 FURTHEST_AHEAD = timedelta(days=2 * 366)
 
@@ -149,6 +151,19 @@ def _schedule_reminders(session: Session, event: Event, now: datetime) -> None:
             payload={"event_id": event.id, "hours_before": before.total_seconds() / 3600},
             follow_member_timezone=False,
         )
+    # After it ends, those who went are offered to log it as CPD: before, the date is in the
+    # future and cpd log (rightly) refuses it.
+    create_schedule(
+        session,
+        kind=REMINDER_KIND,
+        now=now,
+        recurrence={"type": "once", "at": (event.ends_at + FOLLOW_UP_AFTER).isoformat()},
+        timezone="UTC",
+        community_id=event.community_id,
+        subject_id=event.id,
+        payload={"event_id": event.id, "after": True},
+        follow_member_timezone=False,
+    )
 
 
 def reminder_schedules(session: Session, event_id: int) -> list[Schedule]:
@@ -302,7 +317,7 @@ def edit_event(
     session.add(event)
     if (event.title, event.starts_at, event.duration_minutes, event.link) == before:
         return 0
-    if event.starts_at != before[1]:
+    if (event.starts_at, event.duration_minutes) != before[1:3]:  # the follow-up moves too
         for schedule in reminder_schedules(session, event.id):
             cancel_schedule(session, schedule)
         _schedule_reminders(session, event, now)

@@ -67,6 +67,8 @@ def test_create_checks_and_stores_nothing_on_bad_input(app: Staffroom) -> None:
         assert [(s.kind, s.subject_id, s.next_due_at) for s in schedules] == [
             ("event.reminder", event.id, datetime(2026, 11, 30, 21, 0, tzinfo=UTC)),
             ("event.reminder", event.id, datetime(2026, 12, 1, 20, 0, tzinfo=UTC)),
+            # 15 minutes after its 90 minutes: the offer to log it as CPD.
+            ("event.reminder", event.id, datetime(2026, 12, 1, 22, 45, tzinfo=UTC)),
         ]
         assert session.exec(select(Rsvp)).one().answer == "yes"  # the organiser is coming
     notices = outbox(app, "event.created:")
@@ -90,7 +92,9 @@ def test_list_rsvp_export_in_local_time(app: Staffroom) -> None:
     going = ok(app, f"event rsvp {event.id} yes", user="bob")
     assert "remind you" in text_of(going)
     commands = [a.command for a in going.actions]
-    assert 'cpd log 1.5 "Exit tickets teachmeet" category=conference date=2026-12-01' in commands
+    # Not before the event: cpd log refuses a date in the future. The follow-up offers it.
+    assert not [c for c in commands if c.startswith("cpd log")]
+    assert "log it as CPD afterwards" in text_of(going)
     assert "2 going" in text_of(ok(app, "event list maths", user="carol"))  # open community
     ok(app, f"event rsvp {event.id} maybe", user="bob")
     assert "you: maybe" in text_of(ok(app, "event list", user="bob"))
@@ -140,7 +144,7 @@ def test_reminders_only_reach_those_who_can_still_see_the_event(app: Staffroom) 
     teachmeet = max(e.id or 0 for e in _events(app))
     ok(app, f"event rsvp {teachmeet} yes", user="bob")
     with Session(app.engine) as session:
-        [day_before, _hour] = session.exec(
+        [day_before, _hour, _after] = session.exec(
             select(Schedule).where(Schedule.subject_id == teachmeet).order_by(Schedule.next_due_at)  # type: ignore[arg-type]
         ).all()
         reminders = remind(app, session, day_before, day_before.next_due_at)
@@ -168,9 +172,21 @@ def test_cancel_and_reminders(app: Staffroom, clock: FixedClock) -> None:
         bob_reminder = text_of(by_member[member_id(app, "bob")].reply)
         assert "Tomorrow: Exit tickets teachmeet" in bob_reminder
         assert "11:00 (America/New_York)" in bob_reminder
-        assert by_member[member_id(app, "bob")].reply.actions[0].command.startswith("cpd log 1.5")
+        # Before the event, no "Log as CPD": cpd log would refuse a date in the future.
+        assert [a.command for a in by_member[member_id(app, "bob")].reply.actions] == [
+            f"event rsvp {event.id} no"
+        ]
         hour_before = remind(app, session, schedules[1], schedules[1].next_due_at)
         assert "Starting soon" in text_of(hour_before[0].reply)
+        follow_up = remind(app, session, schedules[2], schedules[2].next_due_at)
+        bob_after = next(o for o in follow_up if o.member_id == member_id(app, "bob")).reply
+        assert "How was Exit tickets teachmeet?" in text_of(bob_after)
+        log = bob_after.actions[0].command
+        assert log.startswith("cpd log 1.5") and "date=2026-12-01" in log
+    # After the event the button works: the day is no longer in the future.
+    clock.set(datetime(2026, 12, 1, 22, 45, tzinfo=UTC))
+    assert "Logged" in text_of(ok(app, log, user="bob"))
+    clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
 
     assert "Only the organiser" in refused(app, f"event cancel {event.id}", user="bob")
     assert "the 1 person who planned to come" in text_of(ok(app, f"event cancel {event.id}"))
@@ -179,7 +195,7 @@ def test_cancel_and_reminders(app: Staffroom, clock: FixedClock) -> None:
     assert "cancelled" in refused(app, f"event rsvp {event.id} yes", user="carol")
     assert "no upcoming events" in text_of(ok(app, "event list maths"))
     with Session(app.engine) as session:
-        schedules = session.exec(select(Schedule)).all()
+        schedules = session.exec(select(Schedule).where(Schedule.kind == "event.reminder")).all()
         assert all(not s.active and s.next_due_at is None for s in schedules)
         assert remind(app, session, schedules[0], clock.now()) == []
 
@@ -188,7 +204,8 @@ def test_cancel_and_reminders(app: Staffroom, clock: FixedClock) -> None:
     ok(app, 'event create maths "Lesson study" "2026-11-23 05:30"', user="bob")
     with Session(app.engine) as session:
         ids = {e.title: e.id for e in session.exec(select(Event))}
-    assert count(app, Schedule, Schedule.subject_id == ids["Lesson study"]) == 0  # too soon
+    # Too soon for either reminder: only the follow-up after it is planned.
+    assert count(app, Schedule, Schedule.subject_id == ids["Lesson study"]) == 1
     ok(app, f"event cancel {ids['Book club']}")
     clock.advance(timedelta(hours=1))
     assert "already started" in refused(app, f"event cancel {ids['Lesson study']}", user="bob")
@@ -240,4 +257,5 @@ def test_the_organiser_corrects_an_event_and_those_going_are_told(app: Staffroom
             for s in session.exec(select(Schedule).where(Schedule.active))
             if s.kind == "event.reminder" and s.next_due_at is not None
         )
-    assert [(at.day, at.hour) for at in starts] == [(1, 17), (2, 16)]  # a day, an hour before
+    # A day and an hour before, and the CPD follow-up 15 minutes after it ends.
+    assert [(at.day, at.hour) for at in starts] == [(1, 17), (2, 16), (2, 18)]
