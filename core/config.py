@@ -65,15 +65,34 @@ class ServerSettings(Section):
 
 class SlackSettings(Section):
     mode: Literal["socket", "http"] = "socket"
+    install: Literal["single", "oauth"] = "single"
+    """``single``: one workspace, with ``bot_token``. ``oauth``: any number of workspaces (and
+    Enterprise Grid organisations) add Staffroom through "Add to Slack"; HTTP mode only."""
     command: str = "/staffroom"
     api_base_url: str = "https://slack.com/api/"
+    authorize_url: str = "https://slack.com/oauth/v2/authorize"
+    """Where "Add to Slack" sends the installer (oauth install)."""
     events_path: str = "/slack/events"
+    install_path: str = "/slack/install"
+    redirect_path: str = "/slack/oauth_redirect"
+    allowed_teams: list[str] = Field(default_factory=list)
+    """Team (``T...``) or Enterprise Grid organisation (``E...``) ids allowed to install; empty:
+    anyone may (a public app)."""
+    token_refresh_minutes: int = Field(default=120, ge=1, le=720)
+    """Rotating tokens are refreshed this long before they expire, on requests and before sends."""
     bot_token: SecretStr | None = None
     app_token: SecretStr | None = None
     signing_secret: SecretStr | None = None
+    client_id: SecretStr | None = None
+    client_secret: SecretStr | None = None
+    token_key: SecretStr | None = None
+    """Fernet key(s) the workspaces' tokens are encrypted with; several, comma-separated, to
+    rotate the key: the first encrypts, any decrypts."""
 
     @property
     def configured(self) -> bool:
+        if self.install == "oauth":
+            return self.client_id is not None and self.client_secret is not None
         return self.bot_token is not None
 
 
@@ -105,7 +124,14 @@ class DiscordSettings(Section):
 
 
 SECRET_KEYS = {
-    "slack": ("bot_token", "app_token", "signing_secret"),
+    "slack": (
+        "bot_token",
+        "app_token",
+        "signing_secret",
+        "client_id",
+        "client_secret",
+        "token_key",
+    ),
     "telegram": ("token", "webhook_secret"),
     "discord": ("token",),
 }

@@ -17,6 +17,7 @@ from core.feature import Feature, tables_of
 from core.help import FEATURE as HELP
 from core.identity import FEATURE as IDENTITY
 from core.inbound import FEATURE as INBOUND
+from core.installations import FEATURE as INSTALLATIONS
 from core.mentoring import FEATURE as MENTORING
 from core.observation import FEATURE as OBSERVATION
 from core.privacy import FEATURE as PRIVACY
@@ -30,6 +31,7 @@ FEATURES: tuple[Feature, ...] = (
     ACTIONS,
     INBOUND,
     DELIVERY,
+    INSTALLATIONS,
     COMMUNITIES,
     EVENTS,
     RESOURCES,

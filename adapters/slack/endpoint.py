@@ -9,6 +9,10 @@ A signed request stays valid for five minutes, so a captured slash command or bu
 sent again in that time: each (timestamp, signature) pair is accepted once and a repeat gets 409.
 Events API callbacks are left to their ``event_id`` dedupe, which answers Slack's retries with the
 200 Slack expects. Like that dedupe, the memory is per process (see ``adapters.slack.dedupe``).
+
+When many workspaces install Staffroom, the same server also serves the "Add to Slack" page and
+the OAuth callback (GET, from the installer's browser, so unsigned): both are handed to Bolt's
+OAuth flow as they are, which checks the state and its cookie itself.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
@@ -66,11 +71,20 @@ def readable_by_bolt(body: dict[str, Any]) -> bool:
 class SlackHttpEndpoint:
     """Verifies and forwards Slack's HTTP requests to a Bolt app."""
 
-    def __init__(self, bolt: AsyncApp, signing_secret: str, path: str, app: Staffroom) -> None:
+    def __init__(
+        self,
+        bolt: AsyncApp,
+        signing_secret: str,
+        path: str,
+        app: Staffroom,
+        *,
+        oauth_flow: AsyncOAuthFlow | None = None,
+    ) -> None:
         self.bolt = bolt
         self.verifier = SignatureVerifier(signing_secret)
         self.path = path
         self.app = app
+        self.oauth_flow = oauth_flow
 
     def verified(self, raw: str, timestamp: str | None, signature: str | None) -> bool:
         """Whether the request was signed with our secret within the last five minutes."""
@@ -114,12 +128,33 @@ class SlackHttpEndpoint:
         )
         return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
 
+    async def install(self, request: web.Request) -> web.Response:
+        """The "Add to Slack" page: Bolt issues a state and sets it in a cookie."""
+        assert self.oauth_flow is not None
+        response = await self.oauth_flow.handle_installation(_oauth_request(request))
+        return await to_aiohttp_response(response)
+
+    async def oauth_redirect(self, request: web.Request) -> web.Response:
+        """Slack's redirect back after the installer approved (or cancelled)."""
+        assert self.oauth_flow is not None
+        response = await self.oauth_flow.handle_callback(_oauth_request(request))
+        return await to_aiohttp_response(response)
+
     def add_routes(self, web_app: web.Application) -> None:
         """Mount the endpoint on an aiohttp application (to share one server with others)."""
         web_app.router.add_post(self.path, self.handle)
+        if self.oauth_flow is not None:
+            web_app.router.add_get(self.oauth_flow.install_path, self.install)
+            web_app.router.add_get(self.oauth_flow.redirect_uri_path, self.oauth_redirect)
 
     def web_app(self) -> web.Application:
         """A new aiohttp application serving only this endpoint."""
         web_app = web.Application(client_max_size=MAX_BODY_BYTES)
         self.add_routes(web_app)
         return web_app
+
+
+def _oauth_request(request: web.Request) -> AsyncBoltRequest:
+    """A browser's GET as Bolt's OAuth flow reads it: the query and the cookie header."""
+    headers: dict[str, str | Sequence[str]] = {k.lower(): v for k, v in request.headers.items()}
+    return AsyncBoltRequest(body="", query=request.query_string, headers=headers)

@@ -96,7 +96,7 @@ class SlackInbound:
             self._known.clear()
         self._known.add((team, user))
 
-    async def _first_contact(self, team: str, user: str) -> FirstContact:
+    async def _first_contact(self, team: str, user: str, client: AsyncWebClient) -> FirstContact:
         """For someone Staffroom has not met: their timezone and language from ``users.info``
         (the manifest asks for users:read), so reminders come at their hour from the start.
         Nothing for people already known, or when Slack does not answer."""
@@ -106,7 +106,7 @@ class SlackInbound:
             self._remember_known(team, user)
             return FirstContact()
         try:
-            found = await self.messenger.client.users_info(user=user, include_locale=True)
+            found = await client.users_info(user=user, include_locale=True)
         except Exception as error:  # a profile we cannot read must not stop the command
             log.info("slack: users.info unavailable for a new member (%s)", type(error).__name__)
             return FirstContact()
@@ -141,7 +141,7 @@ class SlackInbound:
         if form is not None and await self._open_form(form, body, client):
             return
         async with self.work:
-            await self._command(body, text, respond)
+            await self._command(body, text, respond, client)
 
     async def _open_form(self, form: Command, body: dict[str, Any], client: AsyncWebClient) -> bool:
         """Open the modal for ``form``; False if Slack would not, so the command runs as typed
@@ -159,13 +159,15 @@ class SlackInbound:
             return False
         return True
 
-    async def _command(self, body: dict[str, Any], text: str, respond: AsyncRespond) -> None:
+    async def _command(
+        self, body: dict[str, Any], text: str, respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         team, user = _identity(body)
         channel_id = str(body.get("channel_id", ""))
         reply = await self.app.handle(
             Invocation(
                 platform=PLATFORM,
-                **await self._first_contact(team, user),
+                **await self._first_contact(team, user, client),
                 tenant=team,
                 user_id=user,
                 display_name=str(body.get("user_name", "")),
@@ -173,15 +175,19 @@ class SlackInbound:
                 channel=_channel(channel_id, str(body.get("channel_name", ""))),
             )
         )
-        await self._answer(reply, respond, team=team, user=user, channel=channel_id)
+        await self._answer(reply, respond, client, team=team, user=user, channel=channel_id)
 
     # buttons -------------------------------------------------------------------------------
-    async def _on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def _on_action(
+        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         await ack()
         async with self.work:
-            await self._action(body, respond)
+            await self._action(body, respond, client)
 
-    async def _action(self, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def _action(
+        self, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         action = (body.get("actions") or [{}])[0]
         command = str(action.get("value") or "")
         team, user = _identity(body)
@@ -191,7 +197,7 @@ class SlackInbound:
         reply = await self.app.handle(
             Invocation(
                 platform=PLATFORM,
-                **await self._first_contact(team, user),
+                **await self._first_contact(team, user, client),
                 tenant=team,
                 user_id=user,
                 display_name=str((body.get("user") or {}).get("name", "")),
@@ -203,10 +209,11 @@ class SlackInbound:
         if container.get("type") == "view":
             # Pressed in the Home tab: there is no message to answer under, so the answer goes
             # by DM and the dashboard is refreshed to show the change.
-            await self.messenger.post(await self.messenger.dm_channel(team, user), reply)
-            await self.publish_home(team, user, force=True)
+            dm = await self.messenger.dm_channel(team, user, client=client)
+            await self.messenger.post(dm, reply, client=client)
+            await self.publish_home(team, user, force=True, client=client)
             return
-        await self._answer(reply, respond, team=team, user=user, channel=channel_id)
+        await self._answer(reply, respond, client, team=team, user=user, channel=channel_id)
 
     # modal submissions ---------------------------------------------------------------------
     async def _on_view(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -223,7 +230,7 @@ class SlackInbound:
         reply = await self.app.handle(
             Invocation(
                 platform=PLATFORM,
-                **await self._first_contact(team, user),
+                **await self._first_contact(team, user, client),
                 tenant=team,
                 user_id=user,
                 display_name=str((body.get("user") or {}).get("name", "")),
@@ -246,7 +253,9 @@ class SlackInbound:
         await self._post_to_person(reply, client, team=team, user=user, channel=channel_id)
 
     # direct messages -----------------------------------------------------------------------
-    async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def _on_message(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         if event.get("subtype") not in MEMBER_SUBTYPES or event.get("bot_id"):
             return  # edits, deletions, joins and the bot's own messages are not a member talking
         team, user = _identity(body)
@@ -254,15 +263,17 @@ class SlackInbound:
         if not user or not text:
             return
         async with self.work:
-            await self._message(event, team, user, text)
+            await self._message(event, team, user, text, client)
 
-    async def _message(self, event: dict[str, Any], team: str, user: str, text: str) -> None:
+    async def _message(
+        self, event: dict[str, Any], team: str, user: str, text: str, client: AsyncWebClient
+    ) -> None:
         channel_id = str(event.get("channel") or "")
         thread = event.get("thread_ts")
         reply = await self.app.handle(
             Invocation(
                 platform=PLATFORM,
-                **await self._first_contact(team, user),
+                **await self._first_contact(team, user, client),
                 tenant=team,
                 user_id=user,
                 text=text,
@@ -272,27 +283,44 @@ class SlackInbound:
             )
         )
         await self.messenger.post(
-            channel_id, reply, team_id=team, thread_ts=str(thread) if thread else None
+            channel_id,
+            reply,
+            team_id=team,
+            thread_ts=str(thread) if thread else None,
+            client=client,
         )
 
     # App Home --------------------------------------------------------------------------------
-    async def _on_home(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def _on_home(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         team, user = _identity(body)
         if event.get("tab", "home") != "home" or not user:
             return
         async with self.work:
-            await self.publish_home(team, user)
+            await self.publish_home(team, user, client=client)
 
-    async def publish_home(self, team: str, user: str, *, force: bool = False) -> None:
-        """Publish the member's dashboard, unless it was published moments ago."""
+    async def publish_home(
+        self, team: str, user: str, *, force: bool = False, client: AsyncWebClient | None = None
+    ) -> None:
+        """Publish the member's dashboard, unless it was published moments ago (``client``:
+        the request's own, else the one of the member's workspace)."""
         if not self.home_visits.first_time(f"{team}:{user}") and not force:
             return
         view = await home_view(self.app, team, user)
-        await self.messenger.client.views_publish(user_id=user, view=view)
+        client = client or await self.messenger.client_for(team)
+        await client.views_publish(user_id=user, view=view)
 
     # answering -------------------------------------------------------------------------------
     async def _answer(
-        self, reply: Reply, respond: AsyncRespond, *, team: str, user: str, channel: str
+        self,
+        reply: Reply,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        *,
+        team: str,
+        user: str,
+        channel: str,
     ) -> None:
         """Answer a command or button: in the channel for public replies, else only to the
         person; files go to the person's DM unless the reply is public."""
@@ -314,15 +342,15 @@ class SlackInbound:
         if not answered:
             await self._post_to_person(
                 reply.model_copy(update={"attachments": []}),
-                self.messenger.client,
+                client,
                 team=team,
                 user=user,
                 channel=channel,
             )
         if reply.attachments:
             target = channel if not reply.ephemeral and channel else None
-            target = target or await self.messenger.dm_channel(team, user)
-            await self.messenger.upload(target, reply)
+            target = target or await self.messenger.dm_channel(team, user, client=client)
+            await self.messenger.upload(target, reply, client=client)
 
     async def _post_to_person(
         self,
@@ -341,14 +369,16 @@ class SlackInbound:
                 if reply.ephemeral:
                     await client.chat_postEphemeral(channel=channel, user=user, **payload)
                 else:
-                    await self.messenger.post(channel, reply, team_id=team)
+                    await self.messenger.post(channel, reply, team_id=team, client=client)
                     return
                 if reply.attachments:
-                    await self.messenger.upload(await self.messenger.dm_channel(team, user), reply)
+                    dm = await self.messenger.dm_channel(team, user, client=client)
+                    await self.messenger.upload(dm, reply, client=client)
                 return
             except SlackApiError as error:
                 log.info("slack: cannot answer in %s (%s); answering by DM", channel, error)
-        await self.messenger.post(await self.messenger.dm_channel(team, user), reply, team_id=team)
+        dm = await self.messenger.dm_channel(team, user, client=client)
+        await self.messenger.post(dm, reply, team_id=team, client=client)
 
 
 def _action_pattern() -> re.Pattern[str]:

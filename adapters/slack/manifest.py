@@ -1,7 +1,9 @@
 """The Slack app manifest, generated from the settings and the command registry.
 
 An admin pastes it at api.slack.com/apps ("From an app manifest") and gets an app with the slash
-command, scopes, events, interactivity, App Home and Socket Mode set the way Staffroom runs.
+command, scopes, events, interactivity, App Home and Socket Mode set the way Staffroom runs. For
+many workspaces (``slack.install = "oauth"``) it adds the OAuth redirect URL, the events that say
+a workspace removed Staffroom, org-wide installs on Enterprise Grid and rotating tokens.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ BOT_SCOPES = (
     "users:read",  # names and timezones on first contact
 )
 BOT_EVENTS = ("app_home_opened", "message.im")
+OAUTH_EVENTS = ("app_uninstalled", "tokens_revoked")
+"""Events the oauth install needs: a workspace removed Staffroom or revoked its tokens."""
 DESCRIPTION_LIMIT = 2000
 USAGE_HINT_LIMIT = 1000
 EVERYDAY_GROUPS = ("cpd", "reflect", "community", "resource", "mentor")
@@ -40,12 +44,19 @@ def slack_manifest(
     """
     slack = settings.slack
     http = slack.mode == "http"
+    if slack.install == "oauth" and not http:
+        raise ValueError(
+            'slack.install = "oauth" needs slack.mode = "http": Slack sends installers back '
+            "to this server's public address"
+        )
     if http and not public_url:
         raise ValueError(
             "Slack HTTP mode needs the public address Slack can reach, e.g. "
             "--url https://staffroom.example.org"
         )
-    request_url = f"{(public_url or '').rstrip('/')}{slack.events_path}" if http else None
+    base = (public_url or "").rstrip("/")
+    request_url = f"{base}{slack.events_path}" if http else None
+    oauth = slack.install == "oauth"
     groups = registry.groups()
     about = "; ".join(
         f"{group}: {_(registry.group_help[group])}" if group in registry.group_help else group
@@ -66,7 +77,10 @@ def slack_manifest(
     if request_url:
         command["url"] = request_url
     name = settings.staffroom.name
-    events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
+    oauth_config: dict[str, Any] = {"scopes": {"bot": list(BOT_SCOPES)}}
+    if oauth:
+        oauth_config["redirect_urls"] = [f"{base}{slack.redirect_path}"]
+    events: dict[str, Any] = {"bot_events": [*BOT_EVENTS, *(OAUTH_EVENTS if oauth else ())]}
     interactivity: dict[str, Any] = {"is_enabled": True}
     if request_url:
         events["request_url"] = request_url
@@ -89,12 +103,14 @@ def slack_manifest(
             "bot_user": {"display_name": shorten(name, 80), "always_online": True},
             "slash_commands": [command],
         },
-        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": oauth_config,
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactivity,
-            "org_deploy_enabled": False,
+            # Org-wide installs and rotating tokens need the OAuth flow to store and refresh
+            # each install's tokens: only the oauth install has one.
+            "org_deploy_enabled": oauth,
             "socket_mode_enabled": not http,
-            "token_rotation_enabled": False,
+            "token_rotation_enabled": oauth,
         },
     }

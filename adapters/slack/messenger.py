@@ -2,16 +2,21 @@
 
 Used by the delivery engine, which does its own pacing and retrying: this client has no automatic
 429 retry, so a rate limit comes back at once as ``RetryAfter`` with Slack's ``Retry-After``.
+
+Each message goes with the token of the recipient's workspace (``Recipient.tenant``), which
+``WorkspaceClients`` provides: the one configured token for a single workspace, or the token of
+the installation serving that workspace (refreshed first when it is close to expiry) when many
+workspaces install Staffroom.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackTokenRotationError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.render import render
@@ -71,6 +76,35 @@ def classify(error: SlackApiError) -> RetryAfter | TransientFailure | PermanentF
     return PermanentFailure(f"slack refused the message: {code or status}")
 
 
+class WorkspaceClients(Protocol):
+    """The Web API client to use for one workspace (with that workspace's token)."""
+
+    async def client_for(self, team_id: str) -> AsyncWebClient:
+        """A client for workspace ``team_id``; raises :class:`NotReachable` if there is none."""
+        ...
+
+
+class OneWorkspace:
+    """A single workspace: the configured token serves every team id."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def client_for(self, team_id: str) -> AsyncWebClient:
+        """The one client, whatever the team."""
+        return self.client
+
+
+class NotReachable(Exception):
+    """Staffroom has no usable installation in the workspace; ``waiting`` when it had one that
+    was removed (a re-install will bring it back), else it never had one."""
+
+    def __init__(self, team_id: str, *, waiting: bool, detail: str) -> None:
+        super().__init__(detail)
+        self.team_id = team_id
+        self.waiting = waiting
+
+
 class SlackMessenger:
     """Sends replies to Slack users (by DM) and channels; returns the message's ``ts``."""
 
@@ -79,26 +113,40 @@ class SlackMessenger:
     def __init__(
         self,
         app: Staffroom,
-        client: AsyncWebClient,
+        clients: WorkspaceClients,
         *,
         dm_channels: dict[tuple[str, str], str] | None = None,
     ) -> None:
         """``dm_channels`` shares the memory of opened DM channels with another messenger."""
         self.app = app
-        self.client = client
+        self.clients = clients
         self.dm_channels = {} if dm_channels is None else dm_channels
+
+    async def client_for(self, team_id: str) -> AsyncWebClient:
+        """The client carrying workspace ``team_id``'s token."""
+        return await self.clients.client_for(team_id)
 
     async def send(self, recipient: Recipient, reply: Reply) -> str:
         """Post ``reply`` to the recipient; raise RetryAfter, TransientFailure or
         PermanentFailure when Slack does not take it."""
         try:
+            client = await self.client_for(recipient.tenant)
             if recipient.user_id is not None:
-                channel = await self.dm_channel(recipient.tenant, recipient.user_id)
+                channel = await self.dm_channel(recipient.tenant, recipient.user_id, client=client)
             elif recipient.channel_id is not None:
                 channel = recipient.channel_id
             else:
                 raise PermanentFailure("a Slack recipient needs a user or a channel")
-            return await self.post(channel, reply, team_id=recipient.tenant)
+            return await self.post(channel, reply, team_id=recipient.tenant, client=client)
+        except NotReachable as missing:
+            if missing.waiting:
+                # Retried, not failed: failing would pause schedules that are not only this
+                # workspace's (a community posting to several platforms).
+                raise TransientFailure(str(missing)) from None
+            raise PermanentFailure(str(missing)) from None
+        except SlackTokenRotationError as error:
+            log.error("slack: refreshing the token of team %s failed", recipient.tenant)
+            raise TransientFailure(f"slack token refresh failed: {error}") from error
         except SlackApiError as error:
             raise classify(error) from error
         except (aiohttp.ClientError, TimeoutError) as error:
@@ -111,30 +159,42 @@ class SlackMessenger:
         *,
         team_id: str | None = None,
         thread_ts: str | None = None,
+        client: AsyncWebClient | None = None,
     ) -> str:
-        """Post a reply (and upload its files) in a channel or DM; returns the message ts."""
+        """Post a reply (and upload its files) in a channel or DM; returns the message ts.
+
+        ``client`` is the one to post with (a request's own); by default, ``team_id``'s."""
+        client = client or await self.client_for(team_id or "")
         args: dict[str, Any] = {"channel": channel, **render(reply)}
         if team_id:
             args["team_id"] = team_id
         if thread_ts:
             args["thread_ts"] = thread_ts
         # link_names off and parse none: Slack must not look for @names in the fallback text.
-        response = await self.client.chat_postMessage(
+        response = await client.chat_postMessage(
             **args, link_names=False, parse="none", unfurl_links=False
         )
         ts = str(response.get("ts") or "")
         try:
-            await self.upload(channel, reply)
+            await self.upload(channel, reply, client=client)
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
             # The message is out; failing now would make the deliverer send it twice.
             log.warning("slack file upload to %s failed after the message: %s", channel, error)
         return ts
 
-    async def upload(self, channel: str, reply: Reply) -> None:
+    async def upload(
+        self,
+        channel: str,
+        reply: Reply,
+        *,
+        team_id: str | None = None,
+        client: AsyncWebClient | None = None,
+    ) -> None:
         """Send the reply's attachments as Slack files in ``channel``."""
         if not reply.attachments:
             return
-        await self.client.files_upload_v2(
+        client = client or await self.client_for(team_id or "")
+        await client.files_upload_v2(
             channel=channel,
             file_uploads=[
                 {"content": a.data, "filename": a.filename, "title": a.filename}
@@ -142,7 +202,9 @@ class SlackMessenger:
             ],
         )
 
-    async def dm_channel(self, team_id: str, user_id: str) -> str:
+    async def dm_channel(
+        self, team_id: str, user_id: str, *, client: AsyncWebClient | None = None
+    ) -> str:
         """The bot's DM channel with a user: cached in memory and on the account row."""
         key = (team_id, user_id)
         known = self.dm_channels.get(key) or await asyncio.to_thread(
@@ -151,7 +213,8 @@ class SlackMessenger:
         if known:
             self.dm_channels[key] = known
             return known
-        opened = await self.client.conversations_open(users=user_id)
+        client = client or await self.client_for(team_id)
+        opened = await client.conversations_open(users=user_id)
         channel = str((opened.get("channel") or {}).get("id") or "")
         if not channel:
             raise PermanentFailure("Slack opened no DM channel")

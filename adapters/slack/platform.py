@@ -1,22 +1,36 @@
-"""The Slack platform object: a Bolt app in the shared asyncio loop, in Socket Mode or HTTP mode."""
+"""The Slack platform object: a Bolt app in the shared asyncio loop, in Socket Mode or HTTP mode,
+for one workspace (a configured bot token) or for every workspace that installs it by OAuth."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.errors import PlatformNotConfigured
 from adapters.slack.endpoint import SlackHttpEndpoint
 from adapters.slack.inbound import SlackInbound
-from adapters.slack.messenger import SlackMessenger
+from adapters.slack.installations import (
+    InstalledWorkspaces,
+    SlackInstallationStore,
+    WorkspaceTokens,
+)
+from adapters.slack.messenger import OneWorkspace, SlackMessenger, WorkspaceClients
+from adapters.slack.oauth import build_oauth_flow
 from core.app import Staffroom
+from core.config import SlackSettings
+from core.installations.sealing import TokenKeyError, TokenSeal
 
 log = logging.getLogger("staffroom.slack")
 
@@ -40,33 +54,69 @@ class SlackPlatform:
 
     def __init__(self, app: Staffroom, *, serve_http: bool = True, receive: bool = True) -> None:
         settings = app.settings.slack
-        if settings.bot_token is None:
-            raise SlackNotConfigured("set STAFFROOM_SLACK__BOT_TOKEN (xoxb-...) to run on Slack")
         self.app = app
         self.mode = settings.mode
         self.serve_http = serve_http
         self.receive = receive
-        token = settings.bot_token.get_secret_value()
-        # Two clients for one bot, because a 429 means different things to each caller: a member
-        # waiting for an answer is best served by riding out a short rate limit (this client
-        # retries), while the delivery engine paces itself and must see 429 at once as
-        # RetryAfter (the messenger's client does not retry). Both messengers share one memory
+        self.oauth = settings.install == "oauth"
+        self.store: SlackInstallationStore | None = None
+        # Two kinds of client, because a 429 means different things to each caller: a member
+        # waiting for an answer is best served by riding out a short rate limit (the replies'
+        # clients retry), while the delivery engine paces itself and must see 429 at once as
+        # RetryAfter (the messenger's clients do not retry). Both messengers share one memory
         # of opened DM channels.
-        self.client = AsyncWebClient(
-            token=token,
-            base_url=settings.api_base_url,
-            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
-        )
-        self.messenger = SlackMessenger(
-            app, AsyncWebClient(token=token, base_url=settings.api_base_url)
-        )
-        self.bolt = AsyncApp(
-            client=self.client,
-            # HTTP requests are verified by SlackHttpEndpoint on the raw body; Socket Mode needs none.
-            request_verification_enabled=False,
-            signing_secret="",
-        )
-        replies = SlackMessenger(app, self.client, dm_channels=self.messenger.dm_channels)
+        retry: list[AsyncRetryHandler] = [
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)
+        ]
+        flow: AsyncOAuthFlow | None = None
+        replies_clients: WorkspaceClients
+        if self.oauth:
+            seal = _oauth_seal(settings, receive)
+            # No token of its own: Bolt gives each request a client with its workspace's token.
+            self.client = AsyncWebClient(base_url=settings.api_base_url, retry_handlers=retry)
+            self.store = SlackInstallationStore(app, seal)
+            assert settings.client_id is not None and settings.client_secret is not None
+            rotator = AsyncTokenRotator(
+                client_id=settings.client_id.get_secret_value(),
+                client_secret=settings.client_secret.get_secret_value(),
+                client=AsyncWebClient(base_url=settings.api_base_url),
+            )
+            tokens = WorkspaceTokens(self.store, rotator, settings.token_refresh_minutes)
+            self.messenger = SlackMessenger(app, InstalledWorkspaces(tokens, settings.api_base_url))
+            replies_clients = InstalledWorkspaces(tokens, settings.api_base_url, retry)
+            flow = build_oauth_flow(app, self.store, AsyncWebClient(base_url=settings.api_base_url))
+            self.bolt = AsyncApp(
+                client=self.client,
+                oauth_flow=flow,
+                # Requests are verified by SlackHttpEndpoint on the raw body.
+                request_verification_enabled=False,
+                signing_secret="",
+            )
+            # Bolt's own app_uninstalled / tokens_revoked listeners call the store's deletes.
+            self.bolt.enable_token_revocation_listeners()
+            self.bolt.middleware(self._remember_team)
+        else:
+            if settings.bot_token is None:
+                raise SlackNotConfigured(
+                    "set STAFFROOM_SLACK__BOT_TOKEN (xoxb-...) to run on Slack, or "
+                    'slack.install = "oauth" for many workspaces'
+                )
+            token = settings.bot_token.get_secret_value()
+            self.client = AsyncWebClient(
+                token=token, base_url=settings.api_base_url, retry_handlers=retry
+            )
+            self.messenger = SlackMessenger(
+                app, OneWorkspace(AsyncWebClient(token=token, base_url=settings.api_base_url))
+            )
+            replies_clients = OneWorkspace(self.client)
+            self.bolt = AsyncApp(
+                client=self.client,
+                # HTTP requests are verified by SlackHttpEndpoint on the raw body; Socket Mode
+                # needs none.
+                request_verification_enabled=False,
+                signing_secret="",
+            )
+        replies = SlackMessenger(app, replies_clients, dm_channels=self.messenger.dm_channels)
         self.inbound = SlackInbound(app, replies)
         self.inbound.register(self.bolt)
         self.endpoint: SlackHttpEndpoint | None = None
@@ -85,12 +135,20 @@ class SlackPlatform:
                 settings.signing_secret.get_secret_value(),
                 settings.events_path,
                 app,
+                oauth_flow=flow,
             )
         elif settings.app_token is None:
             raise SlackNotConfigured(
                 "Slack Socket Mode needs STAFFROOM_SLACK__APP_TOKEN (xapp-...), "
                 'or set slack.mode = "http"'
             )
+
+    async def _remember_team(self, context: AsyncBoltContext, next: Any) -> None:
+        """Learn which Grid organisation a workspace belongs to, from its requests, so messages
+        to its members find the organisation's install."""
+        if self.store is not None and context.enterprise_id and context.team_id:
+            await self.store.remember_team(context.team_id, context.enterprise_id)
+        await next()
 
     def add_routes(self, web_app: web.Application) -> None:
         """Mount the HTTP-mode endpoint on an aiohttp application shared with other routes."""
@@ -133,7 +191,10 @@ class SlackPlatform:
             if self._health is not None and now - self._health[0] < HEALTH_CACHE:
                 return self._health[1]
             try:
-                ok = bool((await self.client.auth_test()).get("ok"))
+                # With many workspaces there is no one token to test: that Slack answers is
+                # what this process can know.
+                probe = self.client.api_test if self.oauth else self.client.auth_test
+                ok = bool((await probe()).get("ok"))
             except Exception as exc:  # reported as failing, and cached like any answer
                 log.warning("slack: auth.test failed: %r", exc)
                 ok = False
@@ -158,3 +219,24 @@ def create_platform(
     ``receive=False`` builds only what sending needs (for a delivery worker).
     """
     return SlackPlatform(app, serve_http=serve_http, receive=receive)
+
+
+def _oauth_seal(settings: SlackSettings, receive: bool) -> TokenSeal:
+    """The token seal for the oauth install, once its settings are complete."""
+    if receive and settings.mode != "http":
+        raise SlackNotConfigured(
+            'slack.install = "oauth" needs slack.mode = "http": Slack sends installers back '
+            "to this server's public address"
+        )
+    missing = [
+        f"STAFFROOM_SLACK__{name.upper()}"
+        for name in ("client_id", "client_secret", "token_key")
+        if getattr(settings, name) is None
+    ]
+    if missing:
+        raise SlackNotConfigured(f"the oauth install of Slack needs {', '.join(missing)}")
+    assert settings.token_key is not None
+    try:
+        return TokenSeal(settings.token_key.get_secret_value())
+    except TokenKeyError as error:
+        raise SlackNotConfigured(f"STAFFROOM_SLACK__TOKEN_KEY: {error}") from None

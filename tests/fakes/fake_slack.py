@@ -6,7 +6,11 @@
 * the upload URLs that `files_upload_v2` posts file bytes to;
 * `response_url` endpoints for `respond()`;
 * a Socket Mode WebSocket, handed out by `apps.connections.open`, that pushes envelopes and
-  collects the client's acks.
+  collects the client's acks;
+* the OAuth install of many workspaces: an authorisation page (`authorize_url`) that sends the
+  installer back to `oauth_redirect_url` with a code, `oauth.v2.access` (code exchange and
+  `grant_type=refresh_token` for rotating tokens), `auth.test` per issued token, `auth.revoke`.
+  Every call records the token it came with, so a test can tell which workspace's token was used.
 
 The module-level helpers build correctly signed inbound HTTP requests (slash commands,
 interactivity, events) for a Bolt app running in HTTP mode.
@@ -18,6 +22,7 @@ proxy variables or every call to 127.0.0.1 goes to the proxy.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -30,13 +35,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from aiohttp import WSCloseCode, WSMsgType, web
 from aiohttp.web import FileField
 
 __all__ = [
     "FakeSlack",
+    "FakeWorkspace",
     "ResponseUrlPost",
     "SlackCall",
     "UploadedFile",
@@ -96,6 +102,27 @@ class UploadedFile:
     thread_ts: str | None
 
 
+@dataclass(slots=True)
+class FakeWorkspace:
+    """A workspace (or, with `org_wide`, a whole Enterprise Grid organisation) that can install
+    the app through the fake's authorisation page."""
+
+    team_id: str
+    name: str
+    enterprise_id: str | None = None
+    org_wide: bool = False
+    rotating: bool = False
+    expires_in: int = 43200
+    bot_user_id: str = "UBOT"
+    installer: str = "UINSTALLER"
+
+
+@dataclass(slots=True)
+class _Issued:
+    workspace: FakeWorkspace
+    expires_at: float | None
+
+
 @dataclass(frozen=True, slots=True)
 class _Failure:
     status: int
@@ -117,8 +144,11 @@ class FakeSlack:
         bot_user_id: str = "UBOT",
         bot_id: str = "BBOT",
         app_id: str = "A1",
+        client_id: str = "111.222",
+        client_secret: str = "fake-client-secret",
     ) -> None:
-        """Describe the workspace the fake pretends to be; `auth.test` reports these ids."""
+        """Describe the workspace the fake pretends to be; `auth.test` reports these ids for any
+        token the fake did not issue itself through OAuth."""
         self.team_id = team_id
         self.team_domain = team_domain
         self.bot_user_id = bot_user_id
@@ -140,8 +170,19 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._stopping = False
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.oauth_redirect_url: str | None = None
+        """Where the authorisation page sends the installer (the app's configured redirect)."""
+        self.workspaces: dict[str, FakeWorkspace] = {}
+        self.revoked: set[str] = set()
+        self.refreshes = 0
+        self._codes: dict[str, FakeWorkspace] = {}
+        self._issued: dict[str, _Issued] = {}
+        self._refresh_tokens: dict[str, FakeWorkspace] = {}
         self._api_methods: dict[str, Callable[[dict[str, Any], str], ApiResult]] = {
             "auth.test": self._auth_test,
+            "auth.revoke": self._auth_revoke,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -164,6 +205,7 @@ class FakeSlack:
         app.router.add_post("/upload/v1/{file_id}", self._handle_upload)
         app.router.add_post("/response/{name}", self._handle_response_url)
         app.router.add_get("/socket", self._handle_socket)
+        app.router.add_get("/oauth/v2/authorize", self._handle_authorize)
         # A short shutdown timeout: a stuck handler must never hold a test for a minute.
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1)
         await self._runner.setup()
@@ -212,6 +254,11 @@ class FakeSlack:
     def api_base_url(self) -> str:
         """Web API root for `AsyncWebClient(base_url=...)`, e.g. `http://127.0.0.1:41234/api/`."""
         return self.base_url + "api/"
+
+    @property
+    def authorize_url(self) -> str:
+        """Slack's authorisation page on the fake (the app's `authorize_url` setting)."""
+        return self.base_url + "oauth/v2/authorize"
 
     def response_url(self, name: str = "default") -> str:
         """A `response_url` on the fake; POSTs to it are recorded in `responses` under `name`."""
@@ -266,6 +313,43 @@ class FakeSlack:
         if status == 429 and retry_after is None:
             retry_after = 1
         self._failures[method].append(_Failure(status, error, retry_after))
+
+    def add_workspace(
+        self,
+        team_id: str,
+        *,
+        name: str | None = None,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+        rotating: bool = False,
+        expires_in: int = 43200,
+        bot_user_id: str | None = None,
+    ) -> FakeWorkspace:
+        """A workspace that can install the app; pass its id as `team` to the authorise page.
+
+        `org_wide` makes `team_id` stand for the Grid organisation `enterprise_id` installing
+        the app for all its workspaces. `rotating` tokens expire after `expires_in` seconds
+        and come with a refresh token.
+        """
+        workspace = FakeWorkspace(
+            team_id=team_id,
+            name=name or f"School {team_id}",
+            enterprise_id=enterprise_id,
+            org_wide=org_wide,
+            rotating=rotating,
+            expires_in=expires_in,
+            bot_user_id=bot_user_id or f"UBOT{team_id}",
+        )
+        self.workspaces[team_id] = workspace
+        return workspace
+
+    def tokens_of(self, team_id: str) -> list[str]:
+        """Every bot token issued to a workspace, oldest first (revoked ones too)."""
+        return [t for t, i in self._issued.items() if i.workspace.team_id == team_id]
+
+    def calls_with(self, token: str, method: str | None = None) -> list[SlackCall]:
+        """Every recorded call made with `token` (to one method, if given)."""
+        return [c for c in self.calls if c.token == token and method in (None, c.method)]
 
     def add_user(self, user_id: str, **fields: Any) -> dict[str, Any]:
         """Register a user for `users.info`; `fields` override the generated profile."""
@@ -354,12 +438,36 @@ class FakeSlack:
             return _failure_response(failure)
         if self._stopping:
             return _api_response({"ok": False, "error": "service_unavailable"}, status=503)
+        if method == "api.test":
+            return _api_response({"ok": True, "args": args})
+        if method == "oauth.v2.access":
+            return _api_response(self._oauth_v2_access(args, _basic_auth(request)))
         handler = self._api_methods.get(method)
         if handler is None:
             return _api_response({"ok": False, "error": "unknown_method"})
         if not token:
             return _api_response({"ok": False, "error": "not_authed"})
+        if token in self.revoked:
+            return _api_response({"ok": False, "error": "token_revoked"})
+        issued = self._issued.get(token)
+        if issued is not None and issued.expires_at is not None and issued.expires_at < time.time():
+            return _api_response({"ok": False, "error": "token_expired"})
         return _api_response(handler(args, token))
+
+    async def _handle_authorize(self, request: web.Request) -> web.Response:
+        """Slack's authorisation page, approved at once by the workspace named in `team`."""
+        query = request.query
+        if query.get("client_id") != self.client_id:
+            return web.Response(status=400, text="unknown client_id")
+        workspace = self.workspaces.get(query.get("team", ""))
+        redirect = query.get("redirect_uri") or self.oauth_redirect_url
+        if workspace is None or redirect is None:
+            return web.Response(status=400, text="unknown team or no redirect URL")
+        code = f"code-{uuid.uuid4().hex}"
+        self._codes[code] = workspace
+        params = {"code": code, "state": query.get("state", "")}
+        separator = "&" if urlsplit(redirect).query else "?"
+        raise web.HTTPFound(f"{redirect}{separator}{urlencode(params)}")
 
     async def _handle_upload(self, request: web.Request) -> web.Response:
         pending = self._pending_uploads.get(request.match_info["file_id"])
@@ -419,7 +527,84 @@ class FakeSlack:
 
     # Web API methods
 
+    def _oauth_v2_access(self, args: dict[str, Any], client: tuple[str, str] | None) -> ApiResult:
+        client_id, client_secret = client or (
+            str(args.get("client_id", "")),
+            str(args.get("client_secret", "")),
+        )
+        if (client_id, client_secret) != (self.client_id, self.client_secret):
+            return {"ok": False, "error": "invalid_client_id"}
+        if args.get("grant_type") == "refresh_token":
+            workspace = self._refresh_tokens.pop(str(args.get("refresh_token", "")), None)
+            if workspace is None:
+                return {"ok": False, "error": "invalid_refresh_token"}
+            self.refreshes += 1
+            grant = self._grant(workspace)
+            return {
+                "ok": True,
+                "token_type": "bot",
+                "access_token": grant["access_token"],
+                "refresh_token": grant["refresh_token"],
+                "expires_in": grant["expires_in"],
+                "scope": grant["scope"],
+            }
+        code = str(args.get("code", ""))
+        workspace = self._codes.pop(code, None)  # a code works once
+        if workspace is None:
+            return {"ok": False, "error": "invalid_code"}
+        return self._grant(workspace)
+
+    def _grant(self, workspace: FakeWorkspace) -> ApiResult:
+        number = next(self._ids)
+        prefix = "xoxe.xoxb-1" if workspace.rotating else "xoxb"
+        token = f"{prefix}-{workspace.team_id}-{number}-{uuid.uuid4().hex[:16]}"
+        expires_at = time.time() + workspace.expires_in if workspace.rotating else None
+        self._issued[token] = _Issued(workspace, expires_at)
+        enterprise = (
+            {"id": workspace.enterprise_id, "name": f"Trust {workspace.enterprise_id}"}
+            if workspace.enterprise_id
+            else None
+        )
+        grant: ApiResult = {
+            "ok": True,
+            "app_id": self.app_id,
+            "authed_user": {"id": workspace.installer},
+            "scope": "commands,chat:write,im:write",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": workspace.bot_user_id,
+            "team": None
+            if workspace.org_wide
+            else {"id": workspace.team_id, "name": workspace.name},
+            "enterprise": enterprise,
+            "is_enterprise_install": workspace.org_wide,
+        }
+        if workspace.rotating:
+            refresh = f"xoxe-1-{workspace.team_id}-{number}-{uuid.uuid4().hex[:16]}"
+            self._refresh_tokens[refresh] = workspace
+            grant["refresh_token"] = refresh
+            grant["expires_in"] = workspace.expires_in
+        return grant
+
+    def _auth_revoke(self, args: dict[str, Any], token: str) -> ApiResult:
+        self.revoked.add(token)
+        return {"ok": True, "revoked": True}
+
     def _auth_test(self, args: dict[str, Any], token: str) -> ApiResult:
+        issued = self._issued.get(token)
+        if issued is not None:
+            workspace = issued.workspace
+            return {
+                "ok": True,
+                "url": f"https://{workspace.team_id.lower()}.slack.com/",
+                "team": workspace.name,
+                "user": "staffroom",
+                "team_id": None if workspace.org_wide else workspace.team_id,
+                "enterprise_id": workspace.enterprise_id,
+                "user_id": workspace.bot_user_id,
+                "bot_id": f"B{workspace.team_id}",
+                "is_enterprise_install": workspace.org_wide,
+            }
         return {
             "ok": True,
             "url": f"https://{self.team_domain}.slack.com/",
@@ -900,6 +1085,17 @@ async def _read_args(request: web.Request) -> dict[str, Any]:
             with contextlib.suppress(json.JSONDecodeError):
                 args[key] = json.loads(args[key])
     return args
+
+
+def _basic_auth(request: web.Request) -> tuple[str, str] | None:
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    try:
+        user, _, password = base64.b64decode(encoded).decode().partition(":")
+    except ValueError:
+        return None
+    return user, password
 
 
 def _bearer_token(request: web.Request) -> str | None:

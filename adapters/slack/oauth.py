@@ -1,0 +1,207 @@
+""" "Add to Slack": Bolt's OAuth flow, with Staffroom's stores, pages and allow-list.
+
+Bolt runs the flow (the install page with a state cookie, Slack's authorisation, the callback's
+state check, the code exchange with ``oauth.v2.access``, ``auth.test``); this module changes only
+what Staffroom needs changed, each where it deviates:
+
+* the install, success and failure pages are Staffroom's, in the deployment's language, and say
+  in a sentence what went wrong and what to do;
+* an install from a workspace (or Grid organisation) that the allow-list does not name is
+  refused before anything is stored, and the token Slack just issued is revoked at once;
+* Bolt's token refresh on incoming requests calls ``api_base_url`` like every other call (its
+  default client would go to slack.com whatever the settings say).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Sequence
+
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.error import BoltError
+from slack_bolt.oauth.async_callback_options import (
+    AsyncCallbackOptions,
+    AsyncFailureArgs,
+    AsyncSuccessArgs,
+)
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store import Installation
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.installations import SlackInstallationStore, SlackStateStore
+from adapters.slack.manifest import BOT_SCOPES
+from core.app import Staffroom
+from core.i18n import _, language
+from core.installations.service import may_install
+
+log = logging.getLogger("staffroom.slack")
+
+STATE_SECONDS = 600
+"""How long an install link works: Slack's own default."""
+
+
+class TeamNotAllowed(BoltError):
+    """The installing workspace is not on ``slack.allowed_teams``."""
+
+
+def _page(
+    title: str, body: str, status: int, headers: dict[str, str] | None = None
+) -> BoltResponse:
+    document = (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title></head>"
+        f"<body><h1>{html.escape(title)}</h1>{body}</body></html>"
+    )
+    return BoltResponse(
+        status=status,
+        body=document,
+        headers={"Content-Type": "text/html; charset=utf-8", **(headers or {})},
+    )
+
+
+def refused_text() -> str:
+    """The page shown to an installer whose workspace is not on the allow-list."""
+    return _(
+        "This Slack workspace may not install Staffroom here. Ask whoever runs Staffroom for "
+        "your school or trust to add it, then try again."
+    )
+
+
+def _failure_text(reason: str) -> str:
+    if reason in ("invalid_state", "invalid_browser"):
+        return _(
+            "This install link has expired, was already used, or was opened in another "
+            "browser. Start again from the install page."
+        )
+    if reason == "access_denied":
+        return _(
+            "The installation was cancelled. Start again from the install page if you want it."
+        )
+    return _("Slack did not complete the installation. Start again from the install page.")
+
+
+class StaffroomOAuthFlow(AsyncOAuthFlow):
+    """Bolt's flow with Staffroom's pages and allow-list (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        app: Staffroom,
+        client: AsyncWebClient,
+        settings: AsyncOAuthSettings,
+        allowed: Sequence[str],
+    ) -> None:
+        super().__init__(client=client, logger=log, settings=settings)
+        self.app = app
+        self.allowed = tuple(allowed)
+        settings.callback_options = AsyncCallbackOptions(
+            success=self._succeeded, failure=self._failed
+        )
+        self.success_handler = self._succeeded
+        self.failure_handler = self._failed
+
+    async def build_install_page_html(self, url: str, request: AsyncBoltRequest) -> str:
+        """The "Add to Slack" page (its link carries the state Bolt just issued)."""
+        with language(self.app.settings.staffroom.language):
+            title = _("Add Staffroom to Slack")
+            button = _("Add to Slack")
+        return (
+            '<!DOCTYPE html><html><head><meta charset="utf-8">'
+            f"<title>{html.escape(title)}</title></head><body>"
+            f"<h1>{html.escape(title)}</h1>"
+            f'<p><a href="{html.escape(url)}">{html.escape(button)}</a></p></body></html>'
+        )
+
+    async def store_installation(
+        self, request: AsyncBoltRequest, installation: Installation
+    ) -> None:
+        """Store the install, unless its workspace is not allowed (then revoke its token)."""
+        team = None if installation.is_enterprise_install else installation.team_id
+        if not may_install(self.allowed, installation.enterprise_id, team):
+            log.warning(
+                "slack: refused an install from enterprise %s team %s (not on allowed_teams)",
+                installation.enterprise_id or "-",
+                installation.team_id or "-",
+            )
+            if installation.bot_token:
+                try:
+                    await self.client.auth_revoke(token=installation.bot_token)
+                except SlackApiError as error:
+                    log.warning(
+                        "slack: could not revoke a refused install's token (%s)",
+                        error.response.get("error"),
+                    )
+            raise TeamNotAllowed("workspace not on slack.allowed_teams")
+        await super().store_installation(request, installation)
+
+    async def _succeeded(self, args: AsyncSuccessArgs) -> BoltResponse:
+        installation = args.installation
+        name = installation.team_name or installation.enterprise_name or ""
+        with language(self.app.settings.staffroom.language):
+            title = _("Staffroom is installed")
+            text = _(
+                "Staffroom is now in {workspace}. In Slack, type {command} help to start.",
+                workspace=name,
+                command=self.app.settings.slack.command,
+            )
+        cookie = args.settings.state_utils.build_set_cookie_for_deletion()
+        return _page(title, f"<p>{html.escape(text)}</p>", 200, {"Set-Cookie": cookie})
+
+    async def _failed(self, args: AsyncFailureArgs) -> BoltResponse:
+        log.info("slack: an install did not complete (%s)", args.reason)
+        with language(self.app.settings.staffroom.language):
+            title = _("Staffroom was not installed")
+            if isinstance(args.error, TeamNotAllowed):
+                text, status = refused_text(), 403
+            else:
+                text, status = _failure_text(args.reason), args.suggested_status_code
+            again = _("Install page")
+        link = html.escape(self.install_path)
+        body = f'<p>{html.escape(text)}</p><p><a href="{link}">{html.escape(again)}</a></p>'
+        cookie = args.settings.state_utils.build_set_cookie_for_deletion()
+        return _page(title, body, status, {"Set-Cookie": cookie})
+
+
+def build_oauth_flow(
+    app: Staffroom,
+    store: SlackInstallationStore,
+    client: AsyncWebClient,
+) -> StaffroomOAuthFlow:
+    """The OAuth flow for ``app.settings.slack`` (install = "oauth")."""
+    slack = app.settings.slack
+    assert slack.client_id is not None and slack.client_secret is not None
+    client_id = slack.client_id.get_secret_value()
+    client_secret = slack.client_secret.get_secret_value()
+    settings = AsyncOAuthSettings(
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=list(BOT_SCOPES),
+        user_scopes=[],
+        install_path=slack.install_path,
+        redirect_uri_path=slack.redirect_path,
+        authorization_url=slack.authorize_url,
+        installation_store=store,
+        state_store=SlackStateStore(app, STATE_SECONDS),
+        state_expiration_seconds=STATE_SECONDS,
+        token_rotation_expiration_minutes=slack.token_refresh_minutes,
+        logger=log,
+    )
+    settings.authorize = AsyncInstallationStoreAuthorize(
+        logger=log,
+        installation_store=store,
+        client_id=client_id,
+        client_secret=client_secret,
+        token_rotation_expiration_minutes=slack.token_refresh_minutes,
+        # auth.test answers are reused per token (a refresh changes the token), so a command
+        # does not cost a Web API call before its answer.
+        cache_enabled=True,
+        client=client,
+    )
+    return StaffroomOAuthFlow(
+        app=app, client=client, settings=settings, allowed=slack.allowed_teams
+    )

@@ -1,0 +1,447 @@
+"""Many workspaces: "Add to Slack" through the real Bolt OAuth flow against the fake Slack.
+
+Each workspace installs through the real redirect flow (the install page and its state cookie,
+the fake's authorisation page, the callback); then every command and every scheduled message
+must go with that workspace's own token, and a workspace that removes Staffroom stops only its
+own deliveries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from adapters.slack import SlackNotConfigured, SlackPlatform, create_platform, slack_manifest
+from bots.logs import QUIET_LOGGERS, RedactingFormatter
+from core.app import Staffroom, build_registry
+from core.clock import FixedClock
+from core.delivery import deliver_due, plan_due
+from core.delivery.models import Schedule
+from core.features import FEATURES
+from core.identity.models import Account, AuditEntry
+from core.installations.models import Installation, OAuthState
+from core.installations.service import PAUSE_REASON
+from tests.adapters.slack.conftest import SECRET
+from tests.conftest import make_settings
+from tests.fakes.fake_slack import (
+    FakeSlack,
+    SlackCall,
+    event_body,
+    sign,
+    slash_command_payload,
+)
+
+KEY = Fernet.generate_key().decode()
+STATE_COOKIE = "slack-app-oauth-state"
+
+
+def oauth_app(url: str, fake: FakeSlack, clock: FixedClock, **slack: Any) -> Staffroom:
+    """A Staffroom installed by OAuth, its Slack settings pointing at the fake."""
+    settings = make_settings(
+        url,
+        slack={
+            "mode": "http",
+            "install": "oauth",
+            "api_base_url": fake.api_base_url,
+            "authorize_url": fake.authorize_url,
+            "signing_secret": SECRET,
+            "client_id": fake.client_id,
+            "client_secret": fake.client_secret,
+            "token_key": KEY,
+            **slack,
+        },
+        server={"host": "127.0.0.1", "port": 0},
+    )
+    return Staffroom(settings, clock=clock)
+
+
+@dataclass
+class Installed:
+    """Staffroom serving many workspaces, with a browser session to install them."""
+
+    app: Staffroom
+    platform: SlackPlatform
+    fake: FakeSlack
+    browser: aiohttp.ClientSession
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.platform.port}"
+
+    async def install_page(self, team: str) -> tuple[str, str]:
+        """Open the install page for ``team``: its authorise link and the state cookie."""
+        async with self.browser.get(f"{self.base}/slack/install?team={team}") as response:
+            assert response.status == 200
+            page = await response.text()
+            cookie = response.cookies[STATE_COOKIE].value
+        link = re.search(r'href="([^"]+)"', page)
+        assert link is not None, page
+        return html.unescape(link.group(1)), cookie
+
+    async def authorise(self, link: str) -> str:
+        """The installer approves on Slack's page: where Slack sends the browser back."""
+        async with self.browser.get(link, allow_redirects=False) as response:
+            assert response.status == 302, await response.text()
+            return response.headers["Location"]
+
+    async def callback(self, location: str, cookie: str | None) -> tuple[int, str]:
+        headers = {"Cookie": f"{STATE_COOKIE}={cookie}"} if cookie else {}
+        async with self.browser.get(location, headers=headers, allow_redirects=False) as response:
+            return response.status, await response.text()
+
+    async def install(self, team: str) -> tuple[int, str]:
+        """The whole "Add to Slack" flow for ``team``, as a browser goes through it."""
+        link, cookie = await self.install_page(team)
+        return await self.callback(await self.authorise(link), cookie)
+
+    async def post(self, body: str) -> tuple[int, str]:
+        url = f"{self.base}/slack/events"
+        async with self.browser.post(url, data=body.encode(), headers=sign(SECRET, body)) as r:
+            return r.status, await r.text()
+
+    async def slash(self, text_: str, user: str, team: str, **extra: str) -> dict[str, Any]:
+        """A signed slash command from ``user`` in ``team``; returns its response_url answer."""
+        seen = len(self.fake.responses)
+        payload = slash_command_payload(
+            text=text_,
+            user_id=user,
+            team_id=team,
+            response_url=self.fake.response_url(f"{team}-{user}"),
+            trigger_id=f"t.{user}",
+        )
+        status, ack = await self.post(urlencode({**payload, **extra}))
+        assert (status, ack) == (200, ""), ack
+        return (await self.fake.wait_for_responses(seen + 1))[seen].body
+
+    async def deliver(self) -> None:
+        app = self.app
+        with app.session() as session:
+            plan_due(session, app.clock.now(), app.settings.delivery, app.producers)
+        await deliver_due(
+            app.engine,
+            {"slack": self.platform.messenger},
+            app.clock.now(),
+            app.settings.delivery,
+            "worker",
+        )
+
+    async def removed(self, team: str) -> Installation:
+        """The row of ``team`` once its removal is recorded (Bolt acks events before the
+        listener runs)."""
+        async with asyncio.timeout(5):
+            while True:
+                row = self.row(team)
+                if row is not None and row.removed_at is not None:
+                    return row
+                await asyncio.sleep(0.02)
+
+    def row(self, team: str) -> Installation | None:
+        with Session(self.app.engine) as session:
+            return session.exec(select(Installation).where(Installation.team_key == team)).first()
+
+
+@pytest.fixture
+async def installed(
+    sqlite_url: str, clock: FixedClock, fake_slack: FakeSlack
+) -> AsyncIterator[Installed]:
+    for team in ("T1", "T2"):
+        fake_slack.add_workspace(team)
+    app = oauth_app(sqlite_url, fake_slack, clock)
+    platform = create_platform(app)
+    await platform.start()
+    fake_slack.oauth_redirect_url = f"http://127.0.0.1:{platform.port}/slack/oauth_redirect"
+    async with aiohttp.ClientSession() as browser:
+        yield Installed(app, platform, fake_slack, browser)
+    await platform.stop()
+    app.engine.dispose()
+
+
+def token_used(calls: list[SlackCall], **args: str) -> set[str | None]:
+    """The tokens of the calls whose arguments include ``args``."""
+    return {c.token for c in calls if all(c.args.get(k) == v for k, v in args.items())}
+
+
+async def two_schools(h: Installed) -> None:
+    """Both workspaces installed; a teacher in each scheduled a daily reflection."""
+    for team in ("T1", "T2"):
+        status, page = await h.install(team)
+        assert status == 200 and "Staffroom is installed" in page, page
+    for user, team in (("U1", "T1"), ("U2", "T2")):
+        answer = await h.slash("reflect schedule daily 09:00", user, team)
+        assert ":warning:" not in json.dumps(answer), answer
+
+
+async def test_two_workspaces_install_and_each_command_uses_its_own_token(
+    installed: Installed,
+) -> None:
+    await two_schools(installed)
+    fake = installed.fake
+    one, two = fake.tokens_of("T1"), fake.tokens_of("T2")
+    assert len(one) == len(two) == 1 and one != two
+    # First contact reads the teacher's profile with the request's own workspace token.
+    users_info = fake.calls_to("users.info")
+    assert token_used(users_info, user="U1") == {one[0]}
+    assert token_used(users_info, user="U2") == {two[0]}
+    with Session(installed.app.engine) as session:
+        accounts = {(a.tenant, a.user_id) for a in session.exec(select(Account))}
+    assert accounts == {("T1", "U1"), ("T2", "U2")}
+
+
+async def test_a_scheduled_dm_in_each_workspace_goes_with_that_workspaces_token(
+    installed: Installed, clock: FixedClock
+) -> None:
+    await two_schools(installed)
+    clock.advance(timedelta(hours=23, minutes=30))
+    await installed.deliver()
+    fake = installed.fake
+    posts = fake.calls_to("chat.postMessage")
+    assert token_used(posts, channel="DU1") == set(fake.tokens_of("T1"))
+    assert token_used(posts, channel="DU2") == set(fake.tokens_of("T2"))
+    assert token_used(fake.calls_to("conversations.open"), users="U2") == set(fake.tokens_of("T2"))
+
+
+async def test_an_uninstall_pauses_only_that_workspace_and_a_reinstall_resumes_it(
+    installed: Installed, clock: FixedClock
+) -> None:
+    await two_schools(installed)
+    status, _ = await installed.post(event_body({"type": "app_uninstalled"}, team_id="T2"))
+    assert status == 200
+    removed = await installed.removed("T2")
+    assert removed.removed_reason == "app_uninstalled"
+    assert removed.bot_token_sealed is None and removed.removed_at is not None
+    kept = installed.row("T1")
+    assert kept is not None and kept.removed_at is None and kept.bot_token_sealed
+
+    clock.advance(timedelta(hours=23, minutes=30))
+    await installed.deliver()
+    posts = installed.fake.calls_to("chat.postMessage")
+    assert [p.args["channel"] for p in posts] == ["DU1"]
+    with Session(installed.app.engine) as session:
+        reasons = {s.member_id: s.paused_reason for s in session.exec(select(Schedule))}
+        audit = [e.action for e in session.exec(select(AuditEntry))]
+    assert sorted(reasons.values(), key=str) == sorted(
+        [None, f"{PAUSE_REASON} (slack /T2)"], key=str
+    )
+    assert "installation.removed" in audit
+
+    # Installing again resumes T2's prompts, from the next occurrence on.
+    status, page = await installed.install("T2")
+    assert status == 200, page
+    with Session(installed.app.engine) as session:
+        assert {s.paused_reason for s in session.exec(select(Schedule))} == {None}
+    clock.advance(timedelta(days=1))
+    await installed.deliver()
+    posts = installed.fake.calls_to("chat.postMessage")
+    assert token_used(posts, channel="DU2") == {installed.fake.tokens_of("T2")[-1]}
+
+
+async def test_revoked_tokens_remove_the_workspace_too(installed: Installed) -> None:
+    await two_schools(installed)
+    event = {"type": "tokens_revoked", "tokens": {"bot": ["UBOTT1"], "oauth": []}}
+    status, _ = await installed.post(event_body(event, team_id="T1"))
+    assert status == 200
+    removed = await installed.removed("T1")
+    assert removed.removed_reason == "tokens_revoked"
+    other = installed.row("T2")
+    assert other is not None and other.removed_at is None
+
+
+async def test_the_worker_refreshes_an_expiring_token_before_sending(
+    sqlite_url: str, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_workspace("T3", rotating=True, expires_in=600)  # well inside the margin
+    app = oauth_app(sqlite_url, fake_slack, clock)
+    front = create_platform(app)
+    await front.start()
+    fake_slack.oauth_redirect_url = f"http://127.0.0.1:{front.port}/slack/oauth_redirect"
+    async with aiohttp.ClientSession() as browser:
+        h = Installed(app, front, fake_slack, browser)
+        status, page = await h.install("T3")
+        assert status == 200, page
+        await h.slash("reflect schedule daily 09:00", "U3", "T3")
+        refreshed_on_requests = fake_slack.refreshes
+        # The night: no request comes in, the worker alone sends.
+        worker = create_platform(app, receive=False)
+        clock.advance(timedelta(hours=23, minutes=30))
+        with app.session() as session:
+            plan_due(session, clock.now(), app.settings.delivery, app.producers)
+        await deliver_due(
+            app.engine, {"slack": worker.messenger}, clock.now(), app.settings.delivery, "w"
+        )
+    await front.stop()
+    assert fake_slack.refreshes == refreshed_on_requests + 1
+    newest = fake_slack.tokens_of("T3")[-1]
+    methods = [c.method for c in fake_slack.calls]
+    refresh_at = max(
+        i
+        for i, c in enumerate(fake_slack.calls)
+        if c.method == "oauth.v2.access" and c.args.get("grant_type") == "refresh_token"
+    )
+    post_at = methods.index("chat.postMessage")
+    assert refresh_at < post_at
+    assert fake_slack.calls[post_at].token == newest
+    row = Installed(app, front, fake_slack, browser).row("T3")
+    assert row is not None and row.bot_token_sealed is not None
+    assert Fernet(KEY.encode()).decrypt(row.bot_token_sealed.encode()).decode() == newest
+    app.engine.dispose()
+
+
+async def test_a_forged_or_replayed_state_is_refused(installed: Installed) -> None:
+    fake = installed.fake
+    forged = f"{installed.base}/slack/oauth_redirect?code=whatever&state=made-up"
+    status, _ = await installed.callback(forged, "made-up")
+    assert status == 401
+    link, cookie = await installed.install_page("T1")
+    location = await installed.authorise(link)
+    # Another browser (no cookie) cannot finish someone else's install.
+    status, _ = await installed.callback(location, None)
+    assert status == 400
+    status, page = await installed.callback(location, cookie)
+    assert status == 200, page
+    exchanges = len(fake.calls_to("oauth.v2.access"))
+    status, page = await installed.callback(location, cookie)
+    assert status == 401 and "install page" in page
+    assert len(fake.calls_to("oauth.v2.access")) == exchanges
+    with Session(installed.app.engine) as session:
+        assert len(session.exec(select(Installation)).all()) == 1
+        assert session.exec(select(OAuthState)).all() == []
+
+
+async def test_tokens_at_rest_are_unreadable_without_the_key(installed: Installed) -> None:
+    await two_schools(installed)
+    tokens = installed.fake.tokens_of("T1") + installed.fake.tokens_of("T2")
+    with installed.app.engine.connect() as connection:
+        rows = [tuple(r) for r in connection.execute(text("SELECT * FROM installation"))]
+    assert len(rows) == 2
+    dumped = repr(rows)
+    assert not any(token in dumped for token in tokens)
+    sealed = [r.bot_token_sealed for r in (installed.row("T1"), installed.row("T2")) if r]
+    with pytest.raises(InvalidToken):
+        Fernet(Fernet.generate_key()).decrypt(sealed[0].encode())
+    assert sorted(Fernet(KEY.encode()).decrypt(s.encode()).decode() for s in sealed) == sorted(
+        tokens
+    )
+
+
+async def test_no_token_or_secret_reaches_a_log_line(
+    sqlite_url: str, clock: FixedClock, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    for name in QUIET_LOGGERS:  # as `staffroom run` configures logging
+        caplog.set_level(logging.WARNING, logger=name)
+    caplog.set_level(logging.DEBUG)
+    fake_slack.add_workspace("T4", rotating=True, expires_in=600)
+    app = oauth_app(sqlite_url, fake_slack, clock)
+    platform = create_platform(app)
+    await platform.start()
+    fake_slack.oauth_redirect_url = f"http://127.0.0.1:{platform.port}/slack/oauth_redirect"
+    async with aiohttp.ClientSession() as browser:
+        h = Installed(app, platform, fake_slack, browser)
+        assert (await h.install("T4"))[0] == 200
+        await h.slash("reflect schedule daily 09:00", "U4", "T4")
+        clock.advance(timedelta(hours=23, minutes=30))
+        await h.deliver()
+        await h.post(event_body({"type": "app_uninstalled"}, team_id="T4"))
+        await h.removed("T4")
+    await platform.stop()
+    app.engine.dispose()
+    assert fake_slack.refreshes >= 1
+    secrets = [*fake_slack.tokens_of("T4"), fake_slack.client_secret, KEY]
+    formatter = RedactingFormatter(logging.Formatter("%(name)s %(message)s"))
+    lines = [r.getMessage() for r in caplog.records] + [formatter.format(r) for r in caplog.records]
+    assert any("installation saved" in line for line in lines)  # the flow did log
+    leaked = [line for line in lines for secret in secrets if secret in line]
+    assert leaked == []
+
+
+async def test_an_install_from_a_team_not_on_the_allow_list_is_refused(
+    sqlite_url: str, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_workspace("T1")
+    fake_slack.add_workspace("T9", name="Stranger School")
+    app = oauth_app(sqlite_url, fake_slack, clock, allowed_teams=["T1"])
+    platform = create_platform(app)
+    await platform.start()
+    fake_slack.oauth_redirect_url = f"http://127.0.0.1:{platform.port}/slack/oauth_redirect"
+    async with aiohttp.ClientSession() as browser:
+        h = Installed(app, platform, fake_slack, browser)
+        status, page = await h.install("T9")
+        assert status == 403
+        assert "may not install Staffroom" in html.unescape(page)
+        assert (await h.install("T1"))[0] == 200
+        assert h.row("T9") is None and h.row("T1") is not None
+    await platform.stop()
+    app.engine.dispose()
+    assert fake_slack.revoked == set(fake_slack.tokens_of("T9"))
+
+
+async def test_an_org_wide_grid_install_serves_every_workspace_of_the_organisation(
+    sqlite_url: str, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_workspace("E1", enterprise_id="E1", org_wide=True)
+    app = oauth_app(sqlite_url, fake_slack, clock)
+    platform = create_platform(app)
+    await platform.start()
+    fake_slack.oauth_redirect_url = f"http://127.0.0.1:{platform.port}/slack/oauth_redirect"
+    async with aiohttp.ClientSession() as browser:
+        h = Installed(app, platform, fake_slack, browser)
+        assert (await h.install("E1"))[0] == 200
+        grid = {"enterprise_id": "E1", "is_enterprise_install": "true"}
+        answer = await h.slash("reflect schedule daily 09:00", "W5", "T5", **grid)
+        assert ":warning:" not in json.dumps(answer), answer
+        clock.advance(timedelta(hours=23, minutes=30))
+        await h.deliver()
+    await platform.stop()
+    app.engine.dispose()
+    org_token = set(fake_slack.tokens_of("E1"))
+    assert token_used(fake_slack.calls_to("users.info"), user="W5") == org_token
+    assert token_used(fake_slack.calls_to("chat.postMessage"), channel="DW5") == org_token
+    with Session(app.engine) as session:
+        row = session.exec(select(Installation)).one()
+    assert (row.enterprise_key, row.team_key, row.is_enterprise_install) == ("E1", "", True)
+
+
+async def test_oauth_needs_http_mode_and_its_secrets(
+    sqlite_url: str, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    fake = fake_slack
+    with pytest.raises(SlackNotConfigured, match=r"slack\.mode"):
+        create_platform(oauth_app(sqlite_url, fake, clock, mode="socket"))
+    with pytest.raises(SlackNotConfigured, match="STAFFROOM_SLACK__TOKEN_KEY"):
+        create_platform(oauth_app(sqlite_url, fake, clock, token_key=None))
+    with pytest.raises(SlackNotConfigured, match="Fernet"):
+        create_platform(oauth_app(sqlite_url, fake, clock, token_key="short"))
+
+
+async def test_the_oauth_manifest_has_the_redirect_url_events_and_grid(
+    sqlite_url: str, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    app = oauth_app(sqlite_url, fake_slack, clock)
+    manifest = slack_manifest(
+        app.settings, build_registry(FEATURES), public_url="https://staffroom.example.org/"
+    )
+    assert manifest["oauth_config"]["redirect_urls"] == [
+        "https://staffroom.example.org/slack/oauth_redirect"
+    ]
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert {"app_uninstalled", "tokens_revoked"} <= set(events)
+    assert manifest["settings"]["org_deploy_enabled"] is True
+    assert manifest["settings"]["token_rotation_enabled"] is True
+    single = make_settings(sqlite_url, slack={"mode": "http"})
+    plain = slack_manifest(single, build_registry(FEATURES), public_url="https://s.example.org")
+    assert "redirect_urls" not in plain["oauth_config"]
+    assert plain["settings"]["org_deploy_enabled"] is False
+    app.engine.dispose()
