@@ -17,6 +17,7 @@ from core.feature import Feature, tables_of
 from core.help import FEATURE as HELP
 from core.identity import FEATURE as IDENTITY
 from core.inbound import FEATURE as INBOUND
+from core.inquiry import FEATURE as INQUIRY
 from core.installations import FEATURE as INSTALLATIONS
 from core.mentoring import FEATURE as MENTORING
 from core.observation import FEATURE as OBSERVATION
@@ -40,6 +41,7 @@ FEATURES: tuple[Feature, ...] = (
     REFLECTION,
     MENTORING,
     OBSERVATION,
+    INQUIRY,
     HELP,
 )
 
