@@ -202,7 +202,12 @@ class Staffroom:
         invocation = ctx.invocation
         if invocation.kind == "message":
             return self._message(ctx, invocation.text or "")
-        parsed = self._parse(ctx)
+        convert_ctx = ConvertContext(
+            now=ctx.now,
+            timezone=ctx.member.timezone,
+            date_order=self.settings.staffroom.date_order,
+        )
+        parsed = self._parse(ctx, convert_ctx)
         if isinstance(parsed, Reply):
             return parsed
         command, args = parsed
@@ -214,12 +219,15 @@ class Staffroom:
             if not error.keep_changes:
                 ctx.session.rollback()
             return self._user_error(error, command)
+        for note in convert_ctx.notes:  # how an ambiguous value was read, in words
+            reply.note(note)
         return reply.public() if command.public else reply
 
-    def _parse(self, ctx: Context) -> tuple[Command, dict[str, Any]] | Reply:
+    def _parse(
+        self, ctx: Context, convert_ctx: ConvertContext
+    ) -> tuple[Command, dict[str, Any]] | Reply:
         """The command and its converted arguments, or a reply explaining what was wrong."""
         invocation = ctx.invocation
-        convert_ctx = ConvertContext(now=ctx.now, timezone=ctx.member.timezone)
         try:
             if invocation.command is not None:
                 found = self.registry.resolve(invocation.command.split())

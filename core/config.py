@@ -17,6 +17,7 @@ from core.config_section import Section
 from core.cpd.settings import CpdSettings
 from core.delivery.settings import DeliverySettings
 from core.mentoring.settings import MentoringSettings
+from core.params import DateOrder
 from core.reflection.settings import ReflectionSettings
 
 DEFAULT_CONFIG_FILE = Path("staffroom.toml")
@@ -29,6 +30,9 @@ class GeneralSettings(Section):
     """Language of replies unless a member chooses another (gettext catalogue name)."""
     admins: list[str] = Field(default_factory=list)
     """Accounts allowed to run admin commands, as ``platform:tenant:user_id``."""
+    date_order: DateOrder = "DMY"
+    """How a date typed in digits reads: ``DMY`` (03/11/2026 is 3 November; UK and Europe),
+    ``MDY`` (US) or ``YMD``. A date that could be read both ways is echoed in words."""
 
 
 class DatabaseSettings(Section):

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -41,6 +42,36 @@ def ngettext(singular: str, plural: str, n: int, /, **values: object) -> str:
     """Translate a message whose form depends on the count ``n`` (available as ``{n}``)."""
     text = _translations(_current_language.get()).ngettext(singular, plural, n)
     return text.format(n=n, **values)
+
+
+def current_language() -> str:
+    """The language replies are being built in (the member's, or a recipient's)."""
+    return _current_language.get()
+
+
+MOMENT_PATTERN = "EEE dd MMM yyyy, HH:mm"
+"""How a moment reads (``Tue 01 Dec 2026, 16:00`` in English), with the day and month names of the
+reader's language (Babel's CLDR data: ``mar 01 dic 2026`` in Spanish)."""
+
+
+def format_moment(local: datetime, pattern: str = MOMENT_PATTERN) -> str:
+    """A moment already on the reader's clock, in the words of the current language."""
+    from babel.dates import format_datetime  # imported lazily: only replies with dates need it
+
+    return str(format_datetime(local, pattern, locale=_locale()))
+
+
+def format_day(day: date, pattern: str = "long") -> str:
+    """A day in words (``3 November 2026``, ``3 de noviembre de 2026``): where digits could be
+    read two ways, the words cannot. ``pattern`` is a CLDR pattern or width."""
+    from babel.dates import format_date
+
+    return str(format_date(day, pattern, locale=_locale()))
+
+
+def _locale() -> str:
+    code = _current_language.get()
+    return "en_GB" if code == "en" else code
 
 
 def available_languages() -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Literal
@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from core.errors import UserError
-from core.i18n import _
+from core.i18n import _, current_language, format_day
 
 
 class Kind(StrEnum):
@@ -42,6 +42,9 @@ class Kind(StrEnum):
     ID = "id"
 
 
+DateOrder = Literal["DMY", "MDY", "YMD"]
+
+
 @dataclass(frozen=True, slots=True)
 class ConvertContext:
     """What a converter may need besides the text: the person's clock and timezone."""
@@ -50,6 +53,10 @@ class ConvertContext:
     timezone: str
     prefer: Literal["past", "future"] = "past"
     """Which way an incomplete natural date ("thursday") points."""
+    date_order: DateOrder = "DMY"
+    """How ``03/11/2026`` reads: the install's convention (day first in the UK and Europe)."""
+    notes: list[str] = field(default_factory=list)
+    """What the reply should say about how a value was read (a date that digits left open)."""
 
 
 class BadValue(UserError):
@@ -155,7 +162,22 @@ def parse_date(text: str, name: str, ctx: ConvertContext) -> date:
         raise BadValue(
             _("{name} must be a date, like 2026-09-14, yesterday or last friday.", name=name), name
         )
+    _note_if_ambiguous(raw, found.date(), ctx)
     return found.date()
+
+
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b")
+
+
+def _note_if_ambiguous(raw: str, day: date, ctx: ConvertContext) -> None:
+    """``03/11/2026`` is 3 November in London and March 11 in New York: read it the install's way
+    and say so in words, so a wrong reading is seen at once (``13/11`` can only be one day)."""
+    numbers = _NUMERIC_DATE.match(raw)
+    if numbers is None or ctx.date_order == "YMD":
+        return
+    first, second = int(numbers.group(1)), int(numbers.group(2))
+    if first != second and first <= 12 and second <= 12:
+        ctx.notes.append(_("Read {typed} as {day}.", typed=raw, day=format_day(day)))
 
 
 def parse_datetime(text: str, name: str, ctx: ConvertContext) -> datetime:
@@ -176,6 +198,7 @@ def parse_datetime(text: str, name: str, ctx: ConvertContext) -> datetime:
             ),
             name,
         )
+    _note_if_ambiguous(raw, found.date(), ctx)
     return found
 
 
@@ -186,10 +209,13 @@ def _natural(raw: str, ctx: ConvertContext) -> datetime | None:
 
     zone = ZoneInfo(ctx.timezone)
     local_now = ctx.now.astimezone(zone).replace(tzinfo=None)
+    # The member's own language first ("ayer", "mardi prochain"), English always understood.
+    languages = list(dict.fromkeys([current_language(), "en"]))
     result: datetime | None = dateparser.parse(
         raw,
-        languages=["en"],
+        languages=languages,
         settings={
+            "DATE_ORDER": ctx.date_order,
             "RELATIVE_BASE": local_now,
             # "thursday" means the coming one for an event or a due date, the last one for CPD.
             "PREFER_DATES_FROM": ctx.prefer,

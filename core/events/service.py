@@ -28,7 +28,7 @@ from core.delivery.outbox import enqueue
 from core.delivery.schedules import cancel_schedule, create_schedule
 from core.errors import NotFound, PermissionDenied, UserError
 from core.events.models import Answer, Event, Rsvp
-from core.i18n import _, language
+from core.i18n import _, format_moment, language
 from core.identity.models import Member
 from core.params import BadValue
 from core.reply import Reply, bold, link
@@ -43,7 +43,7 @@ FURTHEST_AHEAD = timedelta(days=2 * 366)
 
 def when_local(instant: datetime, zone: ZoneInfo) -> str:
     """``Tue 01 Dec 2026, 16:00 (Europe/London)``: a moment as the reader's clock shows it."""
-    return f"{instant.astimezone(zone):%a %d %b %Y, %H:%M} ({zone.key})"
+    return f"{format_moment(instant.astimezone(zone))} ({zone.key})"
 
 
 def cpd_command(event: Event, zone: ZoneInfo) -> str:

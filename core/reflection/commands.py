@@ -21,7 +21,7 @@ from core.delivery import is_paused
 from core.delivery.models import Schedule
 from core.delivery.schedules import next_sent
 from core.errors import UserError
-from core.i18n import _, ngettext
+from core.i18n import _, format_day, format_moment, ngettext
 from core.params import BadValue, Kind
 from core.reflection import library, schedules, service
 from core.reflection.models import JournalEntry
@@ -150,7 +150,7 @@ def reflect_schedule(
 
 
 def _local(ctx: Context, at: datetime) -> str:
-    return at.astimezone(ctx.zone).strftime("%a %d %b %Y, %H:%M")
+    return format_moment(at.astimezone(ctx.zone))
 
 
 def _future_date(ctx: Context, words: list[str]) -> date:
@@ -231,7 +231,7 @@ def reflect_pause(
     schedules.pause(ctx.session, schedule, resume_at)
     return Reply.success(
         _("Reflection prompts are paused until "),
-        bold(resume_on.strftime("%a %d %b %Y")),
+        bold(format_day(resume_on, "EEE dd MMM yyyy")),
         _(". They start again by themselves after that."),
     )
 
@@ -422,7 +422,7 @@ def journal_list(
         )
     lines: list[list[SpanLike]] = []
     for entry in found.entries:
-        when = entry.created_at.astimezone(ctx.zone).strftime("%d %b %Y")
+        when = format_day(entry.created_at.astimezone(ctx.zone).date(), "dd MMM yyyy")
         shared = service.shares_of(ctx.session, entry.id or 0)
         mark = _(" · shared") if shared else ""
         lines.append(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.i18n import _
+from core.i18n import _, format_moment
 from core.reflection import library
 from core.reflection.models import JournalEntry, ReflectionPrompt
 from core.reply import Reply, bold, italic
@@ -109,7 +109,7 @@ def entry_heading(entry: JournalEntry, zone: ZoneInfo) -> str:
 
 
 def _when(at: datetime, zone: ZoneInfo) -> str:
-    return at.astimezone(zone).strftime("%a %d %b %Y, %H:%M")
+    return format_moment(at.astimezone(zone))
 
 
 def entry_reply(entry: JournalEntry, zone: ZoneInfo, shared_with: list[str]) -> Reply:
