@@ -7,13 +7,13 @@ group has both a bare command and subcommands (``reflect`` and ``reflect schedul
 cannot run the bare group, so the bare command becomes the subcommand ``now`` (``/reflect now``;
 ``run`` if a command called ``now`` exists).
 
-How the commands are built: each is a real ``app_commands.Command`` whose callback is generated
-per registry command, with an ``inspect.Signature`` listing one keyword parameter per ``Param``
-(annotated ``str``, ``int``, ``float`` or ``bool``). discord.py reads that signature as it would
-a hand-written one, so option parsing, validation of the payload, autocomplete dispatch and
-syncing all stay discord.py's own; descriptions, choices, bounds and autocomplete are then set on
-the resulting ``CommandParameter`` objects. The callback hands the options, keyed by parameter
-name, to the inbound handler, which builds ``Invocation(command=path, args=...)``.
+How the commands are built: each is a :class:`RegistryCommand`, a real ``app_commands.Command``
+whose options are discord.py's own ``CommandParameter`` values built from the registry command's
+``Param`` list (type, description, choices, bounds, autocomplete), so option parsing, validation of
+the payload, autocomplete dispatch and syncing all stay discord.py's own. Its callback hands the
+options, keyed by parameter name, to the inbound handler, which builds
+``Invocation(command=path, args=...)``. Descriptions are translated into the configured language
+as the tree is built.
 
 Option types: INT and ID are integers, NUMBER a number, BOOL a boolean, a parameter with up to 25
 choices a string with those choices; everything else is a string the core converts (HOURS stays
@@ -24,14 +24,14 @@ command can open the form; the core still checks what is required.
 
 from __future__ import annotations
 
-import inspect
-import keyword
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, Protocol
 
 import discord
-from discord import app_commands
+from discord import AppCommandOptionType, app_commands
+from discord.app_commands.transformers import CommandParameter
+from discord.utils import MISSING
 
 from adapters.text import shorten
 from core.commands import Command, CommandRegistry, Param
@@ -70,74 +70,35 @@ def describe(text: str, fallback: str) -> str:
     return shorten(shown, DESCRIPTION_LIMIT)
 
 
-def _annotation(param: Param) -> type:
+_OPTION_TYPES: dict[Kind, AppCommandOptionType] = {
+    Kind.INT: AppCommandOptionType.integer,
+    Kind.ID: AppCommandOptionType.integer,
+    Kind.NUMBER: AppCommandOptionType.number,
+    Kind.BOOL: AppCommandOptionType.boolean,
+}
+"""Kinds Discord checks itself; every other kind is a string the core converts."""
+
+
+def option_type(param: Param) -> AppCommandOptionType:
+    """The Discord option type a parameter is offered as (a parameter with choices is a string)."""
     if param.choices:
-        return str
-    match param.kind:
-        case Kind.INT | Kind.ID:
-            return int
-        case Kind.NUMBER:
-            return float
-        case Kind.BOOL:
-            return bool
-        case _:
-            return str
+        return AppCommandOptionType.string
+    return _OPTION_TYPES.get(param.kind, AppCommandOptionType.string)
 
 
-def _python_name(param: Param, index: int) -> str:
-    name = param.name
-    return name if name.isidentifier() and not keyword.iskeyword(name) else f"option_{index}"
-
-
-def build_command(
-    name: str,
-    command: Command,
-    runner: CommandRunner,
-    sources: Sequence[SuggestionSource] = (),
-) -> app_commands.Command[Any, ..., None]:
-    """One application command for a registry command, shown under ``name``."""
-    names = {_python_name(p, i): p for i, p in enumerate(command.params)}
-    parameters = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    for python_name, param in names.items():
-        required = param.required and not command.form
-        parameters.append(
-            inspect.Parameter(
-                python_name,
-                inspect.Parameter.KEYWORD_ONLY,
-                annotation=_annotation(param),
-                default=inspect.Parameter.empty if required else None,
-            )
-        )
-
-    async def callback(interaction: discord.Interaction[Any], **given: Any) -> None:
-        options = {names[k].name: v for k, v in given.items() if v is not None}
-        await runner.run_command(interaction, command, options)
-
-    # A module-level looking name: discord.py treats a dotted qualname as a method (self first).
-    callback.__qualname__ = callback.__name__ = "staffroom_" + "_".join(command.path).replace(
-        "-", "_"
+def build_option(
+    param: Param, command: Command, runner: CommandRunner, sources: Sequence[SuggestionSource]
+) -> CommandParameter:
+    """The application-command option for one of a registry command's parameters."""
+    # Forms are opened by the bare command, so on Discord nothing of theirs is required.
+    required = param.required and not command.form
+    option = CommandParameter(
+        name=param.name,
+        description=describe(param.help, param.name),
+        required=required,
+        default=MISSING if required else None,
+        type=option_type(param),
     )
-    callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    app_command: app_commands.Command[Any, ..., None] = app_commands.Command(
-        name=name, description=describe(command.help, command.name), callback=callback
-    )
-    for python_name, param in names.items():
-        _configure(app_command, python_name, param, command, runner, sources)
-    return app_command
-
-
-def _configure(
-    app_command: app_commands.Command[Any, ..., None],
-    python_name: str,
-    param: Param,
-    command: Command,
-    runner: CommandRunner,
-    sources: Sequence[SuggestionSource],
-) -> None:
-    option = app_command._params[python_name]
-    if python_name != param.name:
-        option._rename = param.name
-    option.description = describe(param.help, param.name)
     if param.choices and len(param.choices) <= MAX_CHOICES:
         option.choices = [app_commands.Choice(name=c[:100], value=c) for c in param.choices]
     elif source_for(sources, command, param) is not None:
@@ -145,6 +106,48 @@ def _configure(
     if param.kind in (Kind.INT, Kind.NUMBER) and not param.choices:
         option.min_value = param.min_value
         option.max_value = param.max_value
+    return option
+
+
+async def _declared_later(interaction: discord.Interaction[Any]) -> None:
+    """The callback discord.py reads a signature from; replaced as soon as it has."""
+
+
+class RegistryCommand(app_commands.Command[Any, ..., None]):
+    """An application command whose options are a registry command's parameters.
+
+    discord.py reads a command's options from its callback's signature, once, as the command is
+    made; there is no public way to hand it options instead (Rapptz/discord.py#9463). The
+    registry already declares them, so the command is made with a callback that takes none, and
+    its options are then set as discord.py's own ``CommandParameter`` values, built from the
+    ``Param`` list, with the callback that receives them by name. Everything after (payload
+    checks, autocomplete dispatch, syncing) is discord.py's own.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        command: Command,
+        runner: CommandRunner,
+        sources: Sequence[SuggestionSource] = (),
+    ) -> None:
+        super().__init__(
+            name=name, description=describe(command.help, command.name), callback=_declared_later
+        )
+        self.registry_command = command
+        # Required options first, as Discord requires and as discord.py orders a signature's.
+        options = sorted(
+            (build_option(p, command, runner, sources) for p in command.params),
+            key=lambda option: option.required,
+            reverse=True,
+        )
+        self._params = {option.name: option for option in options}
+
+        async def run(interaction: discord.Interaction[Any], **given: Any) -> None:
+            chosen = {name: value for name, value in given.items() if value is not None}
+            await runner.run_command(interaction, command, chosen)
+
+        self._callback = run
 
 
 def _autocomplete_for(
@@ -179,7 +182,7 @@ def build_tree_commands(
         for command in registry.in_group(group_name):
             path = discord_path(command, registry)
             if len(path) == 1:
-                top[group_name] = build_command(group_name, command, runner, sources)
+                top[group_name] = RegistryCommand(group_name, command, runner, sources)
                 continue
             group = top.get(group_name)
             if not isinstance(group, app_commands.Group):
@@ -201,7 +204,7 @@ def build_tree_commands(
                     "discord: /%s has 25 subcommands; %s left out", parent.name, command.name
                 )
                 continue
-            parent.add_command(build_command(path[-1], command, runner, sources))
+            parent.add_command(RegistryCommand(path[-1], command, runner, sources))
     return list(top.values())
 
 

@@ -22,7 +22,7 @@ from telegram.error import RetryAfter as TelegramRetryAfter
 from adapters.telegram.render import render
 from core.actions.service import keys_for
 from core.app import Staffroom
-from core.communities.service import move_channel
+from core.communities.channels import move_channel
 from core.delivery.ports import PermanentFailure, Recipient, RetryAfter, TransientFailure
 from core.reply import Reply
 

@@ -6,20 +6,15 @@ from datetime import time
 from typing import Annotated
 
 from core.commands import N_, Arg, command
-from core.communities import digest as _digest  # noqa: F401  (registers the digest schedule kind)
-from core.communities.models import Community, MembershipStatus, Role
-from core.communities.service import (
-    WEEKDAYS,
-    announce,
-    bind,
-    bound_channels,
+from core.communities.channels import announce, bind, bound_channels, unbind
+from core.communities.digest import WEEKDAYS, digest_schedule, set_digest
+from core.communities.membership import (
     can_see_inside,
     change_role,
     communities_with_request,
     create_community,
     decide_request,
     demoted,
-    digest_schedule,
     edit_community,
     find_community,
     join,
@@ -32,9 +27,9 @@ from core.communities.service import (
     require_inside,
     require_role,
     role_of,
-    set_digest,
-    unbind,
 )
+from core.communities.models import Community, MembershipStatus, Role
+from core.communities.replies import role_label, who
 from core.context import Context
 from core.errors import NotFound, UserError
 from core.i18n import _, ngettext
@@ -59,15 +54,6 @@ def _member(ctx: Context, ref: str) -> Member:
     return find_member(
         ctx.session, ref, ctx.invocation.platform, ctx.invocation.tenant, by_name=False
     )
-
-
-def _who(member: Member) -> list[SpanLike]:
-    """A member's name with their id, so a moderator sees exactly whom they acted on."""
-    return [member.display_name, _(" (id {id})", id=member.id)]
-
-
-def _role_label(role: Role) -> str:
-    return {Role.OWNER: _("owner"), Role.MODERATOR: _("moderator"), Role.MEMBER: _("member")}[role]
 
 
 @command(
@@ -105,7 +91,7 @@ def community_list(
         if community.approval_required:
             line.append(_(" · approval-only"))
         if summary.your_role is not None:
-            line.append(_(" · you: {role}", role=_role_label(summary.your_role)))
+            line.append(_(" · you: {role}", role=role_label(summary.your_role)))
         elif summary.pending:
             line.append(_(" · you asked to join"))
         lines.append(line)
@@ -142,7 +128,7 @@ def community_info(ctx: Context, *, community: CommunityRef) -> Reply:
         if Role(row.role).rank >= Role.MODERATOR.rank
     ]
     if role is not None:
-        you = _role_label(role)
+        you = role_label(role)
     elif own is not None:
         you = _("asked to join, waiting for a moderator")
     else:
@@ -212,7 +198,7 @@ def community_members(ctx: Context, *, community: CommunityRef) -> Reply:
     reply = Reply().heading(_("Members of {community}", community=found.name))
     reply.items(
         [
-            [m.display_name, _(" (id {id})", id=m.id), " — ", _role_label(Role(row.role))]
+            [m.display_name, _(" (id {id})", id=m.id), " — ", role_label(Role(row.role))]
             for row, m in rows[:MEMBERS_SHOWN]
         ]
     )
@@ -337,7 +323,7 @@ def community_remove(
         raise UserError(_("To leave yourself, send community leave {slug}.", slug=found.slug))
     remove_member(ctx.session, found, target, actor=actor, now=ctx.now)
     ctx.audit("community.remove", community=found.slug, member_id=target.id)
-    return Reply.success(*_who(target), _(" is no longer in "), bold(found.name), ".")
+    return Reply.success(*who(target), _(" is no longer in "), bold(found.name), ".")
 
 
 def _pending_target(
@@ -412,7 +398,7 @@ def community_approve(
     )
     ctx.audit("community.approve", community=found.slug, member_id=target.id)
     return Reply.success(
-        *_who(target), _(" is now a member of "), bold(found.name), _(" and has been told.")
+        *who(target), _(" is now a member of "), bold(found.name), _(" and has been told.")
     )
 
 
@@ -434,7 +420,7 @@ def community_reject(
     ctx.audit("community.reject", community=found.slug, member_id=target.id)
     return Reply.success(
         _("Request from "),
-        *_who(target),
+        *who(target),
         _(" to join "),
         bold(found.name),
         _(" turned down; they have been told."),
@@ -468,14 +454,14 @@ def community_promote(
             _(
                 "{member} is already {role}; use community demote to lower a role.",
                 member=target.display_name,
-                role=_role_label(held),
+                role=role_label(held),
             )
         )
     change_role(ctx.session, found, actor_id=ctx.member_id, target=target, role=new_role)
     ctx.audit("community.promote", community=found.slug, member_id=target.id, role=role)
     return Reply.success(
-        *_who(target),
-        _(" is now {role} of ", role=_role_label(new_role)),
+        *who(target),
+        _(" is now {role} of ", role=role_label(new_role)),
         bold(found.name),
         ".",
     )
@@ -504,8 +490,8 @@ def community_demote(
     change_role(ctx.session, found, actor_id=ctx.member_id, target=target, role=new_role)
     ctx.audit("community.demote", community=found.slug, member_id=target.id, role=new_role.value)
     return Reply.success(
-        *_who(target),
-        _(" is now {role} of ", role=_role_label(new_role)),
+        *who(target),
+        _(" is now {role} of ", role=role_label(new_role)),
         bold(found.name),
         ".",
     )

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from core.communities.membership import _request_prefix, members_of, membership, owner_count
 from core.communities.models import (
     Announcement,
     ChannelBinding,
@@ -15,15 +16,23 @@ from core.communities.models import (
     MembershipStatus,
     Role,
 )
-from core.communities.service import (
-    _repoint_authorship,
-    _request_prefix,
-    members_of,
-    membership,
-    owner_count,
-)
 from core.delivery.models import OutboxMessage, OutboxState, Schedule
 from core.delivery.outbox import withdraw_unsent
+
+_AUTHORSHIP = (
+    (Community, "created_by"),
+    (ChannelBinding, "bound_by"),
+    (Announcement, "author_id"),
+)
+"""Columns that say which member made something the community keeps after they go."""
+
+
+def _repoint_authorship(session: Session, old: int, new: int | None) -> None:
+    """Credit what ``old`` created, bound or announced to ``new`` (None: to nobody)."""
+    for model, column in _AUTHORSHIP:
+        for row in session.exec(select(model).where(getattr(model, column) == old)).all():
+            setattr(row, column, new)
+            session.add(row)
 
 
 class CommunityData:

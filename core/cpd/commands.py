@@ -1,7 +1,4 @@
-"""Commands for the CPD record: log, list, edit, delete, summary, export, goals and reminders.
-
-Importing this module registers the commands, the privacy participant and the reminder kinds.
-"""
+"""Commands for the CPD record: log, list, edit, delete, summary, export, goals and reminders."""
 
 from __future__ import annotations
 
@@ -15,8 +12,9 @@ from core.context import Context
 from core.cpd import reminders
 from core.cpd.exports import summary_csv, summary_ics, summary_pdf
 from core.cpd.frameworks import catalogue, load_framework, parse_standards
-from core.cpd.models import CpdActivity, CpdGoal, GoalStatus
+from core.cpd.models import GoalStatus
 from core.cpd.periods import Period, parse_period
+from core.cpd.replies import activity_fields, activity_line, goal_line, hours_text
 from core.cpd.service import (
     ActivityInput,
     activities_in,
@@ -62,44 +60,12 @@ def _period(ctx: Context, text: str | None) -> Period:
     return parse_period(text, ctx.local_now.date(), ctx.settings.cpd.cycle_start_month)
 
 
-def _hours(value: float) -> str:
-    return f"{value:g}"
-
-
-def _activity_line(activity: CpdActivity) -> list[SpanLike]:
-    parts: list[SpanLike] = [
-        code(f"#{activity.id}"),
-        f" {activity.occurred_on.isoformat()} · {_hours(activity.hours)} h · {activity.category} · ",
-        bold(activity.title),
-    ]
-    if activity.standards:
-        parts.append(f" ({', '.join(activity.standards)})")
-    return parts
-
-
-def _activity_fields(activity: CpdActivity) -> list[tuple[str, str]]:
-    fields = [
-        (_("Date"), activity.occurred_on.isoformat()),
-        (_("Hours"), _hours(activity.hours)),
-        (_("Category"), activity.category),
-    ]
-    if activity.provider:
-        fields.append((_("Provider"), activity.provider))
-    if activity.standards:
-        fields.append((_("Standards"), ", ".join(activity.standards)))
-    if activity.evidence_url:
-        fields.append((_("Evidence"), activity.evidence_url))
-    if activity.reflection_entry_id is not None:
-        fields.append((_("Journal entry"), f"#{activity.reflection_entry_id}"))
-    return fields
-
-
 def _year_progress(ctx: Context) -> str:
     total = hours_in(ctx.session, ctx.member_id, _period(ctx, None))
     return _(
         "This CPD year: {hours} of {target} hours.",
-        hours=_hours(total),
-        target=_hours(ctx.settings.cpd.yearly_target_hours),
+        hours=hours_text(total),
+        target=hours_text(ctx.settings.cpd.yearly_target_hours),
     )
 
 
@@ -164,7 +130,7 @@ def cpd_log(
             bold(repeat.title),
             _(". I did not log it twice."),
         )
-        reply.fields(_activity_fields(repeat))
+        reply.fields(activity_fields(repeat))
         return reply.note(
             _(
                 "If you really did it twice, log the second one with a slightly different "
@@ -177,7 +143,7 @@ def cpd_log(
         ctx.session, ctx.member_id, zone=ctx.member.timezone, now=ctx.now, settings=settings
     )
     reply = Reply.success(_("Logged #{id}: ", id=activity.id), bold(activity.title))
-    reply.fields(_activity_fields(activity))
+    reply.fields(activity_fields(activity))
     reply.text(_year_progress(ctx))
     if category is None:
         reply.note(
@@ -221,14 +187,14 @@ def cpd_list(
     newest = list(reversed(activities))
     pages = max(1, -(-len(newest) // LIST_LIMIT))
     page = min(page, pages)
-    reply.items([_activity_line(a) for a in newest[(page - 1) * LIST_LIMIT : page * LIST_LIMIT]])
+    reply.items([activity_line(a) for a in newest[(page - 1) * LIST_LIMIT : page * LIST_LIMIT]])
     total = sum(a.hours for a in activities)
     reply.text(
         ngettext(
             "{n} activity, {hours} hours.",
             "{n} activities, {hours} hours.",
             len(activities),
-            hours=_hours(round(total, 2)),
+            hours=hours_text(round(total, 2)),
         )
     )
     if pages > 1:
@@ -342,7 +308,7 @@ def cpd_edit(
         reply.note(
             _("Your words are kept as the activity's notes (reflection= links a journal entry).")
         )
-    return reply.fields(_activity_fields(activity))
+    return reply.fields(activity_fields(activity))
 
 
 @command(
@@ -361,7 +327,7 @@ def cpd_delete(
     activity = get_activity(ctx.session, ctx.member_id, id)
     if not confirmed(confirm):
         reply = Reply().heading(_("Delete this activity?"))
-        reply.items([_activity_line(activity)])
+        reply.items([activity_line(activity)])
         reply.text(_("It will be gone from your summaries and exports. This cannot be undone."))
         return reply.action(_("Delete it"), f"cpd delete {id} confirm", "danger")
     ctx.session.delete(activity)
@@ -382,31 +348,31 @@ def cpd_summary(
     summary = summarise(ctx.session, ctx.member_id, _period(ctx, period), ctx.settings.cpd)
     reply = Reply().heading(_("CPD summary: {period}", period=summary.period.label()))
     totals = [
-        (_("Hours"), _hours(summary.total_hours)),
+        (_("Hours"), hours_text(summary.total_hours)),
         (_("Activities"), str(len(summary.activities))),
     ]
     if summary.target_hours:
         percent = round(100 * summary.total_hours / summary.target_hours)
-        totals.append((_("Yearly target"), f"{_hours(summary.target_hours)} h ({percent}%)"))
+        totals.append((_("Yearly target"), f"{hours_text(summary.target_hours)} h ({percent}%)"))
         left = round(summary.target_hours - summary.total_hours, 2)
         if left > 0:
-            totals.append((_("Still to go"), f"{_hours(left)} h"))
+            totals.append((_("Still to go"), f"{hours_text(left)} h"))
     reply.fields(totals)
     if summary.by_category:
         reply.text(bold(_("By category")))
-        reply.items([[f"{c}: {_hours(h)} h"] for c, h in summary.by_category])
+        reply.items([[f"{c}: {hours_text(h)} h"] for c, h in summary.by_category])
     if summary.by_standard or (summary.activities and summary.untagged_hours):
         reply.text(bold(_("By standard")))
         lines: list[list[SpanLike]] = [
-            [code(s.code), f" {s.title}: {_hours(h)} h"] for s, h in summary.by_standard
+            [code(s.code), f" {s.title}: {hours_text(h)} h"] for s, h in summary.by_standard
         ]
         if summary.untagged_hours:
-            lines.append([_("Not mapped: {hours} h", hours=_hours(summary.untagged_hours))])
+            lines.append([_("Not mapped: {hours} h", hours=hours_text(summary.untagged_hours))])
         reply.items(lines)
     open_goals = [g for g in summary.goals if g.goal.status == GoalStatus.OPEN]
     if open_goals:
         reply.text(bold(_("Goals")))
-        reply.items([_goal_line(g.goal, g.hours) for g in open_goals])
+        reply.items([goal_line(g.goal, g.hours) for g in open_goals])
     if not summary.activities:
         reply.text(_("Nothing logged in this period yet."))
     reply.note(
@@ -460,7 +426,7 @@ def cpd_export(
             "Your CPD record ({period}): {n} activities, {hours} hours.",
             len(summary.activities),
             period=summary.period.label(),
-            hours=_hours(summary.total_hours),
+            hours=hours_text(summary.total_hours),
         )
     )
     return reply.attach(filename, kind, data)
@@ -481,24 +447,6 @@ def cpd_standards(ctx: Context) -> Reply:
 
 
 # Goals ----------------------------------------------------------------------------------------
-
-
-def _goal_line(goal: CpdGoal, hours: float) -> list[SpanLike]:
-    parts: list[SpanLike] = [code(f"#{goal.id}"), " ", bold(goal.title)]
-    details = []
-    if goal.target_hours:
-        details.append(
-            _("{hours} of {target} h", hours=_hours(hours), target=_hours(goal.target_hours))
-        )
-    if goal.category:
-        details.append(goal.category)
-    if goal.due:
-        details.append(_("due {due}", due=goal.due.isoformat()))
-    if goal.status == GoalStatus.DONE:
-        details.append(_("done"))
-    if details:
-        parts.append(" · " + " · ".join(details))
-    return parts
 
 
 @command(
@@ -540,7 +488,7 @@ def cpd_goal_add(
     )
     reminders.sync_nudge(ctx.session, ctx.member_id, zone=zone, now=ctx.now, settings=settings)
     reply = Reply.success(_("Goal #{id} set: ", id=goal.id), bold(goal.title))
-    reply.items([_goal_line(goal, goal_progress(ctx.session, goal))])
+    reply.items([goal_line(goal, goal_progress(ctx.session, goal))])
     if schedule is not None and schedule.active and goal.due is not None:
         reply.note(
             ngettext(
@@ -560,7 +508,7 @@ def cpd_goal_list(ctx: Context) -> Reply:
         return reply.text(
             _("No goals yet. Set one with "), bold('cpd goal add "Title" hours=10'), "."
         )
-    return reply.items([_goal_line(g, goal_progress(ctx.session, g)) for g in goals])
+    return reply.items([goal_line(g, goal_progress(ctx.session, g)) for g in goals])
 
 
 @command("cpd goal done", help=N_("Mark a CPD goal as achieved."), examples=["cpd goal done 3"])
@@ -635,7 +583,7 @@ def cpd_goal_edit(
         ctx.session, goal, zone=ctx.member.timezone, now=ctx.now, settings=settings
     )
     reply = Reply.success(_("Goal #{id} updated.", id=id))
-    return reply.items([_goal_line(goal, goal_progress(ctx.session, goal))])
+    return reply.items([goal_line(goal, goal_progress(ctx.session, goal))])
 
 
 @command(
@@ -672,7 +620,7 @@ def cpd_goal_delete(
     goal = get_goal(ctx.session, ctx.member_id, id)
     if not confirmed(confirm):
         reply = Reply().heading(_("Delete this goal?"))
-        reply.items([_goal_line(goal, goal_progress(ctx.session, goal))])
+        reply.items([goal_line(goal, goal_progress(ctx.session, goal))])
         reply.text(_("Your activities stay in your record. This cannot be undone."))
         return reply.action(_("Delete it"), f"cpd goal delete {id} confirm", "danger")
     # Stop its reminder first (a done goal has none), then remove it.

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from core.commands import N_, Arg, command
-from core.communities.service import find_community, require_inside
+from core.communities.membership import find_community, require_inside
 from core.context import Context
 from core.errors import UserError
 from core.events.models import Answer

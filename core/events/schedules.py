@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from core.communities.membership import can_see_inside
 from core.communities.models import Community
-from core.communities.service import can_see_inside
 from core.delivery.kinds import Occurrence, Outgoing
 from core.events.models import Answer, Event
 from core.events.replies import event_reply

@@ -16,13 +16,9 @@ import icalendar
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from core.communities.channels import post_to_channels
+from core.communities.membership import can_see_inside, require_role, role_of
 from core.communities.models import Community, CommunityMember, MembershipStatus, Role
-from core.communities.service import (
-    can_see_inside,
-    post_to_channels,
-    require_role,
-    role_of,
-)
 from core.delivery.models import Schedule
 from core.delivery.outbox import enqueue
 from core.delivery.schedules import cancel_schedule, create_schedule

@@ -7,8 +7,8 @@ from datetime import date
 from typing import Annotated
 
 from core.commands import N_, Arg, command, confirmed
+from core.communities.membership import find_community
 from core.communities.models import Community
-from core.communities.service import find_community
 from core.context import Context
 from core.delivery.outbox import enqueue
 from core.errors import UserError

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from core.communities.membership import can_see_inside
 from core.communities.models import Community
-from core.communities.service import can_see_inside
 from core.delivery.kinds import Occurrence, Outgoing
 from core.delivery.models import Schedule
 from core.delivery.outbox import withdraw_unsent

@@ -26,8 +26,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from core.communities.channels import post_to_channels
+from core.communities.membership import can_see_inside, require_role
 from core.communities.models import Community, CommunityMember, MembershipStatus, Role
-from core.communities.service import can_see_inside, post_to_channels, require_role
 from core.delivery.outbox import enqueue, withdraw_unsent
 from core.errors import NotFound, PermissionDenied, UserError
 from core.i18n import _, language

@@ -10,15 +10,15 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.commands import N_
+from core.communities.membership import role_of
 from core.communities.models import Community, CommunityMember, MembershipStatus
-from core.communities.service import role_of
 from core.delivery.models import Schedule
 from core.delivery.schedules import cancel_schedule, create_schedule
 from core.errors import NotFound, UserError
 from core.i18n import _
 from core.mentoring.coffee_groups import coffee_groups, pair_key
 from core.mentoring.models import CoffeeParticipant, CoffeeRotation, CoffeeRound, CoffeeSeat
-from core.mentoring.service import Notice, contacts, name_of
+from core.mentoring.replies import Notice, contacts, name_of
 from core.reply import Reply, bold
 
 STARTERS = (

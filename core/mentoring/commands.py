@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from core.commands import N_, Arg, command, confirmed
+from core.communities.membership import find_community, require_role
 from core.communities.models import Community, Role
-from core.communities.service import find_community, require_role
 from core.context import Context
 from core.delivery.models import Schedule
 from core.delivery.outbox import enqueue
@@ -20,27 +20,31 @@ from core.errors import UserError
 from core.i18n import _, ngettext
 from core.identity.commands import PHASES
 from core.mentoring import coffee
+from core.mentoring.matching import (
+    busy_places,
+    offer_of,
+    request_of,
+    run_round,
+    save_offer,
+    save_request,
+)
 from core.mentoring.models import MatchStatus, MentorMatch, MentorOffer, RequestStatus
-from core.mentoring.service import (
-    Notice,
+from core.mentoring.pairs import (
     accept,
     add_checkin,
-    add_cpd_action,
-    busy_places,
-    contacts,
     decline,
     end_match,
     give_feedback,
     match_for,
     matches_of,
+)
+from core.mentoring.replies import (
+    Notice,
+    add_cpd_action,
+    contacts,
     name_of,
-    offer_of,
     other_party,
     proposal_reply,
-    request_of,
-    run_round,
-    save_offer,
-    save_request,
     status_word,
 )
 from core.params import BadValue, ConvertContext, Kind, parse_date
@@ -197,7 +201,7 @@ def mentor_request(
 
 @command("mentor status", help=N_("Your offer, your request and your mentoring pairs."))
 def mentor_status(ctx: Context) -> Reply:
-    from core.mentoring.service import expire_due
+    from core.mentoring.pairs import expire_due
 
     _send(ctx, expire_due(ctx.session, ctx.now))
     session, me = ctx.session, ctx.member_id

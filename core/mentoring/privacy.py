@@ -19,7 +19,8 @@ from core.mentoring.models import (
     MentorRound,
     RequestStatus,
 )
-from core.mentoring.service import cancel_checkins, name_of
+from core.mentoring.pairs import cancel_checkins
+from core.mentoring.replies import name_of
 
 
 def _dump(row: Any, *exclude: str) -> dict[str, Any]:

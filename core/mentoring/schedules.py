@@ -11,14 +11,9 @@ from core.delivery.kinds import Occurrence, Outgoing
 from core.delivery.outbox import enqueue
 from core.i18n import _
 from core.mentoring import coffee
+from core.mentoring.matching import run_round
 from core.mentoring.models import MatchStatus, MentorMatch
-from core.mentoring.service import (
-    Notice,
-    add_cpd_action,
-    name_of,
-    other_party,
-    run_round,
-)
+from core.mentoring.replies import Notice, add_cpd_action, name_of, other_party
 from core.mentoring.settings import MentoringSettings
 from core.reply import Reply, bold
 

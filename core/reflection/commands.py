@@ -14,8 +14,8 @@ from typing import Annotated
 from sqlmodel import Session, col, select
 
 from core.commands import N_, Arg, command, confirmed
+from core.communities.membership import find_community
 from core.communities.models import ChannelBinding, Community, CommunityMember, MembershipStatus
-from core.communities.service import find_community
 from core.context import Context
 from core.delivery import is_paused
 from core.delivery.models import Schedule

@@ -14,7 +14,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.communities.models import Community
-from core.communities.service import bound_channels, role_of
+from core.communities.channels import bound_channels
+from core.communities.membership import role_of
 from core.delivery.models import OutboxMessage
 from core.delivery.outbox import enqueue, withdraw_unsent
 from core.errors import NotFound, PermissionDenied, UserError

@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import Annotated
 
 from core.commands import N_, Arg, command, confirmed
+from core.communities.membership import find_community, require_role
 from core.communities.models import Community, Role
-from core.communities.service import find_community, require_role
 from core.context import Context
 from core.errors import PermissionDenied, UserError
 from core.i18n import _, ngettext
@@ -15,12 +15,11 @@ from core.identity.commands import PHASES
 from core.identity.models import Member
 from core.params import Kind
 from core.reply import Reply, SpanLike, bold, code
-from core.resources.models import Resource
+from core.resources.replies import resource_line, resource_lines, shown_id, votes_text
 from core.resources.search import PAGE_SIZE, search_resources
 from core.resources.service import (
     can_change,
     can_moderate,
-    community_names,
     delete_resource,
     edit_resource,
     get_resource,
@@ -41,31 +40,6 @@ from core.resources.service import (
 PERIODS = {"week": timedelta(days=7), "month": timedelta(days=30)}
 MAX_TAGS_ACCEPTED = 50
 """The parser's ceiling; the configured ``limits.tags_per_item`` is checked with a kinder message."""
-
-
-def _id(resource: Resource) -> str:
-    return f"#{resource.id}"
-
-
-def _votes(n: int) -> str:
-    return ngettext("{n} vote", "{n} votes", n)
-
-
-def _line(resource: Resource, community: str | None = None) -> list[SpanLike]:
-    """One resource as a list line: id, title, votes, tags, where, and the address."""
-    parts: list[SpanLike] = [code(_id(resource)), " ", bold(resource.title)]
-    details = [_votes(resource.vote_count)]
-    if resource.tags:
-        details.append(" ".join(f"#{t}" for t in resource.tags))
-    if community:
-        details.append(community)
-    parts += [" · ", " · ".join(details), " — ", resource.url]
-    return parts
-
-
-def _lines(ctx: Context, resources: list[Resource]) -> list[list[SpanLike]]:
-    names = community_names(ctx.session, {r.community_id for r in resources if r.community_id})
-    return [_line(r, names.get(r.community_id) if r.community_id else None) for r in resources]
 
 
 def _community(ctx: Context, ref: str | None) -> Community | None:
@@ -135,17 +109,17 @@ def resource_share(
     if not outcome.created:
         reply = Reply.message(
             _("That link is already here as "),
-            code(_id(resource)),
+            code(shown_id(resource)),
             ": ",
             bold(resource.title),
-            _(" ({votes}). Nothing new was shared.", votes=_votes(resource.vote_count)),
+            _(" ({votes}). Nothing new was shared.", votes=votes_text(resource.vote_count)),
         )
         if resource.shared_by != ctx.member_id:
             reply.action(_("Vote for it"), f"resource vote {resource.id}", "primary")
         return reply.action(_("Save it"), f"resource save {resource.id}")
     where = _(" in {community}", community=found.name) if found else ""
     return Reply.success(
-        _("Shared as "), code(_id(resource)), ": ", bold(resource.title), where
+        _("Shared as "), code(shown_id(resource)), ": ", bold(resource.title), where
     ).note(
         _("Others find it with resource search, and vote with resource vote {id}.", id=resource.id)
     )
@@ -221,7 +195,7 @@ def resource_search(
     reply = (
         Reply()
         .heading(_("Resources for {query}", query=asked))
-        .items(_lines(ctx, [r for r, _score in result.results]))
+        .items(resource_lines(ctx.session, [r for r, _score in result.results]))
         .note(_("Page {page}. Open one with resource show ID.", page=result.page))
     )
     if result.has_more:
@@ -254,7 +228,7 @@ def resource_show(
         fields.append((_("Subject"), resource.subject))
     if resource.phase:
         fields.append((_("Phase"), resource.phase))
-    reply = Reply().heading(f"{_id(resource)} {resource.title}").fields(fields)
+    reply = Reply().heading(f"{shown_id(resource)} {resource.title}").fields(fields)
     if resource.description:
         reply.text(resource.description)
     moderator = can_moderate(ctx.session, resource, ctx.member_id, ctx.is_admin)
@@ -289,17 +263,17 @@ def resource_vote(ctx: Context, *, id: ResourceId) -> Reply:
     if not vote(ctx.session, resource, ctx.member_id, ctx.now):
         return Reply.message(
             _("You have already voted for "),
-            code(_id(resource)),
+            code(shown_id(resource)),
             ": ",
             bold(resource.title),
-            _(" ({votes}).", votes=_votes(resource.vote_count)),
+            _(" ({votes}).", votes=votes_text(resource.vote_count)),
         )
     return Reply.success(
         _("Voted for "),
-        code(_id(resource)),
+        code(shown_id(resource)),
         ": ",
         bold(resource.title),
-        _(" ({votes}).", votes=_votes(resource.vote_count)),
+        _(" ({votes}).", votes=votes_text(resource.vote_count)),
     )
 
 
@@ -311,8 +285,8 @@ def resource_vote(ctx: Context, *, id: ResourceId) -> Reply:
 def resource_unvote(ctx: Context, *, id: ResourceId) -> Reply:
     resource = get_resource(ctx.session, id, ctx.member_id)
     if not unvote(ctx.session, resource, ctx.member_id):
-        return Reply.message(_("You had not voted for "), code(_id(resource)), ".")
-    return Reply.success(_("Your vote for "), code(_id(resource)), _(" is taken back."))
+        return Reply.message(_("You had not voted for "), code(shown_id(resource)), ".")
+    return Reply.success(_("Your vote for "), code(shown_id(resource)), _(" is taken back."))
 
 
 @command(
@@ -362,7 +336,7 @@ def resource_saved(
     reply = (
         Reply()
         .heading(_("Your saved resources"))
-        .items(_lines(ctx, found[:PAGE_SIZE]))
+        .items(resource_lines(ctx.session, found[:PAGE_SIZE]))
         .note(_("Page {page}.", page=page))
     )
     if len(found) > PAGE_SIZE:
@@ -407,7 +381,7 @@ def resource_top(
         return Reply.message(
             _("Nothing shared or voted for in {where} in that time yet.", where=where)
         )
-    lines = _lines(ctx, [t.resource for t in top])
+    lines = resource_lines(ctx.session, [t.resource for t in top])
     for line, item in zip(lines, top, strict=True):
         line.append(
             _(" (+{n} in this period)", n=item.votes_in_period)
@@ -432,11 +406,14 @@ def resource_report(
     if not report(ctx.session, resource, ctx.member_id, reason, ctx.now):
         return Reply.message(
             _("You have already reported "),
-            code(_id(resource)),
+            code(shown_id(resource)),
             _("; moderators will look at it."),
         )
     return Reply.success(
-        _("Thank you. Moderators will look at "), code(_id(resource)), ": ", bold(resource.title)
+        _("Thank you. Moderators will look at "),
+        code(shown_id(resource)),
+        ": ",
+        bold(resource.title),
     )
 
 
@@ -451,7 +428,7 @@ def resource_reports(ctx: Context) -> Reply:
         return Reply.message(_("No open reports for the resources you moderate."))
     lines: list[list[SpanLike]] = [
         [
-            code(_id(resource)),
+            code(shown_id(resource)),
             " ",
             bold(resource.title),
             " · ",
@@ -500,7 +477,10 @@ def resource_edit(
     resource = get_resource(ctx.session, id, ctx.member_id, is_admin=ctx.is_admin)
     if not can_change(ctx.session, resource, ctx.member_id, ctx.is_admin):
         raise PermissionDenied(
-            _("Only the person who shared {id} (or a moderator) can change it.", id=_id(resource))
+            _(
+                "Only the person who shared {id} (or a moderator) can change it.",
+                id=shown_id(resource),
+            )
         )
     if all(v is None for v in (tags, title, description, subject, phase)):
         raise UserError(
@@ -520,7 +500,7 @@ def resource_edit(
     )
     if resource.shared_by != ctx.member_id:
         ctx.audit("resource.edit", resource_id=resource.id)
-    return Reply.success(_("Updated "), code(_id(resource)), ": ", bold(resource.title))
+    return Reply.success(_("Updated "), code(shown_id(resource)), ": ", bold(resource.title))
 
 
 @command(
@@ -539,11 +519,14 @@ def resource_delete(
     resource = get_resource(ctx.session, id, ctx.member_id, is_admin=ctx.is_admin)
     if not can_change(ctx.session, resource, ctx.member_id, ctx.is_admin):
         raise PermissionDenied(
-            _("Only the person who shared {id} (or a moderator) can delete it.", id=_id(resource))
+            _(
+                "Only the person who shared {id} (or a moderator) can delete it.",
+                id=shown_id(resource),
+            )
         )
     if not confirmed(confirm):
         reply = Reply().heading(_("Delete this resource?"))
-        reply.items([_line(resource)])
+        reply.items([resource_line(resource)])
         reply.text(
             ngettext(
                 "Its {n} vote and everyone's saves of it go too. This cannot be undone.",
@@ -552,7 +535,7 @@ def resource_delete(
             )
         )
         return reply.action(_("Delete it"), f"resource delete {id} confirm", "danger")
-    title, shown = resource.title, _id(resource)
+    title, shown = resource.title, shown_id(resource)
     if resource.shared_by != ctx.member_id:
         ctx.audit("resource.delete", resource_id=resource.id)
     delete_resource(ctx.session, resource)
@@ -575,9 +558,9 @@ def resource_hide(
     resource = get_resource(ctx.session, id, ctx.member_id, is_admin=ctx.is_admin)
     require_moderator(ctx.session, resource, ctx.member_id, ctx.is_admin)
     if not hide(ctx.session, resource, ctx.member_id, reason or "", ctx.now):
-        return Reply.message(code(_id(resource)), _(" is already hidden."))
+        return Reply.message(code(shown_id(resource)), _(" is already hidden."))
     ctx.audit("resource.hide", resource_id=resource.id, reason=resource.hidden_reason)
-    return Reply.success(_("Hidden "), code(_id(resource)), ": ", bold(resource.title)).action(
+    return Reply.success(_("Hidden "), code(shown_id(resource)), ": ", bold(resource.title)).action(
         _("Undo"), f"resource restore {resource.id}"
     )
 
@@ -591,6 +574,6 @@ def resource_restore(ctx: Context, *, id: ResourceId) -> Reply:
     resource = get_resource(ctx.session, id, ctx.member_id, is_admin=ctx.is_admin)
     require_moderator(ctx.session, resource, ctx.member_id, ctx.is_admin)
     if not restore(ctx.session, resource, ctx.now):
-        return Reply.message(code(_id(resource)), _(" is not hidden."))
+        return Reply.message(code(shown_id(resource)), _(" is not hidden."))
     ctx.audit("resource.restore", resource_id=resource.id)
-    return Reply.success(_("Restored "), code(_id(resource)), ": ", bold(resource.title))
+    return Reply.success(_("Restored "), code(shown_id(resource)), ": ", bold(resource.title))

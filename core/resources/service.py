@@ -24,8 +24,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from sqlalchemy import ColumnElement, CursorResult, and_, delete, func, or_, text, true, update
 from sqlmodel import Session, col, select
 
+from core.communities.membership import require_role, role_of
 from core.communities.models import Community, CommunityMember, MembershipStatus, Role
-from core.communities.service import require_role, role_of
 from core.errors import NotFound, PermissionDenied, UserError
 from core.i18n import _
 from core.params import BadValue

@@ -9,7 +9,9 @@ from sqlmodel import Session, select
 
 from core.app import Staffroom
 from core.clock import FixedClock
-from core.communities.digest import produce_digest
+from core.communities.channels import post_to_channels
+from core.communities.digest import digest_schedule, produce_digest
+from core.communities.membership import find_community, role_of
 from core.communities.models import (
     Announcement,
     ChannelBinding,
@@ -17,7 +19,6 @@ from core.communities.models import (
     CommunityMember,
     Role,
 )
-from core.communities.service import digest_schedule, find_community, post_to_channels, role_of
 from core.delivery.models import OutboxMessage, OutboxState, Schedule
 from core.reply import Reply
 from tests.communities.support import count, member_id, ok, outbox, refused

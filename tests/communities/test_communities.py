@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from core.app import Staffroom
 from core.clock import FixedClock
+from core.communities.membership import find_community, role_of
 from core.communities.models import Community, CommunityMember, MembershipStatus, Role
-from core.communities.service import find_community, role_of
 from core.delivery.models import OutboxMessage, OutboxState
 from tests.communities.support import count, member_id, ok, outbox, refused
 from tests.talk import say, text_of

@@ -16,8 +16,8 @@ from core.clock import FixedClock
 from core.delivery import plan_due
 from core.delivery.models import Schedule
 from core.mentoring.models import MatchStatus, MentorMatch
+from core.mentoring.pairs import accept
 from core.mentoring.privacy import MENTORING_DATA
-from core.mentoring.service import accept
 from tests.core.test_privacy import rows_mentioning
 from tests.mentoring.conftest import community, dms, member_id, ok, person
 from tests.talk import say, text_of

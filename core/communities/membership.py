@@ -1,7 +1,9 @@
-"""Communities: finding them, membership and roles, channel bindings, announcements and digests.
+"""Communities and who is in them: finding and creating them, joining and leaving, roles and
+moderation.
 
-Other features (resources, events, reflection) use the lookups and role checks here. Every rule
-about who may do what in a community lives in this module, so every platform gets the same answer.
+Other features (resources, events, reflection, inquiry, mentoring) use the lookups and role checks
+here. Every rule about who may do what in a community lives in this module, so every platform gets
+the same answer.
 """
 
 from __future__ import annotations
@@ -9,32 +11,19 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from core.communities.models import (
-    Announcement,
-    ChannelBinding,
-    Community,
-    CommunityMember,
-    MembershipStatus,
-    Role,
-)
-from core.delivery.models import OutboxMessage, Schedule
+from core.communities import replies
+from core.communities.models import Community, CommunityMember, MembershipStatus, Role
+from core.delivery.models import OutboxMessage
 from core.delivery.outbox import enqueue, withdraw_unsent
-from core.delivery.schedules import cancel_schedule, create_schedule
 from core.errors import NotFound, PermissionDenied, UserError
 from core.i18n import _
 from core.identity.models import Member
 from core.params import BadValue
-from core.reply import Reply, bold
-
-DIGEST_KIND = "community.digest"
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-ANNOUNCE_REPEAT_WINDOW = timedelta(minutes=10)
-"""The same text from the same moderator within this window is taken as a double submission."""
 
 
 def slugify(name: str) -> str:
@@ -93,16 +82,6 @@ def require_role(session: Session, community: Community, member_id: int, role: R
             _("Only {who} of {community} can do that.", who=needed, community=community.name)
         )
     return held
-
-
-def bound_channels(session: Session, community_id: int) -> list[ChannelBinding]:
-    return list(
-        session.exec(
-            select(ChannelBinding)
-            .where(ChannelBinding.community_id == community_id)
-            .order_by(col(ChannelBinding.id))
-        )
-    )
 
 
 def can_see_inside(session: Session, community: Community, member_id: int) -> bool:
@@ -276,6 +255,23 @@ def owner_count(session: Session, community_id: int) -> int:
     ).one()
 
 
+def share_a_community(session: Session, one: int, other: int) -> bool:
+    """The two members are both in (not just asking to join) one community."""
+    theirs = select(CommunityMember.community_id).where(
+        CommunityMember.member_id == other, CommunityMember.status == MembershipStatus.ACTIVE
+    )
+    found = session.exec(
+        select(CommunityMember.id)
+        .where(
+            CommunityMember.member_id == one,
+            CommunityMember.status == MembershipStatus.ACTIVE,
+            col(CommunityMember.community_id).in_(theirs),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 # Joining and leaving -------------------------------------------------------------------------
 
 
@@ -328,14 +324,8 @@ def _tell_moderators_of_request(
         .order_by(col(OutboxMessage.id).desc())
     ).first()
     prefix = _request_prefix(member.id, community.id) + f"{last_decision or 0}:"
+    reply = replies.join_request(community, member)
     for moderator in moderators_of(session, community.id):
-        reply = (
-            Reply()
-            .heading(_("Join request: {community}", community=community.name))
-            .text(member.display_name, _(" asked to join "), bold(community.name), ".")
-            .action(_("Approve"), f"community approve {community.slug} {member.id}", "primary")
-            .action(_("Reject"), f"community reject {community.slug} {member.id}", "danger")
-        )
         enqueue(
             session,
             key=f"{prefix}{moderator.member_id}",
@@ -407,11 +397,7 @@ def remove_member(
     enqueue(
         session,
         key=f"community.removed:{community.id}:{target.id}:{now.isoformat()}",
-        reply=Reply.message(
-            _("You are no longer a member of "),
-            bold(community.name),
-            _(" (a moderator removed you)."),
-        ),
+        reply=replies.removed(community),
         due_at=now,
         now=now,
         member_id=target.id,
@@ -514,21 +500,13 @@ def decide_request(
         row.status = MembershipStatus.ACTIVE
         row.joined_at = now
         session.add(row)
-        message = Reply.success(
-            _("Welcome! You are now a member of "), bold(community.name), "."
-        ).action(_("See events"), f"event list {community.slug}")
     else:
         session.delete(row)
-        message = Reply.message(
-            _("Your request to join "),
-            bold(community.name),
-            _(" was not approved this time."),
-        )
     session.flush()
     enqueue(
         session,
         key=f"community.decision:{community.id}:{member.id}:{now.isoformat()}",
-        reply=message,
+        reply=replies.request_decided(community, approved=approve),
         due_at=now,
         now=now,
         member_id=member.id,
@@ -577,274 +555,3 @@ def change_role(
 def demoted(role: Role) -> Role:
     """The role one step below (owner -> moderator -> member)."""
     return {Role.OWNER: Role.MODERATOR, Role.MODERATOR: Role.MEMBER, Role.MEMBER: Role.MEMBER}[role]
-
-
-# Channels and announcements ------------------------------------------------------------------
-
-
-def _binding(
-    session: Session, community: Community, platform: str, tenant: str, channel_id: str
-) -> ChannelBinding | None:
-    return session.exec(
-        select(ChannelBinding).where(
-            ChannelBinding.community_id == community.id,
-            ChannelBinding.platform == platform,
-            ChannelBinding.tenant == tenant,
-            ChannelBinding.channel_id == channel_id,
-        )
-    ).first()
-
-
-def bind(
-    session: Session,
-    community: Community,
-    *,
-    platform: str,
-    tenant: str,
-    channel_id: str,
-    channel_name: str,
-    by: int,
-    now: datetime,
-) -> bool:
-    """Bind a channel to the community (moderators); False if it was already bound."""
-    assert community.id is not None
-    require_role(session, community, by, Role.MODERATOR)
-    existing = _binding(session, community, platform, tenant, channel_id)
-    if existing is not None:
-        return False
-    session.add(
-        ChannelBinding(
-            community_id=community.id,
-            platform=platform,
-            tenant=tenant,
-            channel_id=channel_id,
-            channel_name=channel_name[:100],
-            bound_by=by,
-            created_at=now,
-        )
-    )
-    session.flush()
-    return True
-
-
-def unbind(
-    session: Session, community: Community, *, platform: str, tenant: str, channel_id: str, by: int
-) -> None:
-    """Remove this channel's binding (moderators)."""
-    assert community.id is not None
-    require_role(session, community, by, Role.MODERATOR)
-    existing = _binding(session, community, platform, tenant, channel_id)
-    if existing is None:
-        raise NotFound(
-            _(
-                "This channel is not bound to {community}, so there is nothing to unbind.",
-                community=community.name,
-            )
-        )
-    session.delete(existing)
-    session.flush()
-
-
-def post_to_channels(
-    session: Session,
-    community: Community,
-    *,
-    key: str,
-    reply: Reply,
-    now: datetime,
-    about: tuple[int, ...] = (),
-) -> int:
-    """Queue ``reply`` once for every bound channel; ``key`` plus the binding id keeps each post
-    single however often this runs. Returns how many posts were newly queued."""
-    assert community.id is not None
-    queued = 0
-    for binding in bound_channels(session, community.id):
-        row = enqueue(
-            session,
-            key=f"{key}:{binding.id}",
-            reply=reply,
-            due_at=now,
-            now=now,
-            platform=binding.platform,
-            tenant=binding.tenant,
-            channel_id=binding.channel_id,
-            about=about,
-        )
-        queued += row is not None
-    return queued
-
-
-def announce(
-    session: Session, community: Community, *, author: Member, text: str, now: datetime
-) -> tuple[Announcement, int]:
-    """Post a moderator's announcement to every bound channel. Returns it and the post count."""
-    assert community.id is not None and author.id is not None
-    require_role(session, community, author.id, Role.MODERATOR)
-    bindings = bound_channels(session, community.id)
-    if not bindings:
-        raise UserError(
-            _(
-                "{community} has no channels yet. A moderator can bind one by sending "
-                "community bind {slug} in that channel.",
-                community=community.name,
-                slug=community.slug,
-            )
-        )
-    text = text.strip()
-    repeat = session.exec(
-        select(Announcement).where(
-            Announcement.community_id == community.id,
-            Announcement.author_id == author.id,
-            Announcement.text == text,
-            Announcement.created_at >= now - ANNOUNCE_REPEAT_WINDOW,
-        )
-    ).first()
-    if repeat is not None:
-        raise UserError(
-            _(
-                "You announced exactly this to {community} a moment ago; it is already on its "
-                "way, so I did not send it twice.",
-                community=community.name,
-            )
-        )
-    announcement = Announcement(
-        community_id=community.id, author_id=author.id, text=text, created_at=now
-    )
-    session.add(announcement)
-    session.flush()
-    reply = (
-        Reply()
-        .heading(_("{community}: announcement", community=community.name))
-        .text(text)
-        .note(_("From {name}", name=author.display_name))
-    )
-    reply.ephemeral = False
-    posted = post_to_channels(
-        session,
-        community,
-        key=f"community.announce:{announcement.id}",
-        reply=reply,
-        now=now,
-        about=(author.id,),
-    )
-    return announcement, posted
-
-
-# Weekly digest -------------------------------------------------------------------------------
-
-
-def digest_schedule(session: Session, community_id: int) -> Schedule | None:
-    return session.exec(
-        select(Schedule).where(Schedule.kind == DIGEST_KIND, Schedule.community_id == community_id)
-    ).first()
-
-
-def set_digest(
-    session: Session,
-    community: Community,
-    *,
-    by: int,
-    weekday: int | None,
-    at: time,
-    timezone: str,
-    now: datetime,
-) -> Schedule | None:
-    """Set (or with ``weekday=None`` stop) the community's weekly digest (moderators)."""
-    assert community.id is not None
-    require_role(session, community, by, Role.MODERATOR)
-    schedule = digest_schedule(session, community.id)
-    if weekday is None:
-        if schedule is None or not schedule.active:
-            raise UserError(
-                _("{community} has no weekly digest to stop.", community=community.name)
-            )
-        cancel_schedule(session, schedule)
-        return None
-    if schedule is not None:
-        session.delete(schedule)  # one digest schedule per community: the new one replaces it
-        session.flush()
-    return create_schedule(
-        session,
-        kind=DIGEST_KIND,
-        now=now,
-        recurrence={
-            "type": "weekly",
-            "weekdays": [weekday],
-            "time": at.strftime("%H:%M"),
-            "every_weeks": 1,
-        },
-        timezone=timezone,
-        community_id=community.id,
-        subject_id=community.id,
-        follow_member_timezone=False,
-    )
-
-
-def new_members_since(
-    session: Session, community_id: int, since: datetime, until: datetime
-) -> list[Member]:
-    return list(
-        session.exec(
-            select(Member)
-            .join(CommunityMember, col(CommunityMember.member_id) == col(Member.id))
-            .where(
-                CommunityMember.community_id == community_id,
-                CommunityMember.status == MembershipStatus.ACTIVE,
-                CommunityMember.joined_at >= since,
-                CommunityMember.joined_at < until,
-            )
-            .order_by(col(CommunityMember.joined_at))
-        )
-    )
-
-
-# Privacy -------------------------------------------------------------------------------------
-
-
-_AUTHORSHIP = (
-    (Community, "created_by"),
-    (ChannelBinding, "bound_by"),
-    (Announcement, "author_id"),
-)
-"""Columns that say which member made something the community keeps after they go."""
-
-
-def _repoint_authorship(session: Session, old: int, new: int | None) -> None:
-    """Credit what ``old`` created, bound or announced to ``new`` (None: to nobody)."""
-    for model, column in _AUTHORSHIP:
-        for row in session.exec(select(model).where(getattr(model, column) == old)).all():
-            setattr(row, column, new)
-            session.add(row)
-
-
-def share_a_community(session: Session, one: int, other: int) -> bool:
-    """The two members are both in (not just asking to join) one community."""
-    theirs = select(CommunityMember.community_id).where(
-        CommunityMember.member_id == other, CommunityMember.status == MembershipStatus.ACTIVE
-    )
-    found = session.exec(
-        select(CommunityMember.id)
-        .where(
-            CommunityMember.member_id == one,
-            CommunityMember.status == MembershipStatus.ACTIVE,
-            col(CommunityMember.community_id).in_(theirs),
-        )
-        .limit(1)
-    ).first()
-    return found is not None
-
-
-def move_channel(session: Session, platform: str, tenant: str, old_id: str, new_id: str) -> int:
-    """A platform gave a channel a new id (a Telegram group became a supergroup): its bindings
-    follow. Returns how many bindings moved."""
-    bindings = session.exec(
-        select(ChannelBinding).where(
-            ChannelBinding.platform == platform,
-            ChannelBinding.tenant == tenant,
-            ChannelBinding.channel_id == old_id,
-        )
-    ).all()
-    for binding in bindings:
-        binding.channel_id = new_id
-        session.add(binding)
-    return len(bindings)
