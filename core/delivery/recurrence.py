@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -179,7 +180,14 @@ def _trigger(recurrence: dict[str, Any], zone: ZoneInfo) -> CronTrigger:
         if recurrence["type"] == "daily"
         else ",".join(_DAY_NAMES[d] for d in recurrence["weekdays"])
     )
-    return CronTrigger(day_of_week=days, hour=at.hour, minute=at.minute, timezone=zone)
+    return _cron(days, at.hour, at.minute, zone)
+
+
+@lru_cache(maxsize=1024)
+def _cron(days: str, hour: int, minute: int, zone: ZoneInfo) -> CronTrigger:
+    """One trigger per shape: building one costs more than asking it for the next fire time,
+    and a trigger keeps no state between calls, so schedules of the same shape share it."""
+    return CronTrigger(day_of_week=days, hour=hour, minute=minute, timezone=zone)
 
 
 def _in_week(recurrence: dict[str, Any], local_day: date) -> bool:

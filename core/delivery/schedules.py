@@ -8,10 +8,14 @@ failure (bot blocked, channel gone) pauses the second way, with the reason.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Table, insert
 from sqlmodel import Session, col, select
 
 from core.delivery.models import Schedule
@@ -50,26 +54,103 @@ def create_schedule(
     Raises :class:`core.params.BadValue` naming what is wrong. A once-schedule whose instant has
     passed is stored inactive (it will never fire).
     """
-    zone = zone_of(timezone)
-    normal = validate_recurrence(recurrence, now, zone)
-    quiet = validate_quiet_hours(quiet_hours)
-    schedule = Schedule(
+    spec = NewSchedule(
         kind=kind,
+        now=now,
+        recurrence=recurrence,
+        timezone=timezone,
         member_id=member_id,
         community_id=community_id,
         subject_id=subject_id,
-        recurrence=normal,
-        timezone=timezone,
-        follow_member_timezone=follow_member_timezone and member_id is not None,
-        quiet_hours=quiet,
         payload=dict(payload or {}),
-        created_at=now,
+        follow_member_timezone=follow_member_timezone,
+        quiet_hours=quiet_hours,
     )
-    schedule.next_due_at = next_occurrence(normal, zone, now - _TINY)
-    schedule.active = schedule.next_due_at is not None
+    schedule = Schedule(**_values(spec, *_timing(spec)))
     session.add(schedule)
     session.flush()
     return schedule
+
+
+@dataclass(frozen=True, slots=True)
+class NewSchedule:
+    """What :func:`create_schedule` takes, as a value: one row for :func:`add_schedules`."""
+
+    kind: str
+    now: datetime
+    recurrence: dict[str, Any]
+    timezone: str
+    member_id: int | None = None
+    community_id: int | None = None
+    subject_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    follow_member_timezone: bool = True
+    quiet_hours: dict[str, Any] | None = None
+
+
+_Timing = tuple[dict[str, Any], dict[str, Any] | None, datetime | None]
+"""A schedule's normalised recurrence, quiet hours and first occurrence."""
+
+
+def _timing(spec: NewSchedule) -> _Timing:
+    zone = zone_of(spec.timezone)
+    normal = validate_recurrence(spec.recurrence, spec.now, zone)
+    quiet = validate_quiet_hours(spec.quiet_hours)
+    return normal, quiet, next_occurrence(normal, zone, spec.now - _TINY)
+
+
+def _values(
+    spec: NewSchedule,
+    normal: dict[str, Any],
+    quiet: dict[str, Any] | None,
+    first: datetime | None,
+) -> dict[str, Any]:
+    """Every column of the new schedule (a bulk insert fills no model defaults)."""
+    return {
+        "kind": spec.kind,
+        "member_id": spec.member_id,
+        "community_id": spec.community_id,
+        "subject_id": spec.subject_id,
+        "recurrence": normal,
+        "timezone": spec.timezone,
+        "follow_member_timezone": spec.follow_member_timezone and spec.member_id is not None,
+        "quiet_hours": quiet,
+        "paused_until": None,
+        "active": first is not None,
+        "payload": dict(spec.payload),
+        "next_due_at": first,
+        "last_planned_at": None,
+        "paused_reason": None,
+        "created_at": spec.now,
+    }
+
+
+def add_schedules(session: Session, specs: Sequence[NewSchedule]) -> None:
+    """Add many schedules in one statement: the rows :func:`create_schedule` would add for
+    each spec, in order (so their ids come in order too), without loading them as objects.
+
+    For planners and other bulk writers; raises BadValue as :func:`create_schedule` does, before
+    anything is written.
+    """
+    if not specs:
+        return
+    # A burst makes many schedules of a few shapes (one follow-up per prompt, all an hour after
+    # the same instant): validate each shape once.
+    timings: dict[str, _Timing] = {}
+    rows = []
+    for spec in specs:
+        shape = json.dumps(
+            [spec.recurrence, spec.quiet_hours, spec.timezone, spec.now.isoformat()],
+            sort_keys=True,
+            default=str,
+        )
+        timing = timings.get(shape)
+        if timing is None:
+            timing = timings[shape] = _timing(spec)
+        rows.append(_values(spec, *timing))
+    session.flush()  # anything the session still holds (a row these refer to) goes first
+    table: Table = Schedule.__table__  # type: ignore[attr-defined]
+    session.connection().execute(insert(table), rows)
 
 
 def cancel_schedule(session: Session, schedule: Schedule) -> None:
@@ -113,9 +194,14 @@ def schedules_for(session: Session, member_id: int, kind: str | None = None) -> 
 
 def is_paused(schedule: Schedule, at: datetime) -> bool:
     """Whether an occurrence at ``at`` is skipped because the schedule is paused."""
-    if schedule.paused_until is not None:
-        return at < schedule.paused_until
-    return schedule.paused_reason is not None
+    return paused_at(schedule.paused_until, schedule.paused_reason, at)
+
+
+def paused_at(paused_until: datetime | None, paused_reason: str | None, at: datetime) -> bool:
+    """:func:`is_paused` from the two pause columns (the planner works on rows, not objects)."""
+    if paused_until is not None:
+        return at < paused_until
+    return paused_reason is not None
 
 
 def next_sent(schedule: Schedule) -> datetime | None:

@@ -7,17 +7,21 @@ missing one, whoever asks (a community owner or a Staffroom admin included).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import Table, func, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from core.communities.models import Community
 from core.communities.channels import bound_channels
 from core.communities.membership import role_of
+from core.communities.models import Community
 from core.delivery.models import OutboxMessage
-from core.delivery.outbox import enqueue, withdraw_unsent
+from core.delivery.outbox import enqueue, execute_many, withdraw_unsent
 from core.errors import NotFound, PermissionDenied, UserError
 from core.i18n import _, ngettext
 from core.identity.models import Member
@@ -38,12 +42,27 @@ def pick_prompt(session: Session, member_id: int, model_key: str) -> library.Pro
     repeats until every question of the model has been asked. Among equally fresh questions the
     next stage after the last one asked wins, so successive prompts walk round the model's cycle.
     """
-    chosen = library.model(model_key)
     history = session.exec(
         select(ReflectionPrompt.prompt_key, ReflectionPrompt.stage, ReflectionPrompt.model)
         .where(ReflectionPrompt.member_id == member_id)
         .order_by(col(ReflectionPrompt.sent_at).desc(), col(ReflectionPrompt.id).desc())
     ).all()
+    return _choose(model_key, [(key, stage, model) for key, stage, model in history])
+
+
+_History = Sequence[tuple[str, str, str]]
+"""A member's prompts as (key, stage, model), newest first."""
+
+
+def _choose(model_key: str, history: _History) -> library.Prompt:
+    """:func:`pick_prompt`'s choice, given the member's history.
+
+    Only the newest appearance of each (key, stage, model) matters: a question's freshness is its
+    newest appearance, the last question asked is the newest row and the last stage of the model
+    the newest row of that model. So a history with older repeats dropped picks the same question,
+    which is what lets :func:`pick_prompts` read one row per question instead of every row.
+    """
+    chosen = library.model(model_key)
     recency: dict[str, int] = {}
     for rank, (key, _stage, _model) in enumerate(history):
         recency.setdefault(key, rank)
@@ -65,6 +84,66 @@ def pick_prompt(session: Session, member_id: int, model_key: str) -> library.Pro
         (i, p) for i, p in enumerate(chosen.prompts) if p.key != last_key or len(chosen.prompts) < 2
     ]
     return min(candidates, key=freshness)[1]
+
+
+_IN_LIST = 2000
+"""Ids per ``IN (...)`` list: well under SQLite's limit on bound parameters."""
+
+
+def pick_prompts(session: Session, wanted: Mapping[int, str]) -> dict[int, library.Prompt]:
+    """:func:`pick_prompt` for many members at once (member id -> model key), in a few queries.
+
+    Reads one row per question each member has been asked (the newest), not their whole history.
+    """
+    histories: dict[int, list[tuple[str, str, str]]] = {member: [] for member in wanted}
+    members = list(wanted)
+    session.flush()  # Core queries below: prompts the session still holds count too
+    for start in range(0, len(members), _IN_LIST):
+        newest = (
+            sa_select(
+                col(ReflectionPrompt.member_id).label("member_id"),
+                col(ReflectionPrompt.prompt_key).label("prompt_key"),
+                col(ReflectionPrompt.stage).label("stage"),
+                col(ReflectionPrompt.model).label("model"),
+                col(ReflectionPrompt.sent_at).label("sent_at"),
+                col(ReflectionPrompt.id).label("id"),
+                func.row_number()
+                .over(
+                    partition_by=(
+                        col(ReflectionPrompt.member_id),
+                        col(ReflectionPrompt.prompt_key),
+                        col(ReflectionPrompt.stage),
+                        col(ReflectionPrompt.model),
+                    ),
+                    order_by=(
+                        col(ReflectionPrompt.sent_at).desc(),
+                        col(ReflectionPrompt.id).desc(),
+                    ),
+                )
+                .label("n"),
+            )
+            .where(col(ReflectionPrompt.member_id).in_(members[start : start + _IN_LIST]))
+            .subquery()
+        )
+        rows = session.connection().execute(
+            sa_select(newest.c.member_id, newest.c.prompt_key, newest.c.stage, newest.c.model)
+            .where(newest.c.n == 1)
+            .order_by(newest.c.member_id, newest.c.sent_at.desc(), newest.c.id.desc())
+        )
+        for member, key, stage, model in rows:
+            histories[member].append((key, stage, model))
+    # Members with no history yet (most of a new install's burst) all get a model's first pick.
+    fresh: dict[str, library.Prompt] = {}
+    picked: dict[int, library.Prompt] = {}
+    for member, model_key in wanted.items():
+        history = histories[member]
+        if history:
+            picked[member] = _choose(model_key, history)
+            continue
+        if model_key not in fresh:
+            fresh[model_key] = _choose(model_key, ())
+        picked[member] = fresh[model_key]
+    return picked
 
 
 def open_prompt(
@@ -97,6 +176,92 @@ def open_prompt(
     session.add(row)
     session.flush()
     return row
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledPrompt:
+    """One scheduled question for :func:`open_scheduled_prompts`."""
+
+    member_id: int
+    question: library.Prompt
+    schedule_id: int
+    occurrence_at: datetime
+    outbox_key: str
+
+
+def open_scheduled_prompts(session: Session, items: Sequence[ScheduledPrompt]) -> dict[int, int]:
+    """:func:`open_prompt` for many scheduled occurrences, each ``sent_at`` its occurrence, in a
+    few statements; returns the new prompt id of each schedule id.
+
+    Each member appears at most once (a second prompt for the same member must see the first:
+    open it in a later call). Raises :class:`PromptConflict`, after writing, if an occurrence had
+    a prompt already: the caller rolls back and opens them one at a time.
+    """
+    if not items:
+        return {}
+    if len({item.member_id for item in items}) != len(items):
+        raise ValueError("open_scheduled_prompts takes each member once")
+    session.flush()
+    prompts: Table = ReflectionPrompt.__table__  # type: ignore[attr-defined]
+    # Earlier unanswered prompts close at the new one's instant, as open_prompt closes them; one
+    # statement per instant (a burst has a handful).
+    by_instant: dict[datetime, list[int]] = {}
+    for item in items:
+        by_instant.setdefault(item.occurrence_at, []).append(item.member_id)
+    for instant, members in by_instant.items():
+        for start in range(0, len(members), _IN_LIST):
+            session.connection().execute(
+                update(prompts)
+                .where(
+                    prompts.c.member_id.in_(members[start : start + _IN_LIST]),
+                    prompts.c.answered_at.is_(None),
+                    prompts.c.closed_at.is_(None),
+                )
+                .values(closed_at=instant)
+            )
+    rows = [
+        {
+            "member_id": item.member_id,
+            "prompt_key": item.question.key,
+            "model": item.question.model,
+            "stage": item.question.stage,
+            "text": item.question.text,
+            "source": "scheduled",
+            "schedule_id": item.schedule_id,
+            "occurrence_at": item.occurrence_at,
+            "outbox_key": item.outbox_key,
+            "sent_at": item.occurrence_at,
+            "answered_at": None,
+            "closed_at": None,
+            "followed_up_at": None,
+        }
+        for item in items
+    ]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(prompts).on_conflict_do_nothing(
+        index_elements=["schedule_id", "occurrence_at"]
+    )
+    if execute_many(session, statement, rows) != len(items):
+        raise PromptConflict("an occurrence already had its prompt")
+    # The new ids, by schedule (each schedule is planned once per batch, so one row each).
+    opened: dict[int, int] = {}
+    schedule_ids = [item.schedule_id for item in items]
+    instants = list(by_instant)
+    wanted = {(item.schedule_id, item.occurrence_at) for item in items}
+    for start in range(0, len(schedule_ids), _IN_LIST):
+        for schedule_id, prompt_id, at in session.connection().execute(
+            sa_select(prompts.c.schedule_id, prompts.c.id, prompts.c.occurrence_at).where(
+                prompts.c.schedule_id.in_(schedule_ids[start : start + _IN_LIST]),
+                prompts.c.occurrence_at.in_(instants),
+            )
+        ):
+            if (schedule_id, at) in wanted:
+                opened[int(schedule_id)] = int(prompt_id)
+    return opened
+
+
+class PromptConflict(Exception):
+    """A scheduled occurrence already had its prompt (another planner got there first)."""
 
 
 def open_prompts(session: Session, member_id: int) -> list[ReflectionPrompt]:
