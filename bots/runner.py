@@ -208,10 +208,20 @@ def choose_platforms(app: Staffroom, only: Sequence[str] | None) -> list[str]:
     if missing:
         raise PlatformUnavailable(
             f"{', '.join(missing)} has no credentials configured (set "
-            + ", ".join(
-                f"STAFFROOM_{m.upper()}__TOKEN" if m != "slack" else "STAFFROOM_SLACK__BOT_TOKEN"
-                for m in missing
-            )
+            + ", ".join(_credentials(app, m) for m in missing)
             + ")"
         )
     return [name for name in configured if name in only]
+
+
+def _credentials(app: Staffroom, platform: str) -> str:
+    """The settings that make ``platform`` configured, as environment variables."""
+    if platform != "slack":
+        return f"STAFFROOM_{platform.upper()}__TOKEN"
+    if app.settings.slack.install == "oauth":
+        # Many workspaces: no bot token of its own; each workspace's comes from its install.
+        return (
+            "STAFFROOM_SLACK__CLIENT_ID, STAFFROOM_SLACK__CLIENT_SECRET and "
+            "STAFFROOM_SLACK__TOKEN_KEY"
+        )
+    return "STAFFROOM_SLACK__BOT_TOKEN"

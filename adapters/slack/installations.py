@@ -18,20 +18,31 @@ Guarantees
     An OAuth state is accepted once, by any process, and only until it expires; the state store
     keeps only a hash of it. A forged, expired or replayed state is refused.
 
+Rotating tokens
+    A token that expires within ``token_refresh_minutes`` is refreshed before it is handed out,
+    to Bolt for a request as to the delivery worker for a send, and by one process only: the
+    refresh is claimed on the installation row (:func:`core.installations.service.claim_refresh`),
+    since a refresh may spend the refresh token another process is about to use, and two
+    refreshes at once would store whichever finished last. A process that loses the claim uses
+    the token it has
+    while that still works (the margin is hours), or waits for the new one. Bolt is handed the
+    installation without its refresh token, so that it does not refresh a second time on its own.
+
 Failure cases
     A token that cannot be opened (the key was changed without keeping the old one in
     ``token_key``) counts as not installed: Bolt answers the request as for a workspace that never
-    installed, and the log says which workspace and why. Two processes refreshing the same
-    rotating token at once both ask Slack; each stores the answer it got, and both tokens work
-    until they expire.
+    installed, and the log says which workspace and why. A failed refresh gives its claim back at
+    once; a process that died while refreshing holds it for ``REFRESH_CLAIM`` at most.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from logging import Logger
 from typing import TypeVar
 
@@ -47,10 +58,12 @@ from core.app import Staffroom
 from core.installations.sealing import SealBroken, TokenSeal
 from core.installations.service import (
     InstallationData,
+    claim_refresh,
     consume_state,
     find_installation,
     installation_for_tenant,
     issue_state,
+    release_refresh,
     remember_team,
     removal_of,
     remove_installation,
@@ -63,6 +76,14 @@ log = logging.getLogger("staffroom.slack")
 PLATFORM = "slack"
 TEAMS_REMEMBERED = 10_000
 """Workspace-to-organisation pairs this process remembers having written (then it forgets)."""
+REFRESH_CLAIM = timedelta(seconds=60)
+"""How long a claimed refresh may take before another process may try (a call times out first)."""
+STILL_VALID_SECONDS = 60
+"""A token with more than this left is used as it is while another process refreshes it."""
+REFRESH_WAIT_SECONDS = 10.0
+"""How long a process whose token has run out waits for another's refresh (then it sends with
+what it has, and the send is retried)."""
+REFRESH_POLL_SECONDS = 0.05
 
 T = TypeVar("T")
 
@@ -123,12 +144,31 @@ class NotInstalled(Exception):
         self.removed = removed
 
 
-class SlackInstallationStore(AsyncInstallationStore):
-    """Installations in Staffroom's database (see the module's guarantees)."""
+def _expires_within(data: InstallationData, seconds: float) -> bool:
+    # Slack's wall clock, not the app's: the expiry is Slack's, and slack_sdk's rotator decides
+    # by time() too, so both agree on what "expiring" means.
+    expires = data.bot_token_expires_at
+    return expires is not None and expires.timestamp() <= time.time() + seconds
 
-    def __init__(self, app: Staffroom, seal: TokenSeal) -> None:
+
+class SlackInstallationStore(AsyncInstallationStore):
+    """Installations in Staffroom's database (see the module's guarantees).
+
+    With a ``rotator``, rotating tokens are refreshed (once across processes) before they are
+    handed out."""
+
+    def __init__(
+        self,
+        app: Staffroom,
+        seal: TokenSeal,
+        *,
+        rotator: AsyncTokenRotator | None = None,
+        refresh_minutes: int = 120,
+    ) -> None:
         self.app = app
         self.seal = seal
+        self.rotator = rotator
+        self.refresh_minutes = refresh_minutes
         self._teams: set[tuple[str, str]] = set()
 
     @property
@@ -142,17 +182,20 @@ class SlackInstallationStore(AsyncInstallationStore):
         if found is None:
             return None
         # Tokens read from the database are cleaned from every log line, as configured ones are.
-        remember([found.bot_token, found.bot_refresh_token])
+        remember([found.bot_token, found.bot_refresh_token], configured=False)
         return to_installation(found)
 
     async def async_save(self, installation: Installation) -> None:
         """Store an install or its refreshed tokens (sealed)."""
         data = _to_data(installation)
-        remember([data.bot_token, data.bot_refresh_token])
+        remember([data.bot_token, data.bot_refresh_token], configured=False)
+        grace = timedelta(minutes=self.app.settings.delivery.grace_minutes)
 
         def work() -> None:
             with self.app.session() as session:
-                save_installation(session, data, self.seal, self.app.clock.now())
+                save_installation(
+                    session, data, self.seal, self.app.clock.now(), resend_within=grace
+                )
 
         await self._run(work)
         log.info(
@@ -170,7 +213,9 @@ class SlackInstallationStore(AsyncInstallationStore):
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
         """The installation serving a request (the installer's own only if ``user_id`` is
-        theirs: Staffroom keeps no user tokens, so any install serves every user)."""
+        theirs: Staffroom keeps no user tokens, so any install serves every user), its token
+        refreshed first if it is close to expiry, and without its refresh token (see the
+        module's guarantees)."""
 
         def work() -> InstallationData | None:
             with self.app.session() as session:
@@ -185,6 +230,9 @@ class SlackInstallationStore(AsyncInstallationStore):
 
         try:
             found = await self._run(work)
+            if found is not None and user_id is not None and found.installer_user_id != user_id:
+                return None  # Bolt asks per user for user tokens; there are none to find
+            installation = await self._fresh(found, work)
         except SealBroken:
             log.error(
                 "slack: the stored token of enterprise %s team %s cannot be opened with "
@@ -193,9 +241,9 @@ class SlackInstallationStore(AsyncInstallationStore):
                 team_id or "-",
             )
             return None
-        if found is not None and user_id is not None and found.installer_user_id != user_id:
-            return None  # Bolt asks per user for user tokens; there are none to find
-        return self._opened(found)
+        if installation is not None:
+            installation.bot_refresh_token = None
+        return installation
 
     async def async_find_bot(
         self,
@@ -212,24 +260,78 @@ class SlackInstallationStore(AsyncInstallationStore):
         )
         return found.to_bot() if found is not None and found.bot_token else None
 
-    async def for_tenant(self, team_id: str) -> Installation:
-        """The installation to send with to someone or some channel in workspace ``team_id``;
+    async def for_tenant(self, team_id: str, *, refresh: bool = True) -> Installation:
+        """The installation to send with to someone or some channel in workspace ``team_id``,
+        its token refreshed first if it is close to expiry (unless ``refresh`` is False);
         raises :class:`NotInstalled`."""
 
-        def work() -> tuple[InstallationData | None, str | None]:
+        def find() -> InstallationData | None:
             with self.app.session() as session:
-                found = installation_for_tenant(session, PLATFORM, team_id, self.seal)
-                return found, (None if found else removal_of(session, PLATFORM, team_id))
+                return installation_for_tenant(session, PLATFORM, team_id, self.seal)
+
+        def removal() -> str | None:
+            with self.app.session() as session:
+                return removal_of(session, PLATFORM, team_id)
 
         try:
-            found, removed = await self._run(work)
+            found = await self._run(find)
+            opened = await self._fresh(found, find) if refresh else self._opened(found)
         except SealBroken:
             log.error("slack: the stored token of team %s cannot be opened with the key", team_id)
             raise NotInstalled(team_id, "token key changed") from None
-        opened = self._opened(found)
         if opened is None:
-            raise NotInstalled(team_id, removed)
+            raise NotInstalled(team_id, await self._run(removal))
         return opened
+
+    async def _fresh(
+        self, found: InstallationData | None, find: Callable[[], InstallationData | None]
+    ) -> Installation | None:
+        """``found``, its tokens refreshed first when they expire within ``refresh_minutes``.
+
+        One process refreshes (it wins the claim on the row); any other uses the token it has
+        while that works, else reads the row again until the winner has saved the new one.
+        ``find`` reads the installation again."""
+        if self.rotator is None:
+            return self._opened(found)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + REFRESH_WAIT_SECONDS
+        while found is not None and found.bot_refresh_token is not None:
+            if not _expires_within(found, self.refresh_minutes * 60):
+                break
+            if await self._run(partial(self._claim, found)):
+                return await self._refresh(found)
+            if not _expires_within(found, STILL_VALID_SECONDS) or loop.time() >= deadline:
+                break  # another process is refreshing; this token works meanwhile (or must)
+            await asyncio.sleep(REFRESH_POLL_SECONDS)
+            found = await self._run(find)
+        return self._opened(found)
+
+    async def _refresh(self, claimed: InstallationData) -> Installation:
+        """Refresh the tokens whose refresh this process claimed, and store them."""
+        assert self.rotator is not None
+        current = self._opened(claimed)
+        assert current is not None
+        try:
+            refreshed = await self.rotator.perform_token_rotation(
+                installation=current, minutes_before_expiration=self.refresh_minutes
+            )
+        except Exception:
+            await self._run(lambda: self._release(claimed))
+            raise
+        if refreshed is None:  # no longer due by the rotator's clock: nothing to store
+            await self._run(lambda: self._release(claimed))
+            return current
+        await self.async_save(refreshed)
+        log.info("slack: refreshed the bot token of team %s", claimed.team_id or "-")
+        return refreshed
+
+    def _claim(self, seen: InstallationData) -> bool:
+        with self.app.session() as session:
+            return claim_refresh(session, seen, self.app.clock.now(), REFRESH_CLAIM)
+
+    def _release(self, claimed: InstallationData) -> None:
+        with self.app.session() as session:
+            release_refresh(session, claimed)
 
     async def remember_team(self, team_id: str, enterprise_id: str) -> None:
         """Record that a workspace belongs to a Grid organisation (once per process)."""
@@ -325,35 +427,26 @@ class SlackStateStore(AsyncOAuthStateStore):
 class WorkspaceTokens:
     """The bot token of each workspace for sending, refreshed first when it is close to expiry.
 
-    Bolt refreshes a rotating token only when a request comes in; the delivery worker sends at
-    night when none do, so every send asks here, and an expiring token is refreshed (and
-    stored) before it is used. One refresh per workspace at a time in this process.
+    No request comes in at night, when the delivery worker sends, so every send asks here and an
+    expiring token is refreshed (and stored) before it is used: by one process (see the
+    store), and within this one by one send at a time per workspace.
     """
 
-    def __init__(
-        self, store: SlackInstallationStore, rotator: AsyncTokenRotator, refresh_minutes: int
-    ) -> None:
+    def __init__(self, store: SlackInstallationStore) -> None:
         self.store = store
-        self.rotator = rotator
-        self.refresh_minutes = refresh_minutes
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def token_for(self, team_id: str) -> str:
         """A valid bot token for workspace ``team_id``; raises :class:`NotInstalled`."""
-        installation = await self.store.for_tenant(team_id)
+        installation = await self.store.for_tenant(team_id, refresh=False)
         if installation.bot_refresh_token is None:
             return self._bot_token(installation, team_id)
+        if len(self._locks) >= TEAMS_REMEMBERED:
+            self._locks = {k: v for k, v in self._locks.items() if v.locked()}
         lock = self._locks.setdefault(team_id, asyncio.Lock())
         async with lock:
-            # Read again under the lock: a send waiting here finds the refreshed token.
+            # Read under the lock: a send waiting here finds the token the first one refreshed.
             installation = await self.store.for_tenant(team_id)
-            refreshed = await self.rotator.perform_token_rotation(
-                installation=installation, minutes_before_expiration=self.refresh_minutes
-            )
-            if refreshed is not None:
-                await self.store.async_save(refreshed)
-                log.info("slack: refreshed the bot token of team %s before sending", team_id)
-                installation = refreshed
         return self._bot_token(installation, team_id)
 
     @staticmethod

@@ -7,18 +7,28 @@ what Staffroom needs changed, each where it deviates:
 * the install, success and failure pages are Staffroom's, in the deployment's language, and say
   in a sentence what went wrong and what to do;
 * an install from a workspace (or Grid organisation) that the allow-list does not name is
-  refused before anything is stored, and the token Slack just issued is revoked at once;
-* Bolt's token refresh on incoming requests calls ``api_base_url`` like every other call (its
-  default client would go to slack.com whatever the settings say).
+  refused before anything is stored, and the token Slack just issued is revoked at once; a
+  request from a workspace taken off the list after it installed is refused too
+  (:class:`AllowedTeams`), except the events that remove its tokens;
+* Bolt's authorisation calls ``api_base_url`` like every other call (its default client would
+  go to slack.com whatever the settings say), and it never refreshes a token itself: the
+  installation store does, once across processes (see ``adapters.slack.installations``);
+* Bolt keeps each token's ``auth.test`` answer for ever, and rotation makes a new token twice a
+  day per workspace: its cache here holds the ``AUTHORIZE_CACHE_SIZE`` most recently used.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.error import BoltError
 from slack_bolt.oauth.async_callback_options import (
     AsyncCallbackOptions,
@@ -43,6 +53,9 @@ log = logging.getLogger("staffroom.slack")
 
 STATE_SECONDS = 600
 """How long an install link works: Slack's own default."""
+AUTHORIZE_CACHE_SIZE = 2_000
+"""Tokens whose ``auth.test`` answer is kept (about one per installed workspace is in use)."""
+REMOVAL_EVENTS = frozenset({"app_uninstalled", "tokens_revoked"})
 
 
 class TeamNotAllowed(BoltError):
@@ -70,6 +83,92 @@ def refused_text() -> str:
         "This Slack workspace may not install Staffroom here. Ask whoever runs Staffroom for "
         "your school or trust to add it, then try again."
     )
+
+
+def not_allowed_text() -> str:
+    """The answer to someone using Staffroom from a workspace the allow-list no longer names."""
+    return _(
+        "Staffroom is not available in this Slack workspace any more. Ask whoever runs "
+        "Staffroom for your school or trust if you think it should be."
+    )
+
+
+class AuthorizeCache(OrderedDict[str, AuthorizeResult]):
+    """Bolt's per-token cache of ``auth.test`` answers, keeping the ``size`` most recently used."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def __getitem__(self, token: str) -> AuthorizeResult:
+        found = super().__getitem__(token)
+        self.move_to_end(token)
+        return found
+
+    def __setitem__(self, token: str, result: AuthorizeResult) -> None:
+        super().__setitem__(token, result)
+        self.move_to_end(token)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+class AllowedTeams:
+    """Refuses every request from a workspace (or Grid organisation) the allow-list does not
+    name: it may have installed before it was taken off the list. The person who typed a
+    command, pressed a button or sent a form is told in a sentence; other events are answered
+    and dropped. ``app_uninstalled`` and ``tokens_revoked`` pass, so that its tokens still go.
+    """
+
+    def __init__(self, app: Staffroom, allowed: Sequence[str]) -> None:
+        self.app = app
+        self.allowed = tuple(allowed)
+        self._telling: set[asyncio.Task[Any]] = set()
+
+    async def check(
+        self,
+        context: AsyncBoltContext,
+        body: dict[str, Any],
+        next: Callable[[], Awaitable[None]],
+    ) -> BoltResponse | None:
+        """Bolt middleware: pass the request on, or refuse it."""
+        team = None if context.is_enterprise_install else context.team_id
+        event = body.get("event")
+        kind = event.get("type") if isinstance(event, dict) else None
+        if kind in REMOVAL_EVENTS or may_install(self.allowed, context.enterprise_id, team):
+            await next()
+            return None
+        log.warning(
+            "slack: refused a request from enterprise %s team %s (not on allowed_teams)",
+            context.enterprise_id or "-",
+            context.team_id or "-",
+        )
+        with language(self.app.settings.staffroom.language):
+            text = not_allowed_text()
+        if body.get("command"):
+            return BoltResponse(status=200, body=text)
+        if body.get("type") == "view_submission":
+            view = {
+                "type": "modal",
+                "title": {"type": "plain_text", "text": "Staffroom"},
+                "blocks": [{"type": "section", "text": {"type": "plain_text", "text": text}}],
+            }
+            return BoltResponse(status=200, body={"response_action": "update", "view": view})
+        respond = context.respond
+        if body.get("type") == "block_actions" and respond is not None:
+            # After the ack, as a listener would: Slack waits at most 3 seconds for it.
+            task = asyncio.create_task(
+                respond(text=text, response_type="ephemeral", replace_original=False)
+            )
+            self._telling.add(task)
+            task.add_done_callback(self._told)
+        return BoltResponse(status=200, body="")
+
+    def _told(self, task: asyncio.Task[Any]) -> None:
+        self._telling.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.info(
+                "slack: could not tell a refused user why (%s)", type(task.exception()).__name__
+            )
 
 
 def _failure_text(reason: str) -> str:
@@ -191,9 +290,11 @@ def build_oauth_flow(
         token_rotation_expiration_minutes=slack.token_refresh_minutes,
         logger=log,
     )
-    settings.authorize = AsyncInstallationStoreAuthorize(
+    authorize = AsyncInstallationStoreAuthorize(
         logger=log,
         installation_store=store,
+        # Never used (the store hands Bolt no refresh token), but Bolt refuses to authorise a
+        # rotating install without them.
         client_id=client_id,
         client_secret=client_secret,
         token_rotation_expiration_minutes=slack.token_refresh_minutes,
@@ -202,6 +303,8 @@ def build_oauth_flow(
         cache_enabled=True,
         client=client,
     )
+    authorize.authorize_result_cache = AuthorizeCache(AUTHORIZE_CACHE_SIZE)
+    settings.authorize = authorize
     return StaffroomOAuthFlow(
         app=app, client=client, settings=settings, allowed=slack.allowed_teams
     )

@@ -27,7 +27,7 @@ from adapters.slack.installations import (
     WorkspaceTokens,
 )
 from adapters.slack.messenger import OneWorkspace, SlackMessenger, WorkspaceClients
-from adapters.slack.oauth import build_oauth_flow
+from adapters.slack.oauth import AllowedTeams, build_oauth_flow
 from core.app import Staffroom
 from core.config import SlackSettings
 from core.installations.sealing import TokenKeyError, TokenSeal
@@ -74,14 +74,16 @@ class SlackPlatform:
             seal = _oauth_seal(settings, receive)
             # No token of its own: Bolt gives each request a client with its workspace's token.
             self.client = AsyncWebClient(base_url=settings.api_base_url, retry_handlers=retry)
-            self.store = SlackInstallationStore(app, seal)
             assert settings.client_id is not None and settings.client_secret is not None
             rotator = AsyncTokenRotator(
                 client_id=settings.client_id.get_secret_value(),
                 client_secret=settings.client_secret.get_secret_value(),
                 client=AsyncWebClient(base_url=settings.api_base_url),
             )
-            tokens = WorkspaceTokens(self.store, rotator, settings.token_refresh_minutes)
+            self.store = SlackInstallationStore(
+                app, seal, rotator=rotator, refresh_minutes=settings.token_refresh_minutes
+            )
+            tokens = WorkspaceTokens(self.store)
             self.messenger = SlackMessenger(app, InstalledWorkspaces(tokens, settings.api_base_url))
             replies_clients = InstalledWorkspaces(tokens, settings.api_base_url, retry)
             flow = build_oauth_flow(app, self.store, AsyncWebClient(base_url=settings.api_base_url))
@@ -94,6 +96,8 @@ class SlackPlatform:
             )
             # Bolt's own app_uninstalled / tokens_revoked listeners call the store's deletes.
             self.bolt.enable_token_revocation_listeners()
+            if settings.allowed_teams:
+                self.bolt.middleware(AllowedTeams(app, settings.allowed_teams).check)
             self.bolt.middleware(self._remember_team)
         else:
             if settings.bot_token is None:

@@ -16,6 +16,17 @@ Sending
     share, and puts the rest back (also when asked to stop), so no send outlives its lease and
     the rest of the lease is left for marking the results.
 
+Removed workspaces
+    A workspace that removed Staffroom (uninstalled it, or revoked its tokens) is never sent to
+    (:func:`core.installations.reach.removed_workspaces`, asked once per claimed batch). A direct
+    message goes to the member's other accounts instead; when the member has none, and a
+    channel post in such a workspace always, the row is held: skipped with the removal's reason,
+    neither attempted nor failed, so no schedule is paused for it and no error counted. The
+    removal itself paused the schedules of members reached only there; a re-install sends the
+    held rows still due within the grace window and drops the older ones
+    (:func:`core.installations.service.save_installation`). Posts to a community's channels
+    elsewhere are separate rows and go out as usual.
+
 Results
     Sent rows are marked ``sent`` with the platform's message id as soon as the send returns (in
     small transactions), each batch stamped with the time it is recorded (not the round's start).
@@ -65,6 +76,13 @@ from core.delivery.ports import (
 )
 from core.delivery.settings import DeliverySettings
 from core.identity.models import Account, AuditEntry, Member
+
+# The core offers this as a function, rather than the deliverer taking a predicate the app
+# wires: it is a fact in the same database, read in the claim's own transaction (so it agrees
+# with what was claimed), and every deliverer gets it, the workers and the tests alike, with
+# nothing to forget to pass. ``reach`` imports only the installation tables, so this adds no
+# import cycle (``core.installations.service`` builds on the delivery models, not on this).
+from core.installations.reach import removed_workspaces
 from core.metrics import DELIVERIES
 from core.reply import Reply
 
@@ -114,6 +132,8 @@ class Claim:
     recipient: Recipient | None
     problem: str | None = None
     permanent: bool = False
+    held: str | None = None
+    """Why the row is held instead of sent: its workspace removed Staffroom."""
 
 
 @dataclass(slots=True)
@@ -358,13 +378,30 @@ def claim_due(
         stats.failed = len(exhausted)
         live = [r for r in rows if r.id not in {*stale, *exhausted}]
         claims = _resolve(session, live, platforms)
+        held = [claim for claim in claims if claim.held is not None]
+        if held:
+            session.connection().execute(
+                update(OUTBOX)
+                .where(c.id == bindparam("row_id"))
+                .values(
+                    state=OutboxState.SKIPPED.value,
+                    lease_owner=None,
+                    lease_until=None,
+                    last_error=bindparam("reason"),
+                ),
+                [{"row_id": claim.id, "reason": claim.held} for claim in held],
+            )
+            stats.skipped += len(held)
+            DELIVERIES.labels(platform="any", result="skipped").inc(len(held))
+            claims = [claim for claim in claims if claim.held is None]
         session.commit()
     stats.claimed = len(rows)
     return claims, stats
 
 
 def _resolve(session: Session, rows: Sequence[Any], platforms: Sequence[str]) -> list[Claim]:
-    """Build a Claim per row: the recipient (choosing the member's account for a DM)."""
+    """Build a Claim per row: the recipient (choosing the member's account for a DM), or why
+    the row is held (its workspace removed Staffroom)."""
     member_ids = {r.member_id for r in rows if r.member_id is not None}
     accounts: dict[int, list[Account]] = {}
     preferred: dict[int, str | None] = {}
@@ -378,6 +415,11 @@ def _resolve(session: Session, rows: Sequence[Any], platforms: Sequence[str]) ->
         for member in session.exec(select(Member).where(col(Member.id).in_(member_ids))):
             assert member.id is not None
             preferred[member.id] = member.deliver_to
+    removed = removed_workspaces(
+        session,
+        [(r.platform, r.tenant) for r in rows if r.member_id is None]
+        + [(a.platform, a.tenant) for mine in accounts.values() for a in mine],
+    )
     claims = []
     chosen_updates = []
     for row in rows:
@@ -399,6 +441,7 @@ def _resolve(session: Session, rows: Sequence[Any], platforms: Sequence[str]) ->
             claim.problem, claim.permanent = "the stored message is not a valid Reply", True
             continue
         if row.member_id is None:
+            claim.held = removed.get((row.platform, row.tenant))
             claim.recipient = Recipient(
                 platform=row.platform,
                 tenant=row.tenant or "",
@@ -408,13 +451,18 @@ def _resolve(session: Session, rows: Sequence[Any], platforms: Sequence[str]) ->
             continue
         mine = accounts.get(row.member_id, [])
         usable = [a for a in mine if a.platform in platforms]
+        reachable = [a for a in usable if (a.platform, a.tenant) not in removed]
         wanted = preferred.get(row.member_id)
-        pick = next((a for a in usable if a.platform == wanted), None) or (
-            usable[0] if usable else None
+        pick = next((a for a in reachable if a.platform == wanted), None) or (
+            reachable[0] if reachable else None
         )
+        elsewhere = [a for a in mine if (a.platform, a.tenant) not in removed]
+        if pick is None and usable and not elsewhere:
+            claim.held = removed[(usable[0].platform, usable[0].tenant)]
+            continue
         if pick is None:
             if mine:
-                names = ", ".join(sorted({a.platform for a in mine}))
+                names = ", ".join(sorted({a.platform for a in elsewhere or mine}))
                 claim.problem = f"no messenger here for the member's platforms ({names})"
             else:
                 claim.problem, claim.permanent = "the member has no account to reach", True

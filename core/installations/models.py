@@ -52,6 +52,11 @@ class Installation(SQLModel, table=True):
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """When the workspace removed Staffroom (or revoked its tokens); None while installed."""
     removed_reason: str | None = Field(default=None, max_length=64)
+    tokens_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Counts every save of the tokens: a refresh is claimed by the process that still sees the
+    version it read (see :func:`core.installations.service.claim_refresh`)."""
+    refreshing_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """Set while one process refreshes the tokens; after it, a refresh that died is given up."""
 
 
 class InstallationTeam(SQLModel, table=True):

@@ -16,6 +16,20 @@ Removal and re-installation
     install of the same workspace (:func:`save_installation`) resumes exactly the schedules its
     removal paused (by the reason it wrote); occurrences missed meanwhile stay missed.
 
+    Messages for the workspace are held, not failed: those waiting at the removal, and those the
+    deliverer meets while it lasts (:mod:`core.installations.reach`), are skipped with the same
+    reason. A re-install sends the ones due within ``resend_within`` (the delivery grace window)
+    and drops the older ones, as after downtime: a prompt, a digest or a notice days late
+    misleads more than it helps.
+
+Refreshing rotating tokens
+    Every process that sends (front-ends on requests, workers before sends) may find a token
+    close to expiry at the same moment, and one refresh may spend the refresh token another is
+    about to use. :func:`claim_refresh` is a compare-and-set on the row: it succeeds for the one
+    caller that still sees the ``tokens_version`` it read while no refresh is under way, and
+    every save of the tokens moves the version on. A refresh whose process died is given up
+    when its claim runs out.
+
 OAuth states
     :func:`issue_state` hands out a random state valid for a while and keeps only its SHA-256;
     :func:`consume_state` deletes it in one statement and succeeds only for the caller whose
@@ -30,6 +44,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Table, and_, delete, or_, update
 from sqlmodel import Session, col, select
@@ -39,13 +54,15 @@ from core.delivery.models import OutboxMessage, OutboxState, Schedule
 from core.delivery.schedules import pause_schedule, resume_schedule
 from core.identity.models import Account, AuditEntry
 from core.installations.models import Installation, InstallationTeam, OAuthState
+from core.installations.reach import PAUSE_REASON as PAUSE_REASON  # where it was defined first
+from core.installations.reach import pause_reason, usable
 from core.installations.sealing import TokenSeal
 
-PAUSE_REASON = "the workspace removed Staffroom"
-"""Start of the ``paused_reason`` a removal writes; the rest names the installation."""
 STATE_BYTES = 32
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 STATES: Table = OAuthState.__table__  # type: ignore[attr-defined]
+INSTALLATIONS: Table = Installation.__table__  # type: ignore[attr-defined]
+TOO_OLD = "; too old to send after the re-install"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +86,8 @@ class InstallationData:
     installer_user_id: str | None = None
     token_type: str | None = None
     installed_at: datetime | None = None
+    tokens_version: int = 0
+    """The row's ``tokens_version`` when read (what :func:`claim_refresh` compares)."""
 
 
 def _keys(enterprise_id: str | None, team_id: str | None) -> tuple[str, str]:
@@ -94,11 +113,6 @@ def _team_row(session: Session, platform: str, team_id: str) -> Installation | N
     ).first()
 
 
-def _pause_reason(row: Installation) -> str:
-    scope = f"{row.platform} {row.enterprise_key}/{row.team_key}".rstrip("/")
-    return f"{PAUSE_REASON} ({scope})"[:200]
-
-
 def _data(row: Installation, seal: TokenSeal) -> InstallationData:
     return InstallationData(
         platform=row.platform,
@@ -118,11 +132,8 @@ def _data(row: Installation, seal: TokenSeal) -> InstallationData:
         installer_user_id=row.installer_user_id,
         token_type=row.token_type,
         installed_at=utc(row.installed_at),
+        tokens_version=row.tokens_version,
     )
-
-
-def _usable(row: Installation | None) -> bool:
-    return row is not None and row.removed_at is None and row.bot_token_sealed is not None
 
 
 # Installing -----------------------------------------------------------------------------------
@@ -139,12 +150,18 @@ def may_install(allowed: Sequence[str], enterprise_id: str | None, team_id: str 
 
 
 def save_installation(
-    session: Session, data: InstallationData, seal: TokenSeal, now: datetime
+    session: Session,
+    data: InstallationData,
+    seal: TokenSeal,
+    now: datetime,
+    *,
+    resend_within: timedelta,
 ) -> Installation:
-    """Store an install (or its refreshed tokens), sealing the tokens.
+    """Store an install (or its refreshed tokens), sealing the tokens; any refresh claim ends.
 
-    A workspace that had removed Staffroom is installed again: its removal is cleared and the
-    schedules the removal paused resume.
+    A workspace that had removed Staffroom is installed again: its removal is cleared, the
+    schedules the removal paused resume, and the messages held for it that were due within
+    ``resend_within`` are sent (older ones stay skipped).
     """
     team = None if data.is_enterprise_install else data.team_id
     enterprise_key, team_key = _keys(data.enterprise_id, team)
@@ -174,25 +191,58 @@ def save_installation(
     row.updated_at = now
     row.removed_at = None
     row.removed_reason = None
+    row.tokens_version = (row.tokens_version or 0) + 1
+    row.refreshing_until = None
     session.add(row)
     session.flush()
     if data.enterprise_id and team:
         remember_team(session, data.platform, team, data.enterprise_id, now)
     if restored:
-        reason = _pause_reason(row)
+        reason = pause_reason(row)
         resumed = 0
         for schedule in session.exec(select(Schedule).where(Schedule.paused_reason == reason)):
             resume_schedule(session, schedule, now)
             resumed += 1
+        released, dropped = _release_held(session, reason, now, resend_within)
         session.add(
             AuditEntry(
                 at=now,
                 action="installation.restored",
-                detail={**_scope(row), "schedules_resumed": resumed},
+                detail={
+                    **_scope(row),
+                    "schedules_resumed": resumed,
+                    "messages_released": released,
+                    "messages_dropped": dropped,
+                },
             )
         )
         session.flush()
     return row
+
+
+def _release_held(
+    session: Session, reason: str, now: datetime, resend_within: timedelta
+) -> tuple[int, int]:
+    """Send again the messages held for ``reason`` that are still timely; mark the rest as too
+    old. Returns (released, dropped)."""
+    c = OUTBOX.c
+    held = and_(c.state == OutboxState.SKIPPED.value, c.last_error == reason)
+    connection = session.connection()
+    released = connection.execute(
+        update(OUTBOX)
+        .where(held, c.due_at >= now - resend_within)
+        .values(
+            state=OutboxState.PENDING.value,
+            next_attempt_at=now,
+            last_error=None,
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
+    dropped = connection.execute(
+        update(OUTBOX).where(held).values(last_error=(reason + TOO_OLD)[:500])
+    )
+    return max(int(released.rowcount or 0), 0), max(int(dropped.rowcount or 0), 0)
 
 
 def _scope(row: Installation) -> dict[str, object]:
@@ -243,9 +293,9 @@ def find_installation(
         row = _row(session, platform, *_keys(enterprise_id, team_id)) or _team_row(
             session, platform, team_id
         )
-    if not _usable(row) and enterprise_id:
+    if not usable(row) and enterprise_id:
         row = _row(session, platform, enterprise_id, "")
-    if row is None or not _usable(row):
+    if row is None or not usable(row):
         return None
     return _data(row, seal)
 
@@ -256,14 +306,14 @@ def installation_for_tenant(
     """The install to send with to someone or some channel in workspace ``tenant``: the
     workspace's own, else that of the Grid organisation it was seen to belong to."""
     row = _team_row(session, platform, tenant)
-    if not _usable(row):
+    if not usable(row):
         enterprise = session.exec(
             select(InstallationTeam.enterprise_id).where(
                 InstallationTeam.platform == platform, InstallationTeam.team_id == tenant
             )
         ).first()
         row = _row(session, platform, enterprise, "") if enterprise else None
-    if row is None or not _usable(row):
+    if row is None or not usable(row):
         return None
     return _data(row, seal)
 
@@ -282,6 +332,42 @@ def removal_of(session: Session, platform: str, tenant: str) -> str | None:
     if row is None or row.removed_at is None:
         return None
     return row.removed_reason or "removed"
+
+
+# Refreshing ----------------------------------------------------------------------------------
+
+
+def _where(data: InstallationData) -> Any:
+    team = None if data.is_enterprise_install else data.team_id
+    enterprise_key, team_key = _keys(data.enterprise_id, team)
+    c = INSTALLATIONS.c
+    return and_(
+        c.platform == data.platform,
+        c.enterprise_key == enterprise_key,
+        c.team_key == team_key,
+        c.tokens_version == data.tokens_version,
+        c.removed_at.is_(None),
+    )
+
+
+def claim_refresh(session: Session, data: InstallationData, now: datetime, hold: timedelta) -> bool:
+    """Claim the refresh of ``data``'s tokens for ``hold``: True for one caller only, and only
+    while the row still holds the tokens ``data`` was read with (no one saved newer ones) and no
+    other refresh is under way. The caller refreshes, then saves (which ends the claim)."""
+    c = INSTALLATIONS.c
+    result = session.connection().execute(
+        update(INSTALLATIONS)
+        .where(_where(data), or_(c.refreshing_until.is_(None), c.refreshing_until <= now))
+        .values(refreshing_until=now + hold)
+    )
+    return int(result.rowcount or 0) == 1
+
+
+def release_refresh(session: Session, data: InstallationData) -> None:
+    """End a claim whose refresh failed, so that the next caller may try at once."""
+    session.connection().execute(
+        update(INSTALLATIONS).where(_where(data)).values(refreshing_until=None)
+    )
 
 
 # Removing ------------------------------------------------------------------------------------
@@ -317,7 +403,7 @@ def remove_installation(
     session.add(row)
     tenants = [row.team_key] if row.team_key else _teams_of(session, platform, row.enterprise_key)
     members = _reached_only_in(session, platform, tenants)
-    pause = _pause_reason(row)
+    pause = pause_reason(row)
     paused = 0
     if members:
         for schedule in session.exec(

@@ -177,6 +177,8 @@ class FakeSlack:
         self.workspaces: dict[str, FakeWorkspace] = {}
         self.revoked: set[str] = set()
         self.refreshes = 0
+        self.refresh_delay = 0.0
+        """Seconds each token refresh takes to answer (to overlap two processes' refreshes)."""
         self._codes: dict[str, FakeWorkspace] = {}
         self._issued: dict[str, _Issued] = {}
         self._refresh_tokens: dict[str, FakeWorkspace] = {}
@@ -343,6 +345,13 @@ class FakeSlack:
         self.workspaces[team_id] = workspace
         return workspace
 
+    def token_works(self, token: str) -> bool:
+        """Whether a call with ``token`` would succeed now: issued here, not revoked, not expired."""
+        issued = self._issued.get(token)
+        if issued is None or token in self.revoked:
+            return False
+        return issued.expires_at is None or issued.expires_at >= time.time()
+
     def tokens_of(self, team_id: str) -> list[str]:
         """Every bot token issued to a workspace, oldest first (revoked ones too)."""
         return [t for t, i in self._issued.items() if i.workspace.team_id == team_id]
@@ -441,6 +450,8 @@ class FakeSlack:
         if method == "api.test":
             return _api_response({"ok": True, "args": args})
         if method == "oauth.v2.access":
+            if args.get("grant_type") == "refresh_token" and self.refresh_delay:
+                await asyncio.sleep(self.refresh_delay)
             return _api_response(self._oauth_v2_access(args, _basic_auth(request)))
         handler = self._api_methods.get(method)
         if handler is None:

@@ -1,23 +1,31 @@
-"""A Staffroom on SQLite with its Slack platform started against the fake Slack on 127.0.0.1."""
+"""A Staffroom on SQLite with its Slack platform started against the fake Slack on 127.0.0.1:
+one workspace (``http_slack``, ``socket_slack``) or many installed by OAuth (``installed``)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import html
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from cryptography.fernet import Fernet
 from sqlmodel import Session, select
 
 from adapters.slack import SlackPlatform, create_platform
 from adapters.slack.inbound import CONCURRENT_WORK
 from core.app import Staffroom
 from core.clock import FixedClock
+from core.delivery import deliver_due, plan_due
 from core.identity.models import Account, Member
+from core.installations.models import Installation
 from tests.conftest import make_settings
-from tests.fakes.fake_slack import FakeSlack, SlackCall, sign
+from tests.fakes.fake_slack import FakeSlack, SlackCall, sign, slash_command_payload
 
 SECRET = "test-signing-secret"
 
@@ -130,5 +138,130 @@ async def socket_slack(
     platform = create_platform(app)
     await platform.start()
     yield Harness(app, platform, fake_slack)
+    await platform.stop()
+    app.engine.dispose()
+
+
+KEY = Fernet.generate_key().decode()
+STATE_COOKIE = "slack-app-oauth-state"
+
+
+def oauth_app(url: str, fake: FakeSlack, clock: FixedClock, **slack: Any) -> Staffroom:
+    """A Staffroom installed by OAuth, its Slack settings pointing at the fake."""
+    settings = make_settings(
+        url,
+        slack={
+            "mode": "http",
+            "install": "oauth",
+            "api_base_url": fake.api_base_url,
+            "authorize_url": fake.authorize_url,
+            "signing_secret": SECRET,
+            "client_id": fake.client_id,
+            "client_secret": fake.client_secret,
+            "token_key": KEY,
+            **slack,
+        },
+        server={"host": "127.0.0.1", "port": 0},
+    )
+    return Staffroom(settings, clock=clock)
+
+
+@dataclass
+class Installed:
+    """Staffroom serving many workspaces, with a browser session to install them."""
+
+    app: Staffroom
+    platform: SlackPlatform
+    fake: FakeSlack
+    browser: aiohttp.ClientSession
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.platform.port}"
+
+    async def install_page(self, team: str) -> tuple[str, str]:
+        """Open the install page for ``team``: its authorise link and the state cookie."""
+        async with self.browser.get(f"{self.base}/slack/install?team={team}") as response:
+            assert response.status == 200
+            page = await response.text()
+            cookie = response.cookies[STATE_COOKIE].value
+        link = re.search(r'href="([^"]+)"', page)
+        assert link is not None, page
+        return html.unescape(link.group(1)), cookie
+
+    async def authorise(self, link: str) -> str:
+        """The installer approves on Slack's page: where Slack sends the browser back."""
+        async with self.browser.get(link, allow_redirects=False) as response:
+            assert response.status == 302, await response.text()
+            return response.headers["Location"]
+
+    async def callback(self, location: str, cookie: str | None) -> tuple[int, str]:
+        headers = {"Cookie": f"{STATE_COOKIE}={cookie}"} if cookie else {}
+        async with self.browser.get(location, headers=headers, allow_redirects=False) as response:
+            return response.status, await response.text()
+
+    async def install(self, team: str) -> tuple[int, str]:
+        """The whole "Add to Slack" flow for ``team``, as a browser goes through it."""
+        link, cookie = await self.install_page(team)
+        return await self.callback(await self.authorise(link), cookie)
+
+    async def post(self, body: str) -> tuple[int, str]:
+        url = f"{self.base}/slack/events"
+        async with self.browser.post(url, data=body.encode(), headers=sign(SECRET, body)) as r:
+            return r.status, await r.text()
+
+    async def slash(self, text_: str, user: str, team: str, **extra: str) -> dict[str, Any]:
+        """A signed slash command from ``user`` in ``team``; returns its response_url answer."""
+        seen = len(self.fake.responses)
+        payload = slash_command_payload(
+            text=text_,
+            user_id=user,
+            team_id=team,
+            response_url=self.fake.response_url(f"{team}-{user}"),
+            trigger_id=f"t.{user}",
+        )
+        status, ack = await self.post(urlencode({**payload, **extra}))
+        assert (status, ack) == (200, ""), ack
+        return (await self.fake.wait_for_responses(seen + 1))[seen].body
+
+    async def deliver(self) -> None:
+        app = self.app
+        with app.session() as session:
+            plan_due(session, app.clock.now(), app.settings.delivery, app.producers)
+        await deliver_due(
+            app.engine,
+            {"slack": self.platform.messenger},
+            app.clock.now(),
+            app.settings.delivery,
+            "worker",
+        )
+
+    async def removed(self, team: str) -> Installation:
+        """The row of ``team`` once its removal is recorded (Bolt acks events before the
+        listener runs)."""
+        async with asyncio.timeout(5):
+            while True:
+                row = self.row(team)
+                if row is not None and row.removed_at is not None:
+                    return row
+                await asyncio.sleep(0.02)
+
+    def row(self, team: str) -> Installation | None:
+        with Session(self.app.engine) as session:
+            return session.exec(select(Installation).where(Installation.team_key == team)).first()
+
+
+@pytest.fixture
+async def installed(
+    sqlite_url: str, clock: FixedClock, fake_slack: FakeSlack
+) -> AsyncIterator[Installed]:
+    for team in ("T1", "T2"):
+        fake_slack.add_workspace(team)
+    app = oauth_app(sqlite_url, fake_slack, clock)
+    platform = create_platform(app)
+    await platform.start()
+    fake_slack.oauth_redirect_url = f"http://127.0.0.1:{platform.port}/slack/oauth_redirect"
+    async with aiohttp.ClientSession() as browser:
+        yield Installed(app, platform, fake_slack, browser)
     await platform.stop()
     app.engine.dispose()

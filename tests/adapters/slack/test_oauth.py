@@ -8,13 +8,10 @@ own deliveries.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -25,149 +22,28 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from adapters.slack import SlackNotConfigured, SlackPlatform, create_platform, slack_manifest
+from adapters.slack import SlackNotConfigured, create_platform, slack_manifest
 from bots.logs import QUIET_LOGGERS, RedactingFormatter
+from bots.runner import PlatformUnavailable, choose_platforms
 from core.app import Staffroom, build_registry
 from core.clock import FixedClock
-from core.delivery import deliver_due, plan_due
-from core.delivery.models import Schedule
+from core.delivery import deliver_due, enqueue, plan_due
+from core.delivery.models import OutboxMessage, OutboxState, Schedule
 from core.features import FEATURES
 from core.identity.models import Account, AuditEntry
 from core.installations.models import Installation, OAuthState
 from core.installations.service import PAUSE_REASON
-from tests.adapters.slack.conftest import SECRET
+from core.reply import Reply
+from tests.adapters.slack.conftest import KEY, Installed, oauth_app
 from tests.conftest import make_settings
 from tests.fakes.fake_slack import (
     FakeSlack,
     SlackCall,
+    block_actions_body,
     event_body,
-    sign,
     slash_command_payload,
+    view_submission_body,
 )
-
-KEY = Fernet.generate_key().decode()
-STATE_COOKIE = "slack-app-oauth-state"
-
-
-def oauth_app(url: str, fake: FakeSlack, clock: FixedClock, **slack: Any) -> Staffroom:
-    """A Staffroom installed by OAuth, its Slack settings pointing at the fake."""
-    settings = make_settings(
-        url,
-        slack={
-            "mode": "http",
-            "install": "oauth",
-            "api_base_url": fake.api_base_url,
-            "authorize_url": fake.authorize_url,
-            "signing_secret": SECRET,
-            "client_id": fake.client_id,
-            "client_secret": fake.client_secret,
-            "token_key": KEY,
-            **slack,
-        },
-        server={"host": "127.0.0.1", "port": 0},
-    )
-    return Staffroom(settings, clock=clock)
-
-
-@dataclass
-class Installed:
-    """Staffroom serving many workspaces, with a browser session to install them."""
-
-    app: Staffroom
-    platform: SlackPlatform
-    fake: FakeSlack
-    browser: aiohttp.ClientSession
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.platform.port}"
-
-    async def install_page(self, team: str) -> tuple[str, str]:
-        """Open the install page for ``team``: its authorise link and the state cookie."""
-        async with self.browser.get(f"{self.base}/slack/install?team={team}") as response:
-            assert response.status == 200
-            page = await response.text()
-            cookie = response.cookies[STATE_COOKIE].value
-        link = re.search(r'href="([^"]+)"', page)
-        assert link is not None, page
-        return html.unescape(link.group(1)), cookie
-
-    async def authorise(self, link: str) -> str:
-        """The installer approves on Slack's page: where Slack sends the browser back."""
-        async with self.browser.get(link, allow_redirects=False) as response:
-            assert response.status == 302, await response.text()
-            return response.headers["Location"]
-
-    async def callback(self, location: str, cookie: str | None) -> tuple[int, str]:
-        headers = {"Cookie": f"{STATE_COOKIE}={cookie}"} if cookie else {}
-        async with self.browser.get(location, headers=headers, allow_redirects=False) as response:
-            return response.status, await response.text()
-
-    async def install(self, team: str) -> tuple[int, str]:
-        """The whole "Add to Slack" flow for ``team``, as a browser goes through it."""
-        link, cookie = await self.install_page(team)
-        return await self.callback(await self.authorise(link), cookie)
-
-    async def post(self, body: str) -> tuple[int, str]:
-        url = f"{self.base}/slack/events"
-        async with self.browser.post(url, data=body.encode(), headers=sign(SECRET, body)) as r:
-            return r.status, await r.text()
-
-    async def slash(self, text_: str, user: str, team: str, **extra: str) -> dict[str, Any]:
-        """A signed slash command from ``user`` in ``team``; returns its response_url answer."""
-        seen = len(self.fake.responses)
-        payload = slash_command_payload(
-            text=text_,
-            user_id=user,
-            team_id=team,
-            response_url=self.fake.response_url(f"{team}-{user}"),
-            trigger_id=f"t.{user}",
-        )
-        status, ack = await self.post(urlencode({**payload, **extra}))
-        assert (status, ack) == (200, ""), ack
-        return (await self.fake.wait_for_responses(seen + 1))[seen].body
-
-    async def deliver(self) -> None:
-        app = self.app
-        with app.session() as session:
-            plan_due(session, app.clock.now(), app.settings.delivery, app.producers)
-        await deliver_due(
-            app.engine,
-            {"slack": self.platform.messenger},
-            app.clock.now(),
-            app.settings.delivery,
-            "worker",
-        )
-
-    async def removed(self, team: str) -> Installation:
-        """The row of ``team`` once its removal is recorded (Bolt acks events before the
-        listener runs)."""
-        async with asyncio.timeout(5):
-            while True:
-                row = self.row(team)
-                if row is not None and row.removed_at is not None:
-                    return row
-                await asyncio.sleep(0.02)
-
-    def row(self, team: str) -> Installation | None:
-        with Session(self.app.engine) as session:
-            return session.exec(select(Installation).where(Installation.team_key == team)).first()
-
-
-@pytest.fixture
-async def installed(
-    sqlite_url: str, clock: FixedClock, fake_slack: FakeSlack
-) -> AsyncIterator[Installed]:
-    for team in ("T1", "T2"):
-        fake_slack.add_workspace(team)
-    app = oauth_app(sqlite_url, fake_slack, clock)
-    platform = create_platform(app)
-    await platform.start()
-    fake_slack.oauth_redirect_url = f"http://127.0.0.1:{platform.port}/slack/oauth_redirect"
-    async with aiohttp.ClientSession() as browser:
-        yield Installed(app, platform, fake_slack, browser)
-    await platform.stop()
-    app.engine.dispose()
 
 
 def token_used(calls: list[SlackCall], **args: str) -> set[str | None]:
@@ -445,3 +321,150 @@ async def test_the_oauth_manifest_has_the_redirect_url_events_and_grid(
     assert "redirect_urls" not in plain["oauth_config"]
     assert plain["settings"]["org_deploy_enabled"] is False
     app.engine.dispose()
+
+
+def link_code(answer: dict[str, Any]) -> str:
+    found = re.search(r"link ([A-Z2-9]{8})", json.dumps(answer))
+    assert found is not None, answer
+    return found.group(1)
+
+
+async def test_a_member_also_in_another_workspace_gets_their_dm_there(
+    installed: Installed, clock: FixedClock
+) -> None:
+    for team in ("T1", "T2"):
+        assert (await installed.install(team))[0] == 200
+    # One teacher in both schools' workspaces, linked; last seen in T2.
+    code = link_code(await installed.slash("link", "U1", "T1"))
+    await installed.slash(f"link {code}", "U2", "T2")
+    assert "Linked" in json.dumps(await installed.slash("link confirm", "U2", "T2"))
+    answer = await installed.slash("reflect schedule daily 09:00", "U2", "T2")
+    assert ":warning:" not in json.dumps(answer), answer
+    await installed.post(event_body({"type": "app_uninstalled"}, team_id="T2"))
+    await installed.removed("T2")
+    with Session(installed.app.engine) as session:
+        assert {s.paused_reason for s in session.exec(select(Schedule))} == {None}
+
+    clock.advance(timedelta(hours=23, minutes=30))
+    await installed.deliver()
+    fake = installed.fake
+    posts = fake.calls_to("chat.postMessage")
+    assert [p.args["channel"] for p in posts] == ["DU1"]
+    assert token_used(posts) == set(fake.tokens_of("T1"))
+    assert not [c for t in fake.tokens_of("T2") for c in fake.calls_with(t, "conversations.open")]
+    with Session(installed.app.engine) as session:
+        rows = session.exec(select(OutboxMessage)).all()
+    assert [(r.state, r.tenant) for r in rows] == [(OutboxState.SENT, "T1")]
+
+
+async def test_channel_posts_in_a_removed_workspace_wait_for_it_to_install_again(
+    installed: Installed, clock: FixedClock
+) -> None:
+    for team in ("T1", "T2"):
+        assert (await installed.install(team))[0] == 200
+    await installed.post(event_body({"type": "app_uninstalled"}, team_id="T2"))
+    await installed.removed("T2")
+    app = installed.app
+    # A community bound to a channel in each school: its news is one row per binding.
+    with app.session() as session:
+        for team, channel in (("T1", "C1"), ("T2", "C2")):
+            enqueue(
+                session,
+                key=f"news:{channel}",
+                reply=Reply.message("Inset day moved to Friday"),
+                due_at=clock.now(),
+                now=clock.now(),
+                platform="slack",
+                tenant=team,
+                channel_id=channel,
+            )
+    await installed.deliver()
+    fake = installed.fake
+    assert [(p.args["channel"], p.token) for p in fake.calls_to("chat.postMessage")] == [
+        ("C1", fake.tokens_of("T1")[0])
+    ]
+    with Session(app.engine) as session:
+        states = {r.channel_id: (r.state, r.attempts) for r in session.exec(select(OutboxMessage))}
+        audit = [e.action for e in session.exec(select(AuditEntry))]
+    assert states == {"C1": (OutboxState.SENT, 0), "C2": (OutboxState.SKIPPED, 0)}
+    assert "delivery.failed" not in audit
+
+    clock.advance(timedelta(minutes=5))
+    assert (await installed.install("T2"))[0] == 200
+    await installed.deliver()
+    posts = fake.calls_to("chat.postMessage")
+    assert [(p.args["channel"], p.token) for p in posts][1:] == [("C2", fake.tokens_of("T2")[-1])]
+
+
+async def test_a_workspace_taken_off_the_allow_list_is_refused_on_every_request(
+    sqlite_url: str, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    for team in ("T1", "T2"):
+        fake_slack.add_workspace(team)
+    before = oauth_app(sqlite_url, fake_slack, clock, allowed_teams=["T1", "T2"])
+    platform = create_platform(before)
+    await platform.start()
+    fake_slack.oauth_redirect_url = f"http://127.0.0.1:{platform.port}/slack/oauth_redirect"
+    async with aiohttp.ClientSession() as browser:
+        h = Installed(before, platform, fake_slack, browser)
+        for team in ("T1", "T2"):
+            assert (await h.install(team))[0] == 200
+    await platform.stop()
+    before.engine.dispose()
+
+    # The trust lets T2 go: the operator takes it off the list and restarts.
+    app = oauth_app(sqlite_url, fake_slack, clock, allowed_teams=["T1"])
+    platform = create_platform(app)
+    await platform.start()
+    async with aiohttp.ClientSession() as browser:
+        h = Installed(app, platform, fake_slack, browser)
+        command = urlencode(
+            slash_command_payload(
+                text="profile set role=teacher",
+                user_id="U2",
+                team_id="T2",
+                response_url=fake_slack.response_url("refused"),
+            )
+        )
+        status, ack = await h.post(command)
+        assert status == 200 and "not available in this Slack workspace" in ack
+        press = block_actions_body(
+            user_id="U2",
+            team_id="T2",
+            action_id="sr_0",
+            value="profile set role=mentor",
+            response_url=fake_slack.response_url("pressed"),
+            channel_id="C2",
+        )
+        assert (await h.post(press))[0] == 200
+        told = (await fake_slack.wait_for_responses(1))[0]
+        assert told.name == "pressed" and "not available" in told.body["text"]
+        submit = view_submission_body(user_id="U2", team_id="T2", callback_id="staffroom_form")
+        status, answer = await h.post(submit)
+        assert status == 200 and json.loads(answer)["response_action"] == "update"
+        assert "not available" in answer
+        assert not any(c.method == "users.info" for c in fake_slack.calls)
+        with Session(app.engine) as session:
+            assert session.exec(select(Account)).all() == []
+        # T1 is served as before, and T2 can still remove Staffroom.
+        assert ":warning:" not in json.dumps(await h.slash("profile show", "U1", "T1"))
+        await h.post(event_body({"type": "app_uninstalled"}, team_id="T2"))
+        assert (await h.removed("T2")).removed_reason == "app_uninstalled"
+    await platform.stop()
+    app.engine.dispose()
+
+
+def test_the_missing_credentials_named_are_the_ones_the_install_needs(
+    sqlite_url: str, clock: FixedClock
+) -> None:
+    oauth = Staffroom(make_settings(sqlite_url, slack={"install": "oauth"}), clock=clock)
+    single = Staffroom(make_settings(sqlite_url), clock=clock)
+    with pytest.raises(PlatformUnavailable) as refused:
+        choose_platforms(oauth, ["slack"])
+    message = str(refused.value)
+    assert "STAFFROOM_SLACK__CLIENT_ID" in message and "STAFFROOM_SLACK__TOKEN_KEY" in message
+    assert "CLIENT_SECRET" in message and "BOT_TOKEN" not in message
+    with pytest.raises(PlatformUnavailable, match="STAFFROOM_SLACK__BOT_TOKEN"):
+        choose_platforms(single, ["slack"])
+    oauth.engine.dispose()
+    single.engine.dispose()
