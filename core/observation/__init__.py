@@ -1,5 +1,6 @@
 """Peer observation: a colleague observes a lesson against a focus the observed teacher chose,
-the notes go to the observed teacher alone, and both can log it as CPD."""
+the notes go to the observed teacher alone, and both can log it as CPD. Lesson study: a group
+observes one research lesson with a shared focus and talks it over afterwards."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from sqlmodel import Session, col, or_, select
 from core.commands import N_
 from core.feature import Feature
 from core.observation import commands, schedules
-from core.observation.models import Observation, ObservationShare
+from core.observation.lesson_study import DISCUSSION_KIND
+from core.observation.models import LessonStudy, Observation, ObservationShare
 from core.observation.privacy import OBSERVATION_DATA
 from core.observation.service import REMINDER_KIND
 from core.suggestions import Suggestion, id_matches, id_source
@@ -63,12 +65,22 @@ FEATURE = Feature(
         commands.observe_unshare,
         commands.observe_cancel,
         commands.observe_delete,
+        commands.observe_study_list,
+        commands.observe_study_show,
+        commands.observe_study_create,
+        commands.observe_study_join,
+        commands.observe_study_leave,
+        commands.observe_study_reflect,
+        commands.observe_study_cancel,
     ),
     on_message=(commands.answer_notes,),
     data=OBSERVATION_DATA,
-    kinds={REMINDER_KIND: schedules.produce_reminder},
+    kinds={
+        REMINDER_KIND: schedules.produce_reminder,
+        DISCUSSION_KIND: schedules.produce_discussion,
+    },
     suggestions=(
         id_source("observations", [(f"observe {c}", "id") for c in _WITH_ID], _observations),
     ),
-    tables=(Observation, ObservationShare),
+    tables=(LessonStudy, Observation, ObservationShare),
 )

@@ -9,22 +9,24 @@ from typing import Annotated
 from sqlmodel import select
 
 from core.commands import N_, Arg, command, confirmed
+from core.communities.membership import find_community
+from core.communities.models import Community
 from core.context import Context
 from core.cpd.frameworks import parse_standards
 from core.cpd.models import CpdActivity
 from core.cpd.service import ActivityInput, check_hours, log_activity, match_category
 from core.errors import UserError
 from core.events.service import when_local
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.identity.models import Member
 from core.identity.service import find_member, lock_member
-from core.observation import service
-from core.observation.models import Observation, ObservationStatus
+from core.observation import lesson_study, service
+from core.observation.models import LessonStudy, Observation, ObservationStatus
 from core.params import Kind
 from core.reflection import library
 from core.reflection import service as journal
 from core.reflection.models import JournalEntry
-from core.reply import Reply, SpanLike, bold, code
+from core.reply import Reply, SpanLike, bold, code, link
 
 CATEGORY = "peer observation"
 """The CPD category an observation is logged under, when the install offers it."""
@@ -633,3 +635,224 @@ def observe_delete(
     service.delete(ctx.session, id, ctx.member_id)
     ctx.audit("observation.delete", observation_id=id)
     return Reply.success(_("Deleted observation {id}.", id=id))
+
+
+# Lesson study ------------------------------------------------------------------------------------
+
+StudyId = Annotated[
+    int, Arg(N_("the lesson study's number, from observe study list"), kind=Kind.ID)
+]
+
+
+def _study_reply(ctx: Context, study: LessonStudy, community: Community, heading: str) -> Reply:
+    names = [
+        service.name_of(ctx.session, m) for m in lesson_study.observers(ctx.session, study.id or 0)
+    ]
+    reply = Reply().heading(heading)
+    reply.text(bold(_("Focus: ")), study.focus)
+    reply.text(bold(_("Teacher: ")), service.name_of(ctx.session, study.teacher_id))
+    if study.lesson:
+        reply.text(bold(_("Lesson: ")), study.lesson)
+    reply.text(bold(_("When: ")), when_local(study.at, ctx.zone))
+    if study.plan_url:
+        reply.text(bold(_("Plan: ")), link(study.plan_url, study.plan_url))
+    if names:
+        reply.text(bold(_("Observers: ")), ", ".join(names))
+    reply.text(lesson_study.study_summary(study, community, len(names)))
+    return reply
+
+
+@command(
+    "observe study create",
+    help=N_(
+        "Open a lesson study in a community: you teach the research lesson, colleagues "
+        "join to observe it with one focus."
+    ),
+    examples=[
+        'observe study create maths-secondary focus="hinge questions" date="2026-12-10 10:40"'
+    ],
+)
+def observe_study_create(
+    ctx: Context,
+    *,
+    community: Annotated[str, Arg(N_("the community"), kind=Kind.COMMUNITY, autocomplete=True)],
+    focus: Focus,
+    date: Annotated[
+        datetime, Arg(N_('the research lesson\'s date and time, like "2026-12-10 10:40"'))
+    ],
+    lesson: Lesson = None,
+    plan: Annotated[
+        str | None,
+        Arg(N_("a link to the plan you wrote together"), kind=Kind.URL, positional=False),
+    ] = None,
+) -> Reply:
+    found = find_community(ctx.session, community)
+    study = lesson_study.create_study(
+        ctx.session,
+        found,
+        teacher_id=ctx.member_id,
+        focus=focus,
+        at=date,
+        lesson=lesson,
+        plan_url=plan,
+        now=ctx.now,
+    )
+    ctx.audit("observation.study.create", study_id=study.id, community=found.slug)
+    reply = _study_reply(ctx, study, found, _("Lesson study {id} opened", id=study.id))
+    reply.tone = "success"
+    return reply.note(
+        _(
+            "Colleagues in {community} join with observe study join {id}; their notes come to "
+            "you alone, and everyone is asked to talk it over after the lesson.",
+            community=found.name,
+            id=study.id,
+        )
+    )
+
+
+@command(
+    "observe study join",
+    help=N_("Join a lesson study in your community as one of its observers."),
+    examples=["observe study join 2"],
+)
+def observe_study_join(ctx: Context, *, id: StudyId) -> Reply:
+    observation = lesson_study.join_study(ctx.session, id, ctx.member_id, ctx.now)
+    reply = service.summary_reply(
+        observation,
+        ctx.zone,
+        _(
+            "You observe {name}'s research lesson",
+            name=service.name_of(ctx.session, observation.observed_id),
+        ),
+    )
+    reply.tone = "success"
+    return reply.note(
+        _(
+            "This is observation {id}: you are reminded before, and write your notes with "
+            "observe notes {id} after.",
+            id=observation.id,
+        )
+    )
+
+
+@command(
+    "observe study leave",
+    help=N_("Stop observing a lesson study; the teacher is told."),
+    examples=["observe study leave 2"],
+)
+def observe_study_leave(ctx: Context, *, id: StudyId) -> Reply:
+    lesson_study.leave_study(ctx.session, id, ctx.member_id, ctx.now)
+    return Reply.success(_("You no longer observe lesson study {id}.", id=id))
+
+
+@command(
+    "observe study list",
+    help=N_("Lesson studies in your communities."),
+    examples=["observe study list"],
+)
+def observe_study_list(ctx: Context) -> Reply:
+    studies = lesson_study.studies_for(ctx.session, ctx.member_id, ctx.now)
+    if not studies:
+        return Reply.message(
+            _("No lesson studies in your communities. Open one with "),
+            code('observe study create COMMUNITY focus="..." date="YYYY-MM-DD HH:MM"'),
+            ".",
+        )
+    lines: list[list[SpanLike]] = []
+    for study in studies:
+        count = len(lesson_study.observers(ctx.session, study.id or 0))
+        lines.append(
+            [
+                bold(f"#{study.id} "),
+                study.focus,
+                " — ",
+                service.name_of(ctx.session, study.teacher_id),
+                ", ",
+                when_local(study.at, ctx.zone),
+                " · ",
+                ngettext("{n} observer", "{n} observers", count),
+            ]
+        )
+    return (
+        Reply()
+        .heading(_("Lesson studies"))
+        .items(lines)
+        .note(_("See one with observe study show ID; join with observe study join ID."))
+    )
+
+
+@command(
+    "observe study show",
+    help=N_("One lesson study: the focus, the teacher, the observers."),
+    examples=["observe study show 2"],
+)
+def observe_study_show(ctx: Context, *, id: StudyId) -> Reply:
+    study, community = lesson_study.get_study(ctx.session, id, ctx.member_id)
+    reply = _study_reply(ctx, study, community, _("Lesson study {id}", id=id))
+    if study.cancelled_at is not None:
+        return reply.text(_("This lesson study was cancelled."))
+    observing = ctx.member_id in lesson_study.observers(ctx.session, id)
+    if ctx.member_id != study.teacher_id and not observing and study.at > ctx.now:
+        reply.action(_("Join as an observer"), f"observe study join {id}", "primary")
+    return reply
+
+
+@command(
+    "observe study reflect",
+    help=N_("After the research lesson: the discussion question, as a prompt for your journal."),
+    examples=["observe study reflect 2"],
+)
+def observe_study_reflect(ctx: Context, *, id: StudyId) -> Reply:
+    study, _community = lesson_study.get_study(ctx.session, id, ctx.member_id)
+    if ctx.member_id != study.teacher_id and ctx.member_id not in lesson_study.observers(
+        ctx.session, id
+    ):
+        raise UserError(
+            _("Only the teacher and the observers of lesson study {id} discuss it.", id=id)
+        )
+    question = library.Prompt(
+        key="lesson-study",
+        model="observation",
+        stage="discuss",
+        stage_title="",
+        stage_index=0,
+        text=lesson_study.discussion_question(study.focus),
+    )
+    journal.open_prompt(ctx.session, ctx.member_id, question, ctx.now)
+    reply = Reply().heading(_("Lesson study {id}", id=id))
+    reply.text(question.text)
+    return reply.note(
+        _("Reply to me here: it goes into your private journal, which only you can read.")
+    )
+
+
+@command(
+    "observe study cancel",
+    help=N_("Call off a lesson study you teach; every observer is told. Asks first."),
+    examples=["observe study cancel 2"],
+)
+def observe_study_cancel(
+    ctx: Context,
+    *,
+    id: StudyId,
+    confirm: Annotated[
+        str | None, Arg(N_("type confirm to cancel without asking"), max_length=10)
+    ] = None,
+) -> Reply:
+    if not confirmed(confirm):
+        lesson_study.get_study(ctx.session, id, ctx.member_id)
+        return (
+            Reply()
+            .heading(_("Cancel lesson study {id}?", id=id))
+            .text(_("Every observer is told, and the reminders stop. This cannot be undone."))
+            .action(_("Cancel it"), f"observe study cancel {id} confirm", "danger")
+        )
+    told = lesson_study.cancel_study(ctx.session, id, ctx.member_id, ctx.now)
+    return Reply.success(
+        ngettext(
+            "Cancelled lesson study {id}; {n} observer was told.",
+            "Cancelled lesson study {id}; {n} observers were told.",
+            told,
+            id=id,
+        )
+    )

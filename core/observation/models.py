@@ -26,6 +26,32 @@ class ObservationStatus(StrEnum):
 OPEN = (ObservationStatus.PROPOSED, ObservationStatus.ACCEPTED)
 
 
+class LessonStudy(SQLModel, table=True):
+    """A research lesson planned by a group in a community: one teaches, the others observe it
+    with the same focus, and all are prompted to discuss it afterwards.
+
+    The teacher opens it (so nobody is observed without asking for it); each colleague joins as
+    an observer themselves, which makes their observation of the lesson.
+    """
+
+    __tablename__ = "lesson_study"
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("community.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    teacher_id: int = Field(sa_column=member_fk())
+    focus: str = Field(max_length=200)
+    lesson: str | None = Field(default=None, max_length=120)
+    plan_url: str | None = Field(default=None, max_length=500)
+    """Where the group keeps the lesson plan they wrote together."""
+    at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class Observation(SQLModel, table=True):
     """One lesson observed by a colleague, developmental and owned by the observed teacher.
 
@@ -40,6 +66,13 @@ class Observation(SQLModel, table=True):
     observer_id: int | None = Field(
         default=None, sa_column=member_fk(nullable=True, ondelete="SET NULL")
     )
+    study_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("lesson_study.id", ondelete="CASCADE"), nullable=True, index=True
+        ),
+    )
+    """The lesson study this observation is part of (one per observer), if any."""
     asked_by_observed: bool = True
     """True for ``observe request`` (the teacher asked); False for ``observe offer``."""
     status: ObservationStatus = Field(default=ObservationStatus.PROPOSED, max_length=12)

@@ -1,7 +1,7 @@
 """The observation feature's part in ``privacy export``, ``privacy delete`` and account merging.
 
 The notes belong to the observed teacher. When they delete their data the observations of their
-lessons go, notes and all. When an observer deletes theirs, the notes they wrote stay with the
+lessons go, notes and all, and so do the lesson studies of lessons they taught. When an observer deletes theirs, the notes they wrote stay with the
 teacher they observed, credited to no one, and observations still planned are called off.
 """
 
@@ -12,7 +12,14 @@ from typing import Any
 from sqlmodel import Session, col, or_, select
 
 from core.delivery.schedules import cancel_schedule
-from core.observation.models import OPEN, Observation, ObservationShare, ObservationStatus
+from core.observation.lesson_study import stop_discussion
+from core.observation.models import (
+    OPEN,
+    LessonStudy,
+    Observation,
+    ObservationShare,
+    ObservationStatus,
+)
 from core.observation.service import NOTE_FIELDS, reminders_of
 
 
@@ -57,7 +64,24 @@ class ObservationData:
             .where(Observation.observed_id == member_id)
             .order_by(col(ObservationShare.id))
         ).all()
+        studies = session.exec(
+            select(LessonStudy)
+            .where(LessonStudy.teacher_id == member_id)
+            .order_by(col(LessonStudy.id))
+        ).all()
         return {
+            "lesson_studies_i_taught": [
+                {
+                    "id": s.id,
+                    "community_id": s.community_id,
+                    "focus": s.focus,
+                    "lesson": s.lesson,
+                    "plan_url": s.plan_url,
+                    "at": s.at.isoformat(),
+                    "cancelled_at": s.cancelled_at.isoformat() if s.cancelled_at else None,
+                }
+                for s in studies
+            ],
             "of_my_lessons": [_as_dict(o) for o in rows if o.observed_id == member_id],
             "observed_by_me": [_as_dict(o) for o in rows if o.observer_id == member_id],
             "i_shared": [
@@ -83,6 +107,11 @@ class ObservationData:
             select(Observation).where(Observation.observed_id == member_id)
         ):
             _drop(session, observation)
+        for study in session.exec(select(LessonStudy).where(LessonStudy.teacher_id == member_id)):
+            # The research lesson was theirs: its observations went with theirs above.
+            assert study.id is not None
+            stop_discussion(session, study.id)
+            session.delete(study)
         for observation in session.exec(
             select(Observation).where(Observation.observer_id == member_id)
         ):
@@ -95,6 +124,9 @@ class ObservationData:
             session.add(observation)
 
     def merge(self, session: Session, source_id: int, target_id: int) -> None:
+        for study in session.exec(select(LessonStudy).where(LessonStudy.teacher_id == source_id)):
+            study.teacher_id = target_id
+            session.add(study)
         seen = set(
             session.exec(
                 select(ObservationShare.observation_id).where(

@@ -227,7 +227,7 @@ def propose(
         )
         notice.action(_("Accept"), f"observe accept {observation.id}", "primary")
         notice.action(_("Decline"), f"observe decline {observation.id}")
-    _tell(session, other, f"observation.proposed:{observation.id}", notice, now, about=(by,))
+    tell(session, other, f"observation.proposed:{observation.id}", notice, now, about=(by,))
     return observation
 
 
@@ -292,7 +292,7 @@ def answer(
                         id=observation_id,
                     )
                 )
-        _tell(
+        tell(
             session,
             waiting,
             f"observation.answered:{observation_id}",
@@ -319,7 +319,7 @@ def cancel(session: Session, observation_id: int, member_id: int, now: datetime)
         )
     observation.status = ObservationStatus.CANCELLED
     session.add(observation)
-    _cancel_reminders(session, observation_id)
+    cancel_reminders(session, observation_id)
     other = other_side(observation, member_id)
     if other is not None:
         recipient = _member(session, other)
@@ -333,7 +333,7 @@ def cancel(session: Session, observation_id: int, member_id: int, now: datetime)
                     id=observation_id,
                 ),
             )
-        _tell(
+        tell(
             session,
             other,
             f"observation.cancelled:{observation_id}",
@@ -390,7 +390,7 @@ def edit(
     if at is not None and at != observation.at:
         observation.at = at
         if observation.status == ObservationStatus.ACCEPTED:
-            _cancel_reminders(session, observation_id)
+            cancel_reminders(session, observation_id)
             schedule_reminders(session, observation, now)
     session.add(observation)
     other = other_side(observation, member_id)
@@ -406,7 +406,7 @@ def edit(
                     id=observation_id,
                 ),
             )
-        _tell(
+        tell(
             session,
             other,
             f"observation.changed:{observation_id}:"
@@ -434,7 +434,7 @@ def delete(session: Session, observation_id: int, member_id: int) -> None:
     """The observed teacher removes the observation and its notes for good."""
     observation = get_observation(session, observation_id, member_id)
     check_may_delete(observation, member_id)
-    _cancel_reminders(session, observation_id)
+    cancel_reminders(session, observation_id)
     for share in session.exec(
         select(ObservationShare).where(ObservationShare.observation_id == observation_id)
     ):
@@ -484,7 +484,7 @@ def reminders_of(session: Session, observation_id: int) -> list[Schedule]:
     )
 
 
-def _cancel_reminders(session: Session, observation_id: int) -> None:
+def cancel_reminders(session: Session, observation_id: int) -> None:
     for schedule in reminders_of(session, observation_id):
         cancel_schedule(session, schedule)
 
@@ -659,7 +659,7 @@ def _finish(session: Session, observation: Observation, now: datetime) -> Observ
         )
         notice.action(_("Reflect on it"), f"observe reflect {observation.id}", "primary")
         notice.action(_("Log as CPD"), f"observe cpd {observation.id}")
-    _tell(
+    tell(
         session,
         observation.observed_id,
         f"observation.notes:{observation.id}:{_digest(*(getattr(observation, n) for n in NOTE_FIELDS))}",
@@ -749,7 +749,7 @@ def share(
                 name=name_of(session, member_id),
             ),
         )
-    _tell(
+    tell(
         session,
         target.id,
         f"observation.shared:{observation_id}:{target.id}:{now.isoformat()}",
@@ -813,7 +813,7 @@ def notes_reply(observation: Observation, zone: ZoneInfo, heading: str) -> Reply
     return reply
 
 
-def _tell(
+def tell(
     session: Session,
     member_id: int,
     key: str,
@@ -822,6 +822,7 @@ def _tell(
     *,
     about: tuple[int | None, ...] = (),
 ) -> None:
+    """Queue a direct message for one of the people involved (``about``: whose data it shows)."""
     enqueue(
         session,
         key=key,
