@@ -4,15 +4,20 @@ The questions live in TOML files under ``core/reflection/prompts/`` (package dat
 model, so a school can read and improve them without touching code. A prompt's key is its model,
 stage and position (``gibbs.feelings.2``); keys are stored with each prompt a member is sent, which
 is why new questions are added at the end of a stage and never reordered.
+
+The English texts are msgids: :func:`models` gives the library in the language replies are being
+built in (``core/reflection/extract.py`` puts the texts in the catalogues).
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 
+from core.i18n import _, current_language
+from core.i18n import language as in_language
 from core.reflection.settings import MODEL_KEYS
 
 MODELS = MODEL_KEYS
@@ -67,9 +72,30 @@ def _load(key: str) -> Model:
 
 
 @cache
-def models() -> dict[str, Model]:
-    """Every model in the library, by key (loaded once)."""
+def _source() -> dict[str, Model]:
+    """Every model as written, in English (loaded once)."""
     return {key: _load(key) for key in MODELS}
+
+
+@cache
+def _translated(language: str) -> dict[str, Model]:
+    """The library in one language (built once per language)."""
+    with in_language(language):
+        return {
+            key: Model(
+                m.key,
+                _(m.name),
+                _(m.summary),
+                m.stages,
+                tuple(replace(p, stage_title=_(p.stage_title), text=_(p.text)) for p in m.prompts),
+            )
+            for key, m in _source().items()
+        }
+
+
+def models() -> dict[str, Model]:
+    """Every model in the library, by key, in the current language."""
+    return _translated(current_language())
 
 
 def model(key: str) -> Model:
