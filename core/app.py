@@ -288,7 +288,7 @@ class Staffroom:
         return self._unknown(words)
 
     def _unknown(self, words: list[str]) -> Reply:
-        from core.help import greeting, help_group
+        from core.help import greeting, help_group, in_subgroup
 
         if not words:
             return self._bare()
@@ -300,6 +300,9 @@ class Staffroom:
             if len(words) == 1:
                 # A bare group name ("cpd", "mentor"): what the group can do.
                 return help_group(self.registry, group)
+            if len(words) == 2 and in_subgroup(self.registry, group, words[1]):
+                # A bare subgroup ("cpd goal", "observe study"): its commands.
+                return help_group(self.registry, group, words[1].lower())
             wrong = words[1][:40]
             suggestion = self.registry.suggest_in_group(group, wrong)
             if suggestion is not None:

@@ -509,7 +509,12 @@ class CommandRegistry:
 
     def suggest_in_group(self, group: str, word: str) -> str | None:
         """The group's command closest to a mistyped second word (``cpd lgo`` -> ``cpd log``)."""
-        names = {c.path[1]: c.name for c in self.in_group(group) if len(c.path) > 1}
+        # A word that starts a subgroup ("cpd goal ...") suggests the subgroup, not its last command.
+        names = {
+            c.path[1]: " ".join(c.path[:2]) if len(c.path) > 2 else c.name
+            for c in self.in_group(group)
+            if len(c.path) > 1
+        }
         close = difflib.get_close_matches(word.lower(), list(names), n=1, cutoff=0.5)
         return names[close[0]] if close else None
 

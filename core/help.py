@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from core.commands import N_, Arg, CommandRegistry, command
+from core.commands import N_, Arg, Command, CommandRegistry, command
 from core.context import Context
 from core.feature import Feature
 from core.i18n import _
@@ -27,13 +27,26 @@ def help_overview(registry: CommandRegistry) -> Reply:
     return reply
 
 
-def help_group(registry: CommandRegistry, group: str) -> Reply:
+def help_group(registry: CommandRegistry, group: str, sub: str | None = None) -> Reply:
+    """A group's commands; with ``sub``, only those under ``group sub`` (``observe study``)."""
+    if sub is not None:
+        commands = in_subgroup(registry, group, sub)
+        reply = Reply().heading(_("{group} commands", group=f"{group} {sub}"))
+        reply.items([[code(c.usage()), " — " + _(c.help)] for c in commands])
+        return reply.note(_("Send help {group} for all of them.", group=group))
     reply = Reply().heading(_("{group} commands", group=group))
     about = registry.group_help.get(group)
     if about:
         reply.text(_(about))
     reply.items([[code(c.usage()), " — " + _(c.help)] for c in registry.in_group(group)])
     return reply
+
+
+def in_subgroup(registry: CommandRegistry, group: str, sub: str) -> list[Command]:
+    """The commands three words long under ``group sub`` (``cpd goal add``, ``observe study
+    join``): a bare ``cpd goal`` or ``help cpd goal`` lists them."""
+    word = sub.lower()
+    return [c for c in registry.in_group(group) if len(c.path) > 2 and c.path[1] == word]
 
 
 def help_command(registry: CommandRegistry, path: tuple[str, ...]) -> Reply:
@@ -77,6 +90,8 @@ def help_(
     if found is not None and not found[1] and found[0].path != ("help",):
         return help_command(registry, found[0].path)
     if group in registry.groups():
+        if len(topic) == 2 and in_subgroup(registry, group, topic[1]):
+            return help_group(registry, group, topic[1].lower())
         if len(topic) > 1:
             wrong = topic[1][:40]
             close = registry.suggest_in_group(group, wrong)

@@ -43,3 +43,12 @@ def test_hello_and_thanks_are_answered(app: Staffroom) -> None:
     assert "profile set timezone" in text_of(hello)
     assert "You're welcome" in text_of(say(app, "Thanks!"))
     assert "Hello" in text_of(tell(app, "Good morning"))
+
+
+def test_a_bare_subgroup_lists_its_commands(sqlite_app: Staffroom) -> None:
+    for typed in ("cpd goal", "help cpd goal", "observe study", "help observe study"):
+        shown = say(sqlite_app, typed).plain_text()
+        assert "cpd goal add" in shown or "observe study join" in shown, typed
+        assert "cpd log" not in shown and "observe request" not in shown, typed
+    typo = say(sqlite_app, "observe stdy").plain_text()
+    assert "Did you mean observe study?" in typo
