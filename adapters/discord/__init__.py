@@ -2,8 +2,10 @@
 forms, DMs and embeds; one connection or shards. See ``create_platform`` and ``sync_commands``.
 
 Modules: ``render`` (Reply -> messages), ``tree`` (registry -> application commands),
-``autocomplete``, ``buttons``, ``modal``, ``inbound`` (interactions and DMs -> core), ``messenger``
-(the delivery port), ``client``, ``platform`` and ``sync`` (the ``staffroom discord`` CLI group).
+``translator`` (their descriptions in the catalogues' languages), ``autocomplete``, ``buttons``,
+``modal``, ``inbound`` (interactions and DMs -> core), ``onboarding`` (a newcomer's timezone
+question), ``messenger`` (the delivery port), ``client``, ``platform`` and ``sync`` (the
+``staffroom discord`` CLI group).
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ If not, the interaction is deferred ("thinking…", private unless the command i
 and the reply follows up when ready; a reply whose visibility differs from the deferral's is
 posted in the channel (public) or after removing the deferral (private). Whatever fails on the
 way, the member gets a private apology rather than "The application did not respond".
+
+First contact: a person's first request is answered as usual, then followed by a private
+question for their timezone (:mod:`adapters.discord.onboarding`), since Discord never says it.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
 
 import discord
 from discord import app_commands
@@ -27,6 +31,7 @@ from adapters.discord.autocomplete import suggest
 from adapters.discord.buttons import BUTTON_ID
 from adapters.discord.messenger import PLATFORM, SEND_ERRORS, prepare, send_all
 from adapters.discord.modal import build_modal, field_label, form_command, read_submission
+from adapters.discord.onboarding import question_for
 from adapters.discord.render import DiscordMessage, render
 from adapters.discord.tree import discord_path
 from core.actions.service import command_for
@@ -38,6 +43,8 @@ from core.reply import Reply
 from core.suggestions import Typed
 
 log = logging.getLogger("staffroom.discord")
+
+_T = TypeVar("_T")
 
 ANSWER_WITHIN = 2.0
 """Seconds the core may take before the interaction is deferred (Discord allows 3)."""
@@ -51,6 +58,15 @@ STALE_COMMAND = (
     app_commands.TransformerError,
 )
 """What discord.py raises for a payload that does not fit this release's command tree."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The core's reply to one request and, on the person's first contact, the timezone
+    question that follows it."""
+
+    reply: Reply
+    question: Reply | None = None
 
 
 def payload_path(data: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
@@ -222,7 +238,8 @@ class DiscordInbound:
         invocation = self.invocation(
             interaction, command=command.name, args=read_submission(command, data), via_form=True
         )
-        reply, deferral = await self._dispatch(interaction, invocation, public=command.public)
+        answered, deferral = await self._dispatch(interaction, invocation, public=command.public)
+        reply = answered.reply
         if reply.tone == "error" and reply.error_field:
             param = next((p for p in command.params if p.name == reply.error_field), None)
             if param is not None:
@@ -234,6 +251,7 @@ class DiscordInbound:
                 )
             reply.ephemeral = True
         await self.respond(interaction, reply, deferral=deferral)
+        await self._ask_privately(interaction, answered.question)
 
     # direct messages -------------------------------------------------------------------------
     async def message(self, message: discord.Message, tenant: str) -> None:
@@ -246,7 +264,7 @@ class DiscordInbound:
         # A DM may start a command with Discord's slash: "/cpd log 1" is "cpd log 1".
         kind = self.app.registry.kind_of(text.lstrip("/"))
         reference = message.reference.message_id if message.reference else None
-        reply = await self.app.handle(
+        answered = await self._handle(
             Invocation(
                 platform=PLATFORM,
                 tenant=tenant,
@@ -259,7 +277,12 @@ class DiscordInbound:
                 reply_to=str(reference) if reference else None,
             )
         )
-        await send_all(message.channel, await prepare(self.app, reply))
+        await send_all(message.channel, await prepare(self.app, answered.reply))
+
+        async def send(messages: list[DiscordMessage]) -> None:
+            await send_all(message.channel, messages)
+
+        await self._ask(send, answered.question, f"DM {message.id}")
 
     # answering -------------------------------------------------------------------------------
     @contextlib.asynccontextmanager
@@ -286,15 +309,71 @@ class DiscordInbound:
     async def answer(
         self, interaction: discord.Interaction[Any], invocation: Invocation, *, public: bool = False
     ) -> None:
-        """Run the invocation and answer the interaction with its reply."""
-        reply, deferral = await self._dispatch(interaction, invocation, public=public)
-        await self.respond(interaction, reply, deferral=deferral)
+        """Run the invocation and answer the interaction with its reply (and a newcomer's
+        timezone question after it)."""
+        answered, deferral = await self._dispatch(interaction, invocation, public=public)
+        await self.respond(interaction, answered.reply, deferral=deferral)
+        await self._ask_privately(interaction, answered.question)
+
+    async def _handle(self, invocation: Invocation) -> Answer:
+        """The core's reply, with the timezone question when this is the person's first request."""
+        new = await self._first_contact_step(self._is_new, invocation)
+        reply = await self.app.handle(invocation)
+        if not new:
+            return Answer(reply)
+        return Answer(reply, await self._first_contact_step(self._question, invocation))
+
+    @staticmethod
+    async def _first_contact_step(
+        step: Callable[[Invocation], _T], invocation: Invocation
+    ) -> _T | None:
+        """One database step of first contact, in a worker thread; None when it fails. The
+        reply never depends on it (the core answers a database fault in its own words), and
+        the person is asked next time."""
+        try:
+            return await asyncio.to_thread(step, invocation)
+        except Exception as error:
+            log.warning("discord: first-contact step failed: %s", type(error).__name__)
+            return None
+
+    def _is_new(self, invocation: Invocation) -> bool:
+        with self.app.session() as session:
+            return self.app.member_for(session, *invocation.account_key) is None
+
+    def _question(self, invocation: Invocation) -> Reply | None:
+        with self.app.session() as session:
+            return question_for(session, invocation, self.app.settings.staffroom.language)
+
+    async def _ask_privately(
+        self, interaction: discord.Interaction[Any], question: Reply | None
+    ) -> None:
+        """The newcomer's question as a private follow-up to the interaction."""
+
+        async def send(messages: list[DiscordMessage]) -> None:
+            await self._send(interaction, messages, ephemeral=True)
+
+        await self._ask(send, question, f"interaction {interaction.id}")
+
+    async def _ask(
+        self,
+        send: Callable[[list[DiscordMessage]], Awaitable[object]],
+        question: Reply | None,
+        where: str,
+    ) -> None:
+        """Send the timezone question after a reply. The reply is out already, so a question
+        that cannot be sent is logged, never apologised for as if the command had failed."""
+        if question is None:
+            return
+        try:
+            await send(await prepare(self.app, question))
+        except Exception as error:
+            log.warning("discord: the timezone question for %s was not sent: %r", where, error)
 
     async def _dispatch(
         self, interaction: discord.Interaction[Any], invocation: Invocation, *, public: bool
-    ) -> tuple[Reply, Deferral | None]:
-        """The reply, and how the interaction was deferred if the core took too long."""
-        work = asyncio.ensure_future(self.app.handle(invocation))
+    ) -> tuple[Answer, Deferral | None]:
+        """The answer, and how the interaction was deferred if the core took too long."""
+        work = asyncio.ensure_future(self._handle(invocation))
         done, _pending = await asyncio.wait({work}, timeout=self.answer_within)
         if done:
             return work.result(), None

@@ -3,6 +3,9 @@
 Syncing is an explicit admin action, never done on start: Discord rate-limits command updates,
 and re-syncing on every reconnect is a well-known way to hit that limit. A guild sync shows the
 commands in that server at once (useful while testing); a global sync can take a while to appear.
+
+Descriptions go in the install's language, with ``description_localizations`` for every other
+language the catalogues and Discord share (:mod:`adapters.discord.translator`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from discord import app_commands
 
 from adapters.cli import cli_settings
 from adapters.discord.client import configure_endpoints, intents
+from adapters.discord.translator import CatalogueTranslator
 from adapters.discord.tree import build_tree
 from core.app import build_registry
 from core.commands import Command, Param
@@ -49,7 +53,8 @@ class _SyncOnly:
 async def sync_commands(
     settings: Settings, guild_id: int | None = None, *, features: Sequence[Feature] = FEATURES
 ) -> list[app_commands.AppCommand]:
-    """Log in over REST only, upload the features' commands (globally or to one guild), close."""
+    """Log in over REST only, upload the features' commands (globally or to one guild), with
+    their descriptions in every catalogue language Discord offers, and close."""
     if settings.discord.token is None:
         raise ValueError("set STAFFROOM_DISCORD__TOKEN to sync Discord commands")
     configure_endpoints(settings.discord)
@@ -57,6 +62,7 @@ async def sync_commands(
     client = discord.Client(intents=intents())
     tree = build_tree(client, build_registry(features), _SyncOnly(), sources_of(features))
     async with client:
+        await tree.set_translator(CatalogueTranslator())
         await client.login(settings.discord.token.get_secret_value())
         if guild_id is None:
             return await tree.sync()

@@ -13,7 +13,9 @@ whose options are discord.py's own ``CommandParameter`` values built from the re
 the payload, autocomplete dispatch and syncing all stay discord.py's own. Its callback hands the
 options, keyed by parameter name, to the inbound handler, which builds
 ``Invocation(command=path, args=...)``. Descriptions are translated into the configured language
-as the tree is built.
+as the tree is built, and each keeps its catalogue source, so that the sync's
+:class:`~adapters.discord.translator.CatalogueTranslator` adds them in every other language
+Discord and the catalogues share (names stay as they are: members type them).
 
 Option types: INT and ID are integers, NUMBER a number, BOOL a boolean, a parameter with up to 25
 choices a string with those choices; everything else is a string the core converts (HOURS stays
@@ -30,10 +32,11 @@ from typing import Any, Protocol
 
 import discord
 from discord import AppCommandOptionType, app_commands
+from discord.app_commands import locale_str
 from discord.app_commands.transformers import CommandParameter
 from discord.utils import MISSING
 
-from adapters.text import shorten
+from adapters.discord.translator import fit
 from core.commands import Command, CommandRegistry, Param
 from core.i18n import _
 from core.params import Kind
@@ -41,7 +44,6 @@ from core.suggestions import SuggestionSource, source_for
 
 log = logging.getLogger("staffroom.discord")
 
-DESCRIPTION_LIMIT = 100
 MAX_CHOICES = 25
 MAX_CHILDREN = 25
 BARE_NAMES = ("now", "run")
@@ -63,11 +65,11 @@ class CommandRunner(Protocol):
     ) -> None: ...
 
 
-def describe(text: str, fallback: str) -> str:
-    """A translated description within Discord's 1-100 characters."""
-    shown = _(text) if text else fallback
-    shown = " ".join(shown.split()) or fallback
-    return shorten(shown, DESCRIPTION_LIMIT)
+def describe(text: str, fallback: str) -> locale_str:
+    """A description within Discord's 1-100 characters, in the current language, carrying its
+    catalogue source (``msgid``) for the translator; ``fallback`` when there is no help text."""
+    shown = fit(_(text)) if text else ""
+    return locale_str(shown or fit(fallback), msgid=text)
 
 
 _OPTION_TYPES: dict[Kind, AppCommandOptionType] = {
@@ -100,7 +102,9 @@ def build_option(
         type=option_type(param),
     )
     if param.choices and len(param.choices) <= MAX_CHOICES:
-        option.choices = [app_commands.Choice(name=c[:100], value=c) for c in param.choices]
+        option.choices = [
+            app_commands.Choice(name=locale_str(c[:100], msgid=c), value=c) for c in param.choices
+        ]
     elif source_for(sources, command, param) is not None:
         option.autocomplete = _autocomplete_for(runner, command, param)
     if param.kind in (Kind.INT, Kind.NUMBER) and not param.choices:

@@ -126,6 +126,17 @@ def language_of(session: Session, platform: str, tenant: str, user_id: str) -> s
     return str(found) if found is not None else None
 
 
+def timezone_of(session: Session, platform: str, tenant: str, user_id: str) -> str | None:
+    """The timezone of the member behind an account (``UTC`` until someone sets it), if the
+    person has talked to Staffroom: a front-end asks a newcomer still on UTC for theirs."""
+    found = session.exec(
+        select(Member.timezone)
+        .join(Account, col(Account.member_id) == col(Member.id))
+        .where(Account.platform == platform, Account.tenant == tenant, Account.user_id == user_id)
+    ).first()
+    return str(found) if found is not None else None
+
+
 def likely_zones(locale: str | None) -> tuple[str, ...]:
     """The zones to offer for a platform locale (``en-GB``, ``es``); London when unknown."""
     given = (locale or "").lower().replace("_", "-")
