@@ -1,5 +1,6 @@
 """Schools, the CPD lead's view: a school, the workspaces mapped to it, its members and roles,
-the school's CPD report, and the training it requires."""
+the school's reports (CPD, training, mentoring, coffee), the training it requires with its
+reminders, and CPD requests answered by a line manager or CPD lead."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from sqlmodel import Session
 
 from core.commands import N_
 from core.feature import Feature
-from core.schools import commands
+from core.schools import commands, report_commands, request_commands
 from core.schools.models import (
+    CpdRequest,
     School,
     SchoolMember,
     SchoolRole,
@@ -17,6 +19,8 @@ from core.schools.models import (
     TrainingRecord,
 )
 from core.schools.privacy import SCHOOL_DATA
+from core.schools.reminders import CPD_IMPACT, TRAINING_REMINDER
+from core.schools.schedules import produce_cpd_impact, produce_training_reminder
 from core.schools.service import school_of, trainings_of
 from core.suggestions import Suggestion, SuggestionSource, id_matches, id_source
 
@@ -41,7 +45,7 @@ FEATURE = Feature(
     groups={
         "school": N_("Your school: join it, and see what its CPD leads can see of your record."),
         "admin": N_("School roles: make a member a CPD lead or a school admin, or undo it."),
-        "report": N_("Reports for CPD leads: the school's CPD hours, categories, quiet members."),
+        "report": N_("Reports for CPD leads: CPD hours, training due, mentoring and coffee."),
         "training": N_("Training your school requires: what is due, and recording you did it."),
     },
     commands=(
@@ -49,17 +53,36 @@ FEATURE = Feature(
         commands.school_join,
         commands.school_create,
         commands.school_map,
+        request_commands.school_manager,
         commands.admin_grant,
         commands.admin_revoke,
         commands.admin_list,
         commands.report_cpd,
+        report_commands.report_training,
+        report_commands.report_mentoring,
+        report_commands.report_coffee,
         commands.training_status,
         commands.training_done,
         commands.training_list,
         commands.training_require,
         commands.training_remove,
+        request_commands.cpd_request,
+        request_commands.cpd_request_list,
+        request_commands.cpd_request_cancel,
+        request_commands.cpd_request_approve,
+        request_commands.cpd_request_decline,
+        request_commands.cpd_request_log,
     ),
     data=SCHOOL_DATA,
+    kinds={TRAINING_REMINDER: produce_training_reminder, CPD_IMPACT: produce_cpd_impact},
     suggestions=(TRAININGS,),
-    tables=(School, SchoolTenant, SchoolMember, SchoolRole, Training, TrainingRecord),
+    tables=(
+        School,
+        SchoolTenant,
+        SchoolMember,
+        SchoolRole,
+        Training,
+        TrainingRecord,
+        CpdRequest,
+    ),
 )

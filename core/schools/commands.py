@@ -58,11 +58,12 @@ RoleArg = Annotated[str, Arg(N_("cpd-lead or school-admin"), choices=ROLE_CHOICE
 TrainingId = Annotated[int, Arg(N_("the training's number, from training list"), kind=Kind.ID)]
 
 
-def _hours(value: float) -> str:
+def hours_text(value: float) -> str:
+    """Hours as a plain number: ``1.5``, ``2``."""
     return f"{value:g}"
 
 
-def _who(member: Member) -> list[SpanLike]:
+def who(member: Member) -> list[SpanLike]:
     """A member's name with their id, so an admin sees exactly whom they acted on."""
     return [member.display_name, _(" (id {id})", id=member.id)]
 
@@ -75,7 +76,7 @@ def _same_name(one: str, other: str) -> bool:
     return " ".join(one.split()).lower() == " ".join(other.split()).lower()
 
 
-def _your_school(ctx: Context) -> School:
+def your_school(ctx: Context) -> School:
     """The member's school; a friendly refusal, saying how to join, when they are in none."""
     school = school_of(ctx.session, ctx.member_id)
     if school is not None:
@@ -263,7 +264,7 @@ def _school_and_member(ctx: Context, ref: str) -> tuple[School, Member]:
                 )
             )
         return found, target
-    school = _your_school(ctx)
+    school = your_school(ctx)
     assert school.id is not None
     require_role(ctx.session, school, ctx.member_id, (RoleName.SCHOOL_ADMIN,))
     school_id = school.id
@@ -293,14 +294,14 @@ def admin_grant(ctx: Context, *, member: MemberRef, role: RoleArg) -> Reply:
     assert target.id is not None
     if not grant_role(ctx.session, school, target.id, chosen, by=ctx.member_id, now=ctx.now):
         return Reply.message(
-            *_who(target),
+            *who(target),
             _(" is already {role} of ", role=_role_label(chosen)),
             bold(school.name),
             ".",
         )
     ctx.audit("school.grant", school_id=school.id, member_id=target.id, role=chosen.value)
     return Reply.success(
-        *_who(target), _(" is now {role} of ", role=_role_label(chosen)), bold(school.name), "."
+        *who(target), _(" is now {role} of ", role=_role_label(chosen)), bold(school.name), "."
     )
 
 
@@ -324,7 +325,7 @@ def admin_revoke(ctx: Context, *, member: MemberRef, role: RoleArg) -> Reply:
         )
     ctx.audit("school.revoke", school_id=school.id, member_id=target.id, role=chosen.value)
     return Reply.success(
-        *_who(target),
+        *who(target),
         _(" is no longer {role} of ", role=_role_label(chosen)),
         bold(school.name),
         ".",
@@ -352,7 +353,7 @@ def admin_list(
         else:
             schools = list(ctx.session.exec(select(School).order_by(col(School.name))))
     else:
-        mine = _your_school(ctx)
+        mine = your_school(ctx)
         if school is not None and not _same_name(mine.name, school):
             raise PermissionDenied(_("You can list the roles of your own school only."))
         require_role(ctx.session, mine, ctx.member_id, (RoleName.SCHOOL_ADMIN,))
@@ -370,7 +371,7 @@ def admin_list(
         lines: list[list[SpanLike]] = []
         for holder in holders:
             line: list[SpanLike] = [
-                *_who(holder.member),
+                *who(holder.member),
                 f" · {_role_label(RoleName(holder.role.role))} · ",
                 _("since {day}", day=holder.role.granted_at.date().isoformat()),
             ]
@@ -392,7 +393,7 @@ def admin_list(
 def report_cpd(
     ctx: Context, *, period: Annotated[str | None, Arg(_PERIOD_HELP, max_length=40)] = None
 ) -> Reply:
-    school = _your_school(ctx)
+    school = your_school(ctx)
     assert school.id is not None
     require_role(ctx.session, school, ctx.member_id, LEADS)
     chosen = parse_period(period, ctx.local_now.date(), ctx.settings.cpd.cycle_start_month)
@@ -403,13 +404,13 @@ def report_cpd(
     reply.fields(
         [
             (_("Members"), str(len(report.members))),
-            (_("Hours"), _hours(report.total_hours)),
+            (_("Hours"), hours_text(report.total_hours)),
             (_("Activities"), str(report.total_activities)),
         ]
     )
     if report.by_category:
         reply.text(bold(_("By category")))
-        reply.items([[f"{c}: {_hours(h)} h"] for c, h in report.by_category])
+        reply.items([[f"{c}: {hours_text(h)} h"] for c, h in report.by_category])
     quiet = report.quiet
     if quiet:
         reply.text(
@@ -513,7 +514,7 @@ def training_require(
         date | None, Arg(N_("first due by, like 2027-03-31"), positional=False, prefer="future")
     ] = None,
 ) -> Reply:
-    school = _your_school(ctx)
+    school = your_school(ctx)
     require_role(ctx.session, school, ctx.member_id, LEADS)
     training = require_training(
         ctx.session,
@@ -535,7 +536,7 @@ def training_require(
 
 @command("training list", help=N_("The training your school requires."))
 def training_list(ctx: Context) -> Reply:
-    school = _your_school(ctx)
+    school = your_school(ctx)
     assert school.id is not None
     trainings = trainings_of(ctx.session, school.id)
     reply = Reply().heading(_("Training at {school}", school=school.name))
@@ -558,7 +559,7 @@ def training_remove(
         str | None, Arg(N_("type confirm to remove without asking"), max_length=10)
     ] = None,
 ) -> Reply:
-    school = _your_school(ctx)
+    school = your_school(ctx)
     require_role(ctx.session, school, ctx.member_id, LEADS)
     training = get_training(ctx.session, school, id)
     if not confirmed(confirm):
@@ -574,7 +575,7 @@ def training_remove(
 
 @command("training status", help=N_("Where you stand with each training your school requires."))
 def training_status(ctx: Context) -> Reply:
-    school = _your_school(ctx)
+    school = your_school(ctx)
     assert school.id is not None
     today = ctx.local_now.date()
     statuses = training_statuses(ctx.session, school.id, ctx.member_id, today)
@@ -616,7 +617,7 @@ def training_done(
         Arg(N_("your CPD activity for it, from cpd list"), kind=Kind.ID, positional=False),
     ] = None,
 ) -> Reply:
-    school = _your_school(ctx)
+    school = your_school(ctx)
     training = get_training(ctx.session, school, id)
     today = ctx.local_now.date()
     day = check_day(date or today, today)

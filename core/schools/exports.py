@@ -1,4 +1,5 @@
-"""The school's CPD report as a CSV file for the CPD lead: one row per member.
+"""The school's reports as CSV files for the CPD lead: CPD (one row per member), training (one
+row per member and requirement), mentoring (one per pair) and coffee (one per member).
 
 Like the CPD record's own export (``core.cpd.exports``): UTF-8 with a byte-order mark (so Excel
 shows names like "Zoë Ångström" correctly), CRLF line ends, hours as plain numbers, and cells a
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
-from core.schools.service import SchoolReport
+from core.schools.programme import CoffeeReport, MentoringReport
+from core.schools.service import SchoolReport, TrainingRow
 
 CSV_COLUMNS = ("member_id", "name", "hours", "activities")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -29,3 +32,106 @@ def report_csv(report: SchoolReport) -> bytes:
     for row in report.members:
         writer.writerow([row.member_id, _cell(row.name), f"{row.hours:g}", row.activities])
     return out.getvalue().encode("utf-8-sig")
+
+
+def _rows(columns: tuple[str, ...], rows: list[list[object]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(v) if isinstance(v, str) else ("" if v is None else v) for v in row])
+    return out.getvalue().encode("utf-8-sig")
+
+
+TRAINING_COLUMNS = (
+    "training_id",
+    "training",
+    "member_id",
+    "name",
+    "standing",
+    "last_done",
+    "until",
+)
+
+
+def training_csv(rows: list[TrainingRow]) -> bytes:
+    """Every member against every requirement: standing, the day last done, and the day it
+    expires (or is due by)."""
+    return _rows(
+        TRAINING_COLUMNS,
+        [
+            [
+                r.status.training.id,
+                r.status.training.title,
+                r.member_id,
+                r.name,
+                r.standing.value,
+                r.status.last_done.isoformat() if r.status.last_done else None,
+                r.status.until.isoformat() if r.status.until else None,
+            ]
+            for r in rows
+        ],
+    )
+
+
+MENTORING_COLUMNS = (
+    "match_id",
+    "mentor",
+    "mentee",
+    "status",
+    "proposed_on",
+    "active_from",
+    "ended_on",
+    "checkins",
+    "last_checkin_on",
+    "checkin_overdue",
+)
+
+
+def _day(moment: datetime | None) -> str | None:
+    return moment.date().isoformat() if moment is not None else None
+
+
+def mentoring_csv(report: MentoringReport, outsider: str) -> bytes:
+    """One row per pair; ``outsider`` stands for a side who is not a member of the school.
+    No check-in or feedback text, and no one's own rating."""
+    return _rows(
+        MENTORING_COLUMNS,
+        [
+            [
+                p.match_id,
+                p.mentor if p.mentor is not None else outsider,
+                p.mentee if p.mentee is not None else outsider,
+                p.status,
+                _day(p.proposed_at),
+                _day(p.activated_at),
+                _day(p.ended_at),
+                p.checkins,
+                _day(p.last_checkin),
+                "yes" if p.overdue else "no",
+            ]
+            for p in report.pairs
+        ],
+    )
+
+
+COFFEE_COLUMNS = ("member_id", "name", "rounds", "met", "not_met", "never_met", "left_out")
+
+
+def coffee_csv(report: CoffeeReport) -> bytes:
+    """One row per member of the school who takes or took part in coffee rounds."""
+    return _rows(
+        COFFEE_COLUMNS,
+        [
+            [
+                m.member_id,
+                m.name,
+                m.seats,
+                m.met,
+                m.not_met,
+                "yes" if m.never_met else "no",
+                "yes" if m.left_out else "no",
+            ]
+            for m in report.members
+        ],
+    )

@@ -1,5 +1,6 @@
-"""Schools: the school record, the workspaces mapped to it, its members, their roles, and the
-training a school requires with each member's record of doing it."""
+"""Schools: the school record, the workspaces mapped to it, its members, their roles, the
+training a school requires with each member's record of doing it, and CPD requests waiting for a
+line manager's or CPD lead's answer."""
 
 from __future__ import annotations
 
@@ -59,6 +60,12 @@ class SchoolMember(SQLModel, table=True):
     school_id: int = Field(sa_column=school_fk())
     member_id: int = Field(sa_column=member_fk(index=False))  # the unique constraint indexes it
     joined_at: datetime = Field(sa_type=UTCDateTime)
+    manager_id: int | None = Field(
+        default=None, sa_column=member_fk(nullable=True, ondelete="SET NULL")
+    )
+    """The member's line manager in this school, who answers their CPD requests (None: the
+    school's CPD leads do). Kept here, not on the profile: it means something only inside the
+    school, and goes when the member moves."""
 
 
 class SchoolRole(SQLModel, table=True):
@@ -110,4 +117,45 @@ class TrainingRecord(SQLModel, table=True):
     evidence_url: str | None = Field(default=None, max_length=2000)
     cpd_activity_id: int | None = None
     """The member's CPD activity for it (lives in the CPD feature, so no foreign key)."""
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RequestStatus(StrEnum):
+    """Where a CPD request stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    LOGGED = "logged"
+    """Approved, done, and now a CPD activity of the member's."""
+
+
+class CpdRequest(SQLModel, table=True):
+    """A member's request to go on some CPD, for their line manager (or a CPD lead) to answer."""
+
+    __tablename__ = "cpd_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(sa_column=school_fk())
+    member_id: int = Field(sa_column=member_fk())
+    title: str = Field(max_length=200)
+    day: date
+    """The day of the CPD, in the member's calendar."""
+    cost: float | None = None
+    provider: str | None = Field(default=None, max_length=200)
+    reason: str = Field(max_length=500)
+    status: str = Field(default=RequestStatus.PENDING, max_length=16, index=True)
+    approver_id: int | None = Field(
+        default=None, sa_column=member_fk(nullable=True, ondelete="SET NULL")
+    )
+    """The line manager asked; None: any CPD lead or school admin of the school may answer."""
+    decided_by: int | None = Field(
+        default=None, sa_column=member_fk(nullable=True, ondelete="SET NULL")
+    )
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decision_note: str | None = Field(default=None, max_length=500)
+    """The approver's reason, in their words (blanked if they delete themselves)."""
+    activity_id: int | None = None
+    """The CPD activity it became (lives in the CPD feature, so no foreign key)."""
     created_at: datetime = Field(sa_type=UTCDateTime)

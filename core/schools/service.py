@@ -32,6 +32,7 @@ from core.schools.models import (
     Training,
     TrainingRecord,
 )
+from core.schools.reminders import ensure_training_reminders
 
 JOIN_CODE_LENGTH = 8
 RENEW_NOTICE = timedelta(days=30)
@@ -168,10 +169,13 @@ def join_school(session: Session, school: School, member_id: int, now: datetime)
         ):
             session.delete(role)
         found.school_id, found.joined_at = school.id, now
+        found.manager_id = None  # a line manager is someone at the school left behind
         session.add(found)
     else:
         session.add(SchoolMember(school_id=school.id, member_id=member_id, joined_at=now))
     session.flush()
+    if session.exec(select(Training.id).where(Training.school_id == school.id)).first():
+        ensure_training_reminders(session, [member_id], now)
     return True
 
 
@@ -408,6 +412,10 @@ def require_training(
     )
     session.add(training)
     session.flush()
+    members = session.exec(
+        select(SchoolMember.member_id).where(SchoolMember.school_id == school.id)
+    )
+    ensure_training_reminders(session, list(members), now)
     return training
 
 
@@ -518,3 +526,89 @@ def training_statuses(
         if record.training_id not in latest or record.done_on > latest[record.training_id]:
             latest[record.training_id] = record.done_on
     return [status_of(t, latest.get(t.id or 0), today) for t in trainings]
+
+
+def days_left(status: TrainingStatus, today: date) -> int | None:
+    """Days from ``today`` to the date the training expires or is first due (negative once it
+    has passed); None when there is no such date (done for good, or no deadline)."""
+    if status.state is TrainingState.DONE and status.until is None:
+        return None
+    return (status.until - today).days if status.until is not None else None
+
+
+class Standing(StrEnum):
+    """How a member stands with one requirement, in the words of the training report."""
+
+    EXPIRED = "expired"
+    EXPIRING = "expiring"
+    """Done, and expiring within :data:`RENEW_NOTICE`."""
+    NEVER_DONE = "never done"
+    DONE = "done"
+
+
+def standing_of(status: TrainingStatus) -> Standing:
+    if status.state is TrainingState.EXPIRED:
+        return Standing.EXPIRED
+    if status.state is TrainingState.DONE:
+        return Standing.DONE
+    return Standing.EXPIRING if status.last_done is not None else Standing.NEVER_DONE
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingRow:
+    """One member's standing with one of the school's requirements."""
+
+    member_id: int
+    name: str
+    status: TrainingStatus
+
+    @property
+    def standing(self) -> Standing:
+        return standing_of(self.status)
+
+
+_STANDING_ORDER = {s: n for n, s in enumerate(Standing)}
+
+
+def training_report(session: Session, school_id: int, today: date) -> list[TrainingRow]:
+    """Every member of the school against every requirement, requirement by requirement, those
+    who need to act first (expired, expiring, never done), then by name. Three queries, whatever
+    the size of the school."""
+    trainings = trainings_of(session, school_id)
+    people = sorted(
+        (
+            (member_id, name)
+            for member_id, name in session.exec(
+                select(Member.id, Member.display_name)
+                .join(SchoolMember, col(SchoolMember.member_id) == col(Member.id))
+                .where(SchoolMember.school_id == school_id)
+            )
+            if member_id is not None
+        ),
+        key=lambda p: (p[1].lower(), p[0]),
+    )
+    latest: dict[tuple[int, int], date] = {
+        (training_id, member_id): done_on
+        for training_id, member_id, done_on in session.exec(
+            select(
+                TrainingRecord.training_id,
+                TrainingRecord.member_id,
+                func.max(TrainingRecord.done_on),
+            )
+            .where(col(TrainingRecord.training_id).in_([t.id for t in trainings]))
+            .group_by(col(TrainingRecord.training_id), col(TrainingRecord.member_id))
+        )
+    }
+    rows: list[TrainingRow] = []
+    for training in trainings:
+        assert training.id is not None
+        mine = [
+            TrainingRow(
+                member_id,
+                name,
+                status_of(training, latest.get((training.id, member_id)), today),
+            )
+            for member_id, name in people
+        ]
+        rows.extend(sorted(mine, key=lambda r: _STANDING_ORDER[r.standing]))
+    return rows

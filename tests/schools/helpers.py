@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
 import re
 
 from sqlmodel import Session, col, select
 
 from core.app import Staffroom
+from core.delivery import deliver_due, plan_due
+from core.delivery.models import OutboxMessage
+from core.delivery.ports import Recipient
 from core.identity.models import Account, AuditEntry
+from core.reply import Reply
 from core.schools.models import SchoolMember, SchoolRole, TrainingRecord
 from tests.schools.conftest import ADMIN
 from tests.talk import say, text_of
@@ -61,3 +68,47 @@ def audited(app: Staffroom, prefix: str) -> list[AuditEntry]:
             for e in session.exec(select(AuditEntry).order_by(col(AuditEntry.id)))
             if e.action.startswith(prefix)
         ]
+
+
+def ok(reply: Reply) -> Reply:
+    assert reply.tone != "error", text_of(reply)
+    return reply
+
+
+def csv_rows(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def dms(app: Staffroom, user: str) -> list[Reply]:
+    """Direct messages put in the outbox for ``user``, oldest first."""
+    with Session(app.engine) as session:
+        rows = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.member_id == member_id(app, user))
+            .order_by(col(OutboxMessage.id))
+        ).all()
+        return [Reply.model_validate(row.payload) for row in rows]
+
+
+class RecordingMessenger:
+    """The console's Messenger port, keeping what it was asked to send."""
+
+    platform = "console"
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Reply]] = []
+
+    async def send(self, recipient: Recipient, reply: Reply) -> str:
+        self.sent.append((recipient.user_id or "", reply))
+        return f"msg-{len(self.sent)}"
+
+    def to(self, user: str) -> list[str]:
+        return [text_of(r) for who, r in self.sent if who == user]
+
+
+def tick(app: Staffroom, messenger: RecordingMessenger) -> None:
+    """One pass of the worker: plan what is due, then deliver it."""
+    now = app.clock.now()
+    with app.session() as session:
+        plan_due(session, now, app.settings.delivery, app.producers)
+    asyncio.run(deliver_due(app.engine, {"console": messenger}, now, app.settings.delivery, "t"))

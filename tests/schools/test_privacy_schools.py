@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 import re
 
+from sqlmodel import Session, select
+
 from core.app import Staffroom
+from core.delivery.models import Schedule
+from core.schools.reminders import TRAINING_REMINDER
 from tests.core.test_privacy import rows_mentioning
 from tests.schools.helpers import create_school, grant, join, member_id, school_rows
 from tests.schools.helpers import training_records as records
@@ -86,6 +90,11 @@ def test_linking_keeps_the_target_school_and_moves_records(app: Staffroom) -> No
     # What the phone account granted and did is credited to the one member now.
     assert [r.granted_by for r in roles if r.member_id == member_id(app, "cat")] == [ana]
     assert sorted(r.training_id for r in records(app) if r.member_id == ana) == [1, 2]
+    with Session(app.engine) as session:
+        checks = session.exec(
+            select(Schedule).where(Schedule.kind == TRAINING_REMINDER, Schedule.member_id == ana)
+        ).all()
+    assert len(checks) == 1  # one daily training check, not one per linked account
     assert "Hillside Primary" in text_of(say(app, "school show", user="ana-phone"))
 
 

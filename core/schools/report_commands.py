@@ -1,0 +1,245 @@
+"""The CPD lead's reports on training, mentoring and coffee rounds: a short reply and a CSV
+file each, over the lead's own school only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from core.commands import N_, Arg, command
+from core.context import Context
+from core.i18n import _, ngettext
+from core.reply import Reply, SpanLike, bold, code
+from core.schools.commands import LIST_LIMIT, your_school
+from core.schools.exports import coffee_csv, mentoring_csv, training_csv
+from core.schools.models import School
+from core.schools.programme import MIN_GROUP, coffee_report, mentoring_report
+from core.schools.service import LEADS, Standing, TrainingRow, require_role, training_report
+
+NEEDS_ACTION = (Standing.EXPIRED, Standing.EXPIRING, Standing.NEVER_DONE)
+Page = Annotated[int, Arg(N_("page of the list"), positional=False, min_value=1, max_value=1000)]
+
+
+def _lead_school(ctx: Context) -> School:
+    """The lead's school; a friendly refusal for anyone who is not its lead."""
+    school = your_school(ctx)
+    require_role(ctx.session, school, ctx.member_id, LEADS)
+    return school
+
+
+def _standing_label(standing: Standing) -> str:
+    return {
+        Standing.EXPIRED: _("expired"),
+        Standing.EXPIRING: _("expiring"),
+        Standing.NEVER_DONE: _("never done"),
+        Standing.DONE: _("done"),
+    }[standing]
+
+
+def _training_line(row: TrainingRow) -> list[SpanLike]:
+    status = row.status
+    if row.standing is Standing.EXPIRED:
+        detail = _("expired after {day}", day=status.until.isoformat() if status.until else "")
+    elif row.standing is Standing.EXPIRING:
+        detail = _("expires {day}", day=status.until.isoformat() if status.until else "")
+    elif status.until is not None:
+        detail = _("never done, due by {day}", day=status.until.isoformat())
+    else:
+        detail = _("never done")
+    return [
+        code(f"#{status.training.id}"),
+        " ",
+        status.training.title,
+        " · ",
+        row.name,
+        " · ",
+        detail,
+    ]
+
+
+@command(
+    "report training",
+    help=N_("Who at your school has training expired, expiring or never done (CPD leads)."),
+    examples=["report training", "report training page=2"],
+)
+def report_training(ctx: Context, *, page: Page = 1) -> Reply:
+    school = _lead_school(ctx)
+    assert school.id is not None
+    today = ctx.local_now.date()
+    rows = training_report(ctx.session, school.id, today)
+    reply = Reply().heading(_("Training at {school}", school=school.name))
+    if not rows:
+        return reply.text(
+            _("Your school requires no training yet. Set some with training require.")
+        )
+    trainings = {r.status.training.id: r.status.training for r in rows}
+    summary: list[list[SpanLike]] = []
+    for training_id, training in trainings.items():
+        mine = [r for r in rows if r.status.training.id == training_id]
+        counts = ", ".join(
+            f"{sum(r.standing is s for r in mine)} {_standing_label(s)}"
+            for s in (*NEEDS_ACTION, Standing.DONE)
+        )
+        summary.append([code(f"#{training_id}"), " ", bold(training.title), f": {counts}"])
+    reply.items(summary)
+    to_act = [r for r in rows if r.standing in NEEDS_ACTION]
+    if not to_act:
+        reply.text(_("Everyone is up to date."))
+    else:
+        pages = max(1, -(-len(to_act) // LIST_LIMIT))
+        page = min(page, pages)
+        reply.text(
+            bold(ngettext("{n} to act on", "{n} to act on", len(to_act))),
+            _(" (expiring: within 30 days)"),
+        )
+        reply.items(
+            [_training_line(r) for r in to_act[(page - 1) * LIST_LIMIT : page * LIST_LIMIT]]
+        )
+        if pages > 1:
+            reply.note(_("Page {page} of {pages}.", page=page, pages=pages))
+            if page < pages:
+                reply.action(_("More"), f"report training page={page + 1}")
+            if page > 1:
+                reply.action(_("Back"), f"report training page={page - 1}")
+    reply.note(_("The file has every member against every requirement, with dates."))
+    return reply.attach(f"school-training-{today.isoformat()}.csv", "text/csv", training_csv(rows))
+
+
+def _names(names: list[str]) -> list[list[SpanLike]]:
+    return [[n] for n in names[:LIST_LIMIT]]
+
+
+@command(
+    "report mentoring",
+    help=N_("Your school's mentoring: pairs, overdue check-ins, who waits for a mentor."),
+)
+def report_mentoring(ctx: Context) -> Reply:
+    school = _lead_school(ctx)
+    assert school.id is not None
+    report = mentoring_report(
+        ctx.session, school.id, ctx.now, ctx.settings.mentoring.checkin_every_weeks
+    )
+    reply = Reply().heading(_("Mentoring at {school}", school=school.name))
+    reply.fields(
+        [
+            (_("Proposed"), str(report.count("proposed"))),
+            (_("Active"), str(report.count("active"))),
+            (_("Ended"), str(report.count("completed"))),
+            (_("Declined or expired"), str(report.count("declined", "expired"))),
+            (_("Check-ins overdue"), str(len(report.overdue))),
+        ]
+    )
+    outsider = _("someone outside the school")
+    if report.overdue:
+        reply.text(bold(_("Active pairs with no check-in for a while")))
+        reply.items(
+            [
+                [
+                    code(f"#{p.match_id}"),
+                    f" {p.mentor or outsider} – {p.mentee or outsider}",
+                    " · ",
+                    _("last: {day}", day=p.last_checkin.date().isoformat())
+                    if p.last_checkin
+                    else _("no check-in yet"),
+                ]
+                for p in report.overdue[:LIST_LIMIT]
+            ]
+        )
+    if report.unmatched:
+        reply.text(
+            bold(
+                ngettext(
+                    "{n} waiting for a mentor",
+                    "{n} waiting for a mentor",
+                    len(report.unmatched),
+                )
+            )
+        )
+        reply.items(
+            [
+                [
+                    w.name,
+                    " · ",
+                    _("asked {day}", day=w.since.date().isoformat()),
+                    ngettext(", missed {n} round", ", missed {n} rounds", w.missed_rounds)
+                    if w.missed_rounds
+                    else "",
+                ]
+                for w in report.unmatched[:LIST_LIMIT]
+            ]
+        )
+    else:
+        reply.text(_("No one is waiting for a mentor."))
+    ratings: list[tuple[str, str]] = []
+    for group in report.ratings:
+        label = _("Rated by mentees") if group.side == "mentees" else _("Rated by mentors")
+        if group.average is not None:
+            value = _("{average} of 5 ({n} ratings)", average=f"{group.average:g}", n=group.count)
+        else:
+            value = ngettext(
+                "{n} rating: averages show from {least}",
+                "{n} ratings: averages show from {least}",
+                group.count,
+                least=MIN_GROUP,
+            )
+        ratings.append((label, value))
+    reply.fields(ratings)
+    reply.note(
+        _(
+            "Counts, dates and average ratings only: never what anyone wrote in a check-in "
+            "or feedback, and no one outside your school by name."
+        )
+    )
+    return reply.attach(
+        f"school-mentoring-{ctx.local_now.date().isoformat()}.csv",
+        "text/csv",
+        mentoring_csv(report, outsider),
+    )
+
+
+@command(
+    "report coffee",
+    help=N_("Your school's coffee rounds: met rate, who never meets, who was left out."),
+)
+def report_coffee(ctx: Context) -> Reply:
+    school = _lead_school(ctx)
+    assert school.id is not None
+    report = coffee_report(ctx.session, school.id)
+    reply = Reply().heading(_("Coffee at {school}", school=school.name))
+    rate = report.met_rate
+    reply.fields(
+        [
+            (_("Rounds"), str(report.rounds)),
+            (_("Taking part"), str(len(report.members))),
+            (_("Answers"), f"{report.answered} / {report.seats}"),
+            (_("Met rate"), f"{rate:.0%}" if rate is not None else _("no answers yet")),
+        ]
+    )
+    never = report.never_met
+    if never:
+        reply.text(
+            bold(
+                ngettext(
+                    "{n} who has not met anyone yet",
+                    "{n} who have not met anyone yet",
+                    len(never),
+                )
+            )
+        )
+        reply.items(_names([m.name for m in never]))
+    left = report.left_out
+    if left:
+        reply.text(
+            bold(
+                ngettext(
+                    "{n} without a partner in the latest round",
+                    "{n} without a partner in the latest round",
+                    len(left),
+                )
+            )
+        )
+        reply.items(_names([m.name for m in left]))
+    if not never and not left:
+        reply.text(_("Everyone taking part has met someone, and no one was left out."))
+    return reply.attach(
+        f"school-coffee-{ctx.local_now.date().isoformat()}.csv", "text/csv", coffee_csv(report)
+    )
