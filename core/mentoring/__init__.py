@@ -36,6 +36,7 @@ FEATURE = Feature(
         commands.mentor_accept,
         commands.mentor_decline,
         commands.mentor_checkin,
+        commands.mentor_notes,
         commands.mentor_end,
         commands.mentor_feedback,
         commands.coffee_join,

@@ -133,6 +133,23 @@ def set_schedule(
     session.add(rotation)
 
 
+def period(rotation: CoffeeRotation) -> timedelta:
+    """How long a round lasts: the schedule's interval, or a week for rounds run by hand."""
+    return timedelta(weeks=rotation.every_weeks or 1)
+
+
+def ran_within(
+    session: Session, rotation: CoffeeRotation, now: datetime, span: timedelta
+) -> CoffeeRound | None:
+    """The rotation's latest round if it ran less than ``span`` before ``now``."""
+    latest = session.exec(
+        select(CoffeeRound)
+        .where(CoffeeRound.rotation_id == rotation.id)
+        .order_by(col(CoffeeRound.number).desc())
+    ).first()
+    return latest if latest is not None and latest.at > now - span else None
+
+
 def _history(
     session: Session, rotation: CoffeeRotation, window: int
 ) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
@@ -205,7 +222,9 @@ def run_round(
                 Notice(
                     member_id,
                     f"coffee:{round_.id}:{member_id}",
-                    _intro(session, community, [m for m in group if m != member_id], starter),
+                    _intro(
+                        session, community, round_, [m for m in group if m != member_id], starter
+                    ),
                     about=tuple(m for m in group if m != member_id),
                 )
             )
@@ -215,9 +234,9 @@ def run_round(
                     f"coffee:ask:{round_.id}:{member_id}",
                     Reply.message(
                         _(
-                            "Did you manage to meet for coffee in {name} round {number}?",
+                            "Did you manage to meet for coffee in {name} (round {id})?",
                             name=community.name,
-                            number=number,
+                            id=round_.id,
                         )
                     )
                     .action(_("Yes, we met"), f"coffee met {round_.id} yes", "primary")
@@ -246,8 +265,10 @@ def run_round(
     return round_, groups, notices
 
 
-def _intro(session: Session, community: Community, partners: list[int], starter: str) -> Reply:
-    reply = Reply().heading(_("Coffee in {name}", name=community.name))
+def _intro(
+    session: Session, community: Community, round_: CoffeeRound, partners: list[int], starter: str
+) -> Reply:
+    reply = Reply().heading(_("Coffee in {name} (round {id})", name=community.name, id=round_.id))
     names = ", ".join(name_of(session, m) for m in partners)
     reply.text(_("This round you are meeting "), bold(names), _(". Find a time that suits you."))
     for partner in partners:
@@ -255,25 +276,45 @@ def _intro(session: Session, community: Community, partners: list[int], starter:
         reply.items([[line] for line in contacts(session, partner)])
     reply.text(_("A question to start with: "), starter)
     reply.note(
+        _(
+            "After you meet, tell me with coffee met {id} yes (or coffee met {id} no if it did "
+            "not happen).",
+            id=round_.id,
+        )
+    )
+    reply.note(
         _("Pause with coffee pause {slug}, leave with coffee leave {slug}.", slug=community.slug)
     )
     return reply
 
 
 def record_met(
-    session: Session, round_id: int, member_id: int, met: bool, now: datetime
-) -> CoffeeSeat:
-    seat = session.exec(
-        select(CoffeeSeat).where(CoffeeSeat.round_id == round_id, CoffeeSeat.member_id == member_id)
-    ).first()
+    session: Session, round_id: int | None, member_id: int, met: bool, now: datetime
+) -> tuple[CoffeeSeat, Community | None]:
+    """Record whether the member met their group in a round (their latest, if ``round_id`` is
+    None); returns the seat and the round's community, to say which round it was."""
+    query = select(CoffeeSeat).where(CoffeeSeat.member_id == member_id)
+    if round_id is not None:
+        query = query.where(CoffeeSeat.round_id == round_id)
+    seat = session.exec(query.order_by(col(CoffeeSeat.round_id).desc())).first()
+    if seat is None and round_id is None:
+        raise NotFound(
+            _(
+                "You have not been in a coffee round yet. Join a community's rotation with "
+                "coffee join and its name."
+            )
+        )
     if seat is None:
         raise NotFound(
             _(
-                "You were not in coffee round #{id}. Check the number in your invitation.",
+                "You were not in coffee round {id}. Check the number in your introduction, or "
+                "send coffee met yes for your latest round.",
                 id=round_id,
             )
         )
     seat.met = met
     seat.answered_at = now
     session.add(seat)
-    return seat
+    round_ = session.get(CoffeeRound, seat.round_id)
+    rotation = session.get(CoffeeRotation, round_.rotation_id) if round_ else None
+    return seat, session.get(Community, rotation.community_id) if rotation else None

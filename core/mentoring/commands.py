@@ -17,7 +17,7 @@ from core.delivery.models import Schedule
 from core.delivery.outbox import enqueue
 from core.delivery.schedules import cancel_schedule, create_schedule
 from core.errors import UserError
-from core.i18n import _, ngettext
+from core.i18n import _, format_moment, ngettext
 from core.identity.commands import PHASES
 from core.mentoring import coffee
 from core.mentoring.matching import (
@@ -37,17 +37,19 @@ from core.mentoring.pairs import (
     give_feedback,
     match_for,
     matches_of,
+    notes_for,
 )
 from core.mentoring.replies import (
     Notice,
     add_cpd_action,
     contacts,
     name_of,
+    notes_reply,
     other_party,
     proposal_reply,
     status_word,
 )
-from core.params import BadValue, ConvertContext, Kind, parse_date
+from core.params import BadValue, ConvertContext, Kind, parse_date, parse_id
 from core.reply import Reply, bold
 
 MAX_GOALS = 5
@@ -235,6 +237,7 @@ def mentor_status(ctx: Context) -> Reply:
             )
             reply.items([[line] for line in contacts(session, other_id)])
             add_cpd_action(reply, other)
+            reply.action(_("Notes #{id}", id=match.id), f"mentor notes {match.id}")
         else:
             shown = other if match.status == MatchStatus.COMPLETED else _("a proposed match")
             reply.text(f"#{match.id} ", shown, " — ", status_word(match.status))
@@ -437,7 +440,7 @@ def mentor_decline(ctx: Context, *, id: MatchId) -> Reply:
 
 @command(
     "mentor checkin",
-    help=N_("Note how your mentoring is going."),
+    help=N_("Note how your mentoring is going; your partner reads it too (mentor notes ID)."),
     examples=['mentor checkin 12 "Planned a seating chart together"'],
 )
 def mentor_checkin(
@@ -449,8 +452,29 @@ def mentor_checkin(
     ],
 ) -> Reply:
     match = add_checkin(ctx.session, id, ctx.member_id, note, ctx.now)
+    other = name_of(ctx.session, other_party(match, ctx.member_id))
     reply = Reply.success(_("Check-in noted."))
-    return add_cpd_action(reply, name_of(ctx.session, other_party(match, ctx.member_id)))
+    reply.note(_("You and {name} can read your notes with mentor notes {id}.", name=other, id=id))
+    return add_cpd_action(reply, other)
+
+
+@command(
+    "mentor notes",
+    help=N_("Read your mentoring pair's check-in notes, and the feedback once it has ended."),
+    examples=["mentor notes 12"],
+)
+def mentor_notes(ctx: Context, *, id: MatchId) -> Reply:
+    match, notes = notes_for(ctx.session, id, ctx.member_id)
+    if match.status not in (MatchStatus.ACTIVE, MatchStatus.COMPLETED):
+        raise UserError(
+            _(
+                "Notes are for pairs that have started, and #{id} is {status}. "
+                "See your pairs with mentor status.",
+                id=id,
+                status=status_word(match.status),
+            )
+        )
+    return notes_reply(ctx.session, match, ctx.member_id, notes, ctx.zone)
 
 
 @command(
@@ -499,7 +523,16 @@ def mentor_feedback(
     line: Annotated[str, Arg(N_("one line"), max_length=300)],
 ) -> Reply:
     give_feedback(ctx.session, id, ctx.member_id, rating, line, ctx.now)
-    return Reply.success(_("Thank you for your feedback."))
+    match = match_for(ctx.session, id, ctx.member_id)
+    other = name_of(ctx.session, other_party(match, ctx.member_id))
+    return Reply.success(_("Thank you for your feedback.")).note(
+        _(
+            "{name} can read your line with mentor notes {id}; your rating stays with you and "
+            "Staffroom's organisers.",
+            name=other,
+            id=id,
+        )
+    )
 
 
 # Coffee -----------------------------------------------------------------------------------------
@@ -608,8 +641,20 @@ def coffee_schedule(
     )
 
 
-@command("coffee round", help=N_("Run a coffee round now (moderators)."))
-def coffee_round(ctx: Context, *, community: CoffeeCommunity) -> Reply:
+@command(
+    "coffee round",
+    help=N_("Run a coffee round now (moderators). Asks first if the last one was recent."),
+    examples=["coffee round maths-secondary"],
+)
+def coffee_round(
+    ctx: Context,
+    *,
+    community: CoffeeCommunity,
+    confirm: Annotated[
+        str | None,
+        Arg(N_("type confirm to run it even if the last round was recent"), max_length=10),
+    ] = None,
+) -> Reply:
     found = find_community(ctx.session, community)
     require_role(ctx.session, found, ctx.member_id, Role.MODERATOR)
     rotation = coffee.rotation_of(ctx.session, found)
@@ -620,6 +665,29 @@ def coffee_round(ctx: Context, *, community: CoffeeCommunity) -> Reply:
                 name=found.name,
                 slug=found.slug,
             )
+        )
+    recent = coffee.ran_within(ctx.session, rotation, ctx.now, coffee.period(rotation))
+    if recent is not None and not confirmed(confirm):
+        # A second round re-pairs everyone before most have met: only on purpose.
+        return (
+            Reply()
+            .heading(_("Run another coffee round in {name} already?", name=found.name))
+            .text(
+                _(
+                    "Round {number} ran on {when}.",
+                    number=recent.number,
+                    when=format_moment(recent.at.astimezone(ctx.zone)),
+                ),
+                " ",
+                ngettext(
+                    "Rounds here are {n} week apart.",
+                    "Rounds here are {n} weeks apart.",
+                    rotation.every_weeks or 1,
+                ),
+                " ",
+                _("A new round now gives everyone new partners before most have met."),
+            )
+            .action(_("Run it anyway"), f"coffee round {found.slug} confirm", "danger")
         )
     round_, groups, notices = coffee.run_round(
         ctx.session, rotation, ctx.settings.mentoring.coffee_avoid_repeat_rounds, ctx.now
@@ -633,14 +701,40 @@ def coffee_round(ctx: Context, *, community: CoffeeCommunity) -> Reply:
     )
 
 
-@command("coffee met", help=N_("Say whether you met your coffee partner."))
+_ANSWERS = ("yes", "no")
+
+
+@command(
+    "coffee met",
+    help=N_("Say whether you met your coffee partner: coffee met yes, or with a round's number."),
+    examples=["coffee met yes", "coffee met 12 no"],
+)
 def coffee_met(
     ctx: Context,
     *,
-    round: Annotated[int, Arg(N_("the round number from your invitation"), kind=Kind.ID)],
-    answer: Annotated[str, Arg(N_("yes or no"), choices=("yes", "no"))],
+    # Text, not an id: "coffee met yes" leaves the round out (the latest), and buttons already
+    # sent say "coffee met 12 yes", so the first word is either.
+    round: Annotated[
+        str,
+        Arg(
+            N_("the round number from your introduction, or yes or no for your latest"),
+            max_length=12,
+        ),
+    ],
+    answer: Annotated[str | None, Arg(N_("yes or no"), choices=_ANSWERS)] = None,
 ) -> Reply:
-    coffee.record_met(ctx.session, round, ctx.member_id, answer == "yes", ctx.now)
+    round_id: int | None = None
+    if answer is None:
+        answer = round.strip().lower()
+        if answer not in _ANSWERS:
+            raise BadValue(_("Say whether you met: coffee met yes, or coffee met no."), "answer")
+    else:
+        round_id = parse_id(round, "round")
+    seat, where = coffee.record_met(ctx.session, round_id, ctx.member_id, answer == "yes", ctx.now)
     if answer == "yes":
-        return Reply.success(_("Lovely. Thanks for letting us know."))
-    return Reply.success(_("Thanks for telling us. There is always the next round."))
+        reply = Reply.success(_("Lovely. Thanks for letting us know."))
+    else:
+        reply = Reply.success(_("Thanks for telling us. There is always the next round."))
+    if where is not None:
+        reply.note(_("Noted for round {id} in {name}.", id=seat.round_id, name=where.name))
+    return reply

@@ -23,9 +23,28 @@ def _hours(hours: float) -> str:
     return _("{hours} h apart", hours=shown)
 
 
+def _differs(reason: dict[str, Any], *, viewer: str, other_name: str) -> str:
+    """What does not fit, from the viewer's side: "Ana teaches secondary maths, not primary
+    english" (the mentee reading) or "Bob teaches primary english, not secondary maths"."""
+    other = "mentor" if viewer == "mentee" else "mentee"
+    theirs, yours = [], []
+    for part in ("phases", "subjects"):
+        if part in reason:
+            theirs.append(", ".join(reason[part][other]))
+            yours.append(", ".join(reason[part][viewer]))
+    return _(
+        "{name} teaches {theirs}, not {yours}",
+        name=other_name,
+        theirs=" ".join(theirs),
+        yours=" ".join(yours),
+    )
+
+
 def explain(reasons: Sequence[dict[str, Any]], *, viewer: str, other_name: str) -> str:
-    """One sentence of reasons, for the ``mentee`` or the ``mentor`` (``viewer``)."""
+    """One sentence of reasons, for the ``mentee`` or the ``mentor`` (``viewer``), then one on
+    what does not fit, if anything counted against the pair."""
     parts: list[str] = []
+    against: list[str] = []
     for reason in reasons:
         code = reason.get("code")
         if code == "teach":
@@ -59,5 +78,10 @@ def explain(reasons: Sequence[dict[str, Any]], *, viewer: str, other_name: str) 
             )
         elif code == "priority" and viewer == "mentee":
             parts.append(_("you waited last round, so you came first this time"))
+        elif code == "differs":
+            against.append(_differs(reason, viewer=viewer, other_name=other_name))
     text = "; ".join(parts)
-    return text[:1].upper() + text[1:] + "." if text else ""
+    sentences = [text[:1].upper() + text[1:] + "."] if text else []
+    if against:
+        sentences.append(_("What does not fit: {what}.", what="; ".join(against)))
+    return " ".join(sentences)

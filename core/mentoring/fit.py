@@ -4,8 +4,11 @@ reasons behind a single pairing.
 Scores add weighted parts, each between 0 and 1: goal/topic overlap (keywords of the mentee's goals
 found in the mentor's topics and subjects), a shared subject, a shared phase, a shared language,
 closeness in time (hours apart right now, so daylight saving counts) and the mentor's extra years
-of experience. Hard exclusions are marked with :data:`EXCLUDED`. The reasons given for a pairing are
-computed by the same rules, so an explanation never claims what the score did not count.
+of experience. A phase or subject mismatch (both sides name theirs and share none) is taken off,
+so a shared timezone and language never outweigh teaching another phase. Hard exclusions are
+marked with :data:`EXCLUDED`. The reasons given for a pairing are computed by the same rules, what
+does not fit included, so an explanation never claims what the score did not count nor hides what
+it counted against.
 
 NumPy and SciPy are imported inside the functions that compute scores: the profiles and the
 reasons are needed on every mentoring command, the matrices only while a round runs.
@@ -235,19 +238,27 @@ def fit_matrix(
     skills_t, subjects_t, phases_t, langs_t = (
         x.T.tocsc() for x in (skills, subjects_b, phases_b, langs_b)
     )
+    # Who named any subject (phase, language) at all.
+    subjects_named, phases_named, langs_named = (
+        (np.diff(a.indptr) > 0, np.diff(b.indptr) > 0)
+        for a, b in ((subjects_a, subjects_b), (phases_a, phases_b), (langs_a, langs_b))
+    )
 
     for start in range(0, n, _CHUNK_ROWS):
         rows = slice(start, min(start + _CHUNK_ROWS, n))
         block = scores[rows]
         block[:] = (goals[rows] @ skills_t).toarray()
         block *= goal_share[rows, None] * np.float32(weights.goals)
-        for a, b_t, weight in (
-            (subjects_a, subjects_t, weights.subjects),
-            (phases_a, phases_t, weights.phases),
-            (langs_a, langs_t, weights.language),
+        for a, b_t, weight, penalty, (named_a, named_b) in (
+            (subjects_a, subjects_t, weights.subjects, weights.subject_mismatch, subjects_named),
+            (phases_a, phases_t, weights.phases, weights.phase_mismatch, phases_named),
+            (langs_a, langs_t, weights.language, 0.0, langs_named),
         ):
             shared = (a[rows] @ b_t).toarray() > 0
             block += shared.astype(np.float32) * np.float32(weight)
+            # Differing needs both sides to have said: an empty profile is unknown, not a clash.
+            differ = named_a[rows, None] & named_b[None, :] & ~shared
+            block -= differ.astype(np.float32) * np.float32(penalty)
         apart = np.abs(tz_a[rows, None] - tz_b[None, :]) % 24
         apart = np.minimum(apart, 24 - apart)
         block += (1 - np.minimum(apart, 12) / 12) * np.float32(weights.timezone)
@@ -296,6 +307,13 @@ def reasons(mentee: MenteeProfile, mentor: MentorProfile, now: datetime) -> list
         best = max(skills, key=lambda p: len(skills[p] & wanted), default=None)
         if best is not None and skills[best] & wanted:
             found.append({"code": "goal", "goal": goal, "index": index, "topic": best})
+    differs: dict[str, Any] = {"code": "differs"}
+    for part, mine, theirs, shared in (
+        ("phases", mentee_phases(mentee), _norm(mentor.phases), phases),
+        ("subjects", _norm(mentee.subjects), _norm(mentor.subjects), subjects),
+    ):
+        if mine and theirs and not shared:
+            differs[part] = {"mentee": sorted(mine), "mentor": sorted(theirs)}
     languages = sorted(_norm(mentee.languages) & _norm(mentor.languages))
     if languages:
         found.append({"code": "language", "languages": languages})
@@ -307,4 +325,6 @@ def reasons(mentee: MenteeProfile, mentor: MentorProfile, now: datetime) -> list
         found.append({"code": "experience", "years": mentor.years})
     if mentee.priority:
         found.append({"code": "priority"})
+    if len(differs) > 1:
+        found.append(differs)
     return found

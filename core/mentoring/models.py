@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from core.communities.models import community_fk
@@ -129,7 +129,11 @@ class MentorMatch(SQLModel, table=True):
 
 
 class MentorNote(SQLModel, table=True):
-    """A check-in note or the closing feedback of one side of a match."""
+    """A check-in note or the closing feedback of one side of a match.
+
+    The two members of the match read each other's shared notes with ``mentor notes``; nobody
+    else reads them (a school's leads included).
+    """
 
     __tablename__ = "mentor_note"
 
@@ -144,6 +148,10 @@ class MentorNote(SQLModel, table=True):
     """``checkin`` or ``feedback``."""
     text: str = Field(default="", max_length=500)
     rating: int | None = None
+    """Feedback's rating: seen by its author and Staffroom's organisers, never by the partner."""
+    shared: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    """Whether the partner may read the text (``mentor notes``). Set on what is written once the
+    commands say so; notes from before were written to nobody and stay with their author."""
     at: datetime = Field(sa_type=UTCDateTime)
 
 

@@ -257,9 +257,29 @@ def add_checkin(
             )
         )
     session.add(
-        MentorNote(match_id=match_id, member_id=member_id, kind="checkin", text=note, at=now)
+        MentorNote(
+            match_id=match_id, member_id=member_id, kind="checkin", text=note, shared=True, at=now
+        )
     )
     return match
+
+
+def notes_for(
+    session: Session, match_id: int, member_id: int
+) -> tuple[MentorMatch, list[MentorNote]]:
+    """The match's notes that ``member_id`` may read, oldest first: their own, and the partner's
+    shared ones (check-ins, and the line of feedback once the pair has ended). Anyone outside the
+    pair gets "not found", as for every match."""
+    match = match_for(session, match_id, member_id)
+    notes = session.exec(
+        select(MentorNote)
+        .where(
+            MentorNote.match_id == match_id,
+            or_(MentorNote.member_id == member_id, col(MentorNote.shared)),
+        )
+        .order_by(col(MentorNote.at), col(MentorNote.id))
+    ).all()
+    return match, list(notes)
 
 
 def end_match(
@@ -314,6 +334,7 @@ def give_feedback(
     ).first() or MentorNote(match_id=match_id, member_id=member_id, kind="feedback", at=now)
     found.rating = rating
     found.text = line
+    found.shared = True  # the line, as the feedback prompt says; the rating never is
     found.at = now
     session.add(found)
     return found

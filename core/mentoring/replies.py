@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from core.i18n import _
+from core.i18n import _, format_day
 from core.identity.models import Member
 from core.identity.service import accounts_of
 from core.mentoring.explain import explain
-from core.mentoring.models import MatchStatus, MentorMatch, MentorRequest
-from core.reply import Reply, bold
+from core.mentoring.models import MatchStatus, MentorMatch, MentorNote, MentorRequest
+from core.reply import Reply, SpanLike, bold
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +105,8 @@ def contacts_reply(session: Session, match: MentorMatch, viewer_id: int) -> Repl
     reply.items([[line] for line in contacts(session, other_id)])
     reply.note(
         _(
-            'Say hello and agree when to meet. Add notes with mentor checkin {id} "note"; '
-            "finish with mentor end {id}.",
+            'Say hello and agree when to meet. Add notes with mentor checkin {id} "note" and '
+            "read them together with mentor notes {id}; finish with mentor end {id}.",
             id=match.id,
         )
     )
@@ -118,11 +119,61 @@ def feedback_prompt(session: Session, match: MentorMatch, viewer_id: int) -> Rep
     reply.text(
         _(
             "How was it? Give a rating from 1 to 5 and one line of feedback: "
-            'mentor feedback {id} 5 "what helped most". Only Staffroom\'s organisers see it.',
+            'mentor feedback {id} 5 "what helped most".',
+            id=match.id,
+        )
+    )
+    reply.note(
+        _(
+            "{name} can read your line with mentor notes {id}; the rating is seen only by you "
+            "and Staffroom's organisers.",
+            name=other,
             id=match.id,
         )
     )
     add_cpd_action(reply, other)
+    return reply
+
+
+def notes_reply(
+    session: Session, match: MentorMatch, viewer_id: int, notes: list[MentorNote], zone: ZoneInfo
+) -> Reply:
+    """A pair's notes as one side reads them: check-ins in order, then the feedback lines.
+
+    ``notes`` are those the viewer may read (:func:`core.mentoring.pairs.notes_for`); the
+    partner's rating is not among what is shown, only their words.
+    """
+    other = name_of(session, other_party(match, viewer_id))
+    reply = Reply().heading(_("Mentoring notes with {name} (#{id})", name=other, id=match.id))
+    checkins = [n for n in notes if n.kind == "checkin"]
+    lines: list[list[SpanLike]] = []
+    for note in checkins:
+        who = _("You") if note.member_id == viewer_id else other
+        day = format_day(note.at.astimezone(zone).date(), "dd MMM yyyy")
+        lines.append([bold(f"{day} · {who}: "), note.text])
+    if lines:
+        reply.items(lines)
+    else:
+        reply.text(_("No check-in notes yet."))
+    for note in notes:
+        if note.kind != "feedback":
+            continue
+        if note.member_id == viewer_id:
+            reply.text(
+                bold(_("Your feedback ({rating}/5): ", rating=note.rating or "-")), note.text
+            )
+        else:
+            reply.text(bold(_("Feedback from {name}: ", name=other)), note.text)
+    if match.status == MatchStatus.ACTIVE:
+        reply.note(
+            _(
+                'Only you and {name} read these. Add one with mentor checkin {id} "what we did".',
+                name=other,
+                id=match.id,
+            )
+        )
+    else:
+        reply.note(_("Only you and {name} read these.", name=other))
     return reply
 
 

@@ -102,6 +102,9 @@ def plan_coffee_round(occ: Occurrence) -> list[Outgoing]:
         schedule.active = False
         session.add(schedule)
         return []
+    if coffee.ran_within(session, rotation, at, coffee.period(rotation) / 2) is not None:
+        # A moderator ran a round by hand lately: this one would re-pair everyone too soon.
+        return []
     window = int(schedule.payload.get("avoid_repeat_rounds", 6))
     _round, _groups, notices = coffee.run_round(session, rotation, window, at)
     return _outgoing(notices, session, at)

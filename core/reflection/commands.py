@@ -33,6 +33,7 @@ from core.reflection.replies import (
     saved_reply,
     shared_reflection_reply,
     short,
+    stage_position,
 )
 from core.reply import Reply, SpanLike, bold, code, italic
 
@@ -52,18 +53,59 @@ def _model_for(ctx: Context, chosen: str | None) -> str:
     return ctx.settings.reflection.default_model
 
 
+def _stage_of(model_key: str, typed: str | None) -> str | None:
+    """The stage key ``typed`` names in the model (by key, title or a unique start of either)."""
+    if typed is None:
+        return None
+    chosen = library.model(model_key)
+    titles = {p.stage: p.stage_title for p in chosen.prompts}
+    word = typed.strip().lower()
+    names = {stage: (stage.lower(), titles.get(stage, stage).lower()) for stage in chosen.stages}
+    exact = [stage for stage, forms in names.items() if word in forms]
+    starts = [s for s, forms in names.items() if any(f.startswith(word) for f in forms)]
+    found = exact or (starts if word and len(starts) == 1 else [])
+    if not found:
+        raise BadValue(
+            _(
+                "{model} has these stages: {stages}.",
+                model=chosen.name,
+                stages=", ".join(chosen.stages),
+            ),
+            "stage",
+        )
+    return found[0]
+
+
 @command(
     "reflect",
-    help=N_("Get a reflection question now; reply with your answer to keep it in your journal."),
-    examples=["reflect", "reflect gibbs", "reflect model=brookfield"],
+    help=N_(
+        "Get a reflection question now, at your model's next stage; reply to keep it in your "
+        "journal."
+    ),
+    examples=[
+        "reflect",
+        "reflect gibbs",
+        "reflect model=brookfield",
+        "reflect gibbs stage=feelings",
+    ],
 )
 def reflect(
     ctx: Context,
     *,
     model: Annotated[str | None, Arg(MODEL_PARAM_HELP, choices=library.MODELS)] = None,
+    stage: Annotated[
+        str | None,
+        Arg(
+            N_("a stage of the model, like feelings (else the next one)"),
+            positional=False,
+            max_length=40,
+        ),
+    ] = None,
 ) -> Reply:
     model_key = _model_for(ctx, model)
-    question = service.pick_prompt(ctx.session, ctx.member_id, model_key)
+    question = service.pick_prompt(
+        ctx.session, ctx.member_id, model_key, stage=_stage_of(model_key, stage)
+    )
     prompt = service.open_prompt(ctx.session, ctx.member_id, question, ctx.now)
     reply = prompt_reply(prompt, scheduled=False)
     channel = ctx.invocation.channel
@@ -277,7 +319,11 @@ def reflect_status(ctx: Context) -> Reply:
                 ),
             )
         )
-        fields.append((_("Model"), model_label(str(schedule.payload.get("model", "")))))
+        model_key = str(schedule.payload.get("model", ""))
+        fields.append((_("Model"), model_label(model_key)))
+        if model_key in library.models():
+            coming_up = service.pick_prompt(ctx.session, ctx.member_id, model_key)
+            fields.append((_("Next question"), stage_position(model_key, coming_up.stage)))
         if is_paused(schedule, ctx.now):
             fields.append(
                 (

@@ -30,6 +30,25 @@ def stage_label(model_key: str | None, stage: str | None) -> str | None:
     return found.stage_title if found else None
 
 
+def stage_position(model_key: str | None, stage: str | None) -> str:
+    """Where a question stands in its model: "Gibbs' reflective cycle · stage 2 of 6: Feelings"
+    (the model's name alone for a free entry or a stage the library no longer has)."""
+    label = model_label(model_key)
+    title = stage_label(model_key, stage)
+    if title is None or model_key is None:
+        return label
+    stages = library.model(model_key).stages
+    if stage not in stages:
+        return f"{label} · {title}"
+    return _(
+        "{model} · stage {n} of {count}: {stage}",
+        model=label,
+        n=stages.index(stage) + 1,
+        count=len(stages),
+        stage=title,
+    )
+
+
 def short(text: str, limit: int = SHORT_PROMPT) -> str:
     """A one-line cut of ``text`` for lists and titles (no double quotes: it goes in commands)."""
     line = " ".join(text.split()).replace('"', "'")
@@ -38,12 +57,9 @@ def short(text: str, limit: int = SHORT_PROMPT) -> str:
 
 def prompt_reply(prompt: ReflectionPrompt, *, scheduled: bool) -> Reply:
     """The message that asks a question and says how to answer it."""
-    stage = stage_label(prompt.model, prompt.stage)
     heading = _("Time to reflect") if scheduled else _("A question to reflect on")
     reply = Reply().heading(heading)
-    reply.text(
-        bold(f"{model_label(prompt.model)} · {stage}" if stage else model_label(prompt.model))
-    )
+    reply.text(bold(stage_position(prompt.model, prompt.stage)))
     reply.text(italic(prompt.text))
     reply.note(
         _(
@@ -51,7 +67,9 @@ def prompt_reply(prompt: ReflectionPrompt, *, scheduled: bool) -> Reply:
             "only you can read."
         )
     )
-    reply.action(_("A different question"), f"reflect {prompt.model}")
+    # Another question at the same step, so swapping a question does not skip a stage.
+    stage = f" stage={prompt.stage}" if stage_label(prompt.model, prompt.stage) else ""
+    reply.action(_("A different question"), f"reflect {prompt.model}{stage}")
     return reply
 
 

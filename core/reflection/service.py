@@ -35,26 +35,30 @@ PAGE_SIZE = 10
 # Prompts -----------------------------------------------------------------------------------
 
 
-def pick_prompt(session: Session, member_id: int, model_key: str) -> library.Prompt:
+def pick_prompt(
+    session: Session, member_id: int, model_key: str, *, stage: str | None = None
+) -> library.Prompt:
     """The next question of ``model_key`` for the member.
 
-    Questions the member has not seen come first, then the one seen longest ago, so no question
-    repeats until every question of the model has been asked. Among equally fresh questions the
-    next stage after the last one asked wins, so successive prompts walk round the model's cycle.
+    Successive prompts walk the model stage by stage: the stage after the last one the member
+    was asked from this model (the first stage to begin with, and again after the last), or
+    ``stage`` when asked for (another question at the same step). Within the stage, a question
+    not yet seen comes first, then the one seen longest ago, so no question of a stage repeats
+    until all of that stage's have been asked.
     """
     history = session.exec(
         select(ReflectionPrompt.prompt_key, ReflectionPrompt.stage, ReflectionPrompt.model)
         .where(ReflectionPrompt.member_id == member_id)
         .order_by(col(ReflectionPrompt.sent_at).desc(), col(ReflectionPrompt.id).desc())
     ).all()
-    return _choose(model_key, [(key, stage, model) for key, stage, model in history])
+    return _choose(model_key, [(key, stage, model) for key, stage, model in history], stage)
 
 
 _History = Sequence[tuple[str, str, str]]
 """A member's prompts as (key, stage, model), newest first."""
 
 
-def _choose(model_key: str, history: _History) -> library.Prompt:
+def _choose(model_key: str, history: _History, stage: str | None = None) -> library.Prompt:
     """:func:`pick_prompt`'s choice, given the member's history.
 
     Only the newest appearance of each (key, stage, model) matters: a question's freshness is its
@@ -67,23 +71,28 @@ def _choose(model_key: str, history: _History) -> library.Prompt:
     for rank, (key, _stage, _model) in enumerate(history):
         recency.setdefault(key, rank)
     last_key = history[0][0] if history else None
-    last_in_model = next((row for row in history if row[2] == model_key), None)
-    next_stage = 0
-    if last_in_model is not None and last_in_model[1] in chosen.stages:
-        next_stage = (chosen.stages.index(last_in_model[1]) + 1) % len(chosen.stages)
-    stage_count = len(chosen.stages)
+    if stage in chosen.stages:
+        step = chosen.stages.index(stage)
+    else:
+        last_in_model = next((row for row in history if row[2] == model_key), None)
+        step = 0
+        if last_in_model is not None and last_in_model[1] in chosen.stages:
+            step = (chosen.stages.index(last_in_model[1]) + 1) % len(chosen.stages)
+    # A stage the library gives no question (an edited file) is stepped over.
+    step = min(
+        {p.stage_index for p in chosen.prompts},
+        key=lambda index: (index - step) % len(chosen.stages),
+    )
+    in_stage = [p for p in chosen.prompts if p.stage_index == step]
+    # Never the question just asked again, unless the stage has no other.
+    candidates = [p for p in in_stage if p.key != last_key] or in_stage
 
-    def freshness(item: tuple[int, library.Prompt]) -> tuple[int, int, int]:
+    def freshness(item: tuple[int, library.Prompt]) -> tuple[int, int]:
         position, candidate = item
         # Unseen questions rank as older than anything seen; a higher rank is older.
-        age = recency.get(candidate.key, len(history) + 1)
-        stage_distance = (candidate.stage_index - next_stage) % stage_count
-        return (-age, stage_distance, position)
+        return (-recency.get(candidate.key, len(history) + 1), position)
 
-    candidates = [
-        (i, p) for i, p in enumerate(chosen.prompts) if p.key != last_key or len(chosen.prompts) < 2
-    ]
-    return min(candidates, key=freshness)[1]
+    return min(enumerate(candidates), key=freshness)[1]
 
 
 _IN_LIST = 2000
@@ -329,11 +338,30 @@ def answer_prompt(
     return entry
 
 
+REPEAT_WINDOW = timedelta(minutes=5)
+"""The same free entry again within this window is the same entry sent twice (a retry after a
+lost answer, a double submission), not a second reflection."""
+
+
 def add_entry(
     session: Session, member_id: int, text: str, now: datetime, *, limit: int
 ) -> JournalEntry:
-    """A free journal entry, not tied to a prompt."""
-    entry = JournalEntry(member_id=member_id, body=_body(text, limit), created_at=now)
+    """A free journal entry, not tied to a prompt; the member's identical free entry of the last
+    few minutes is handed back instead of a copy."""
+    body = _body(text, limit)
+    repeat = session.exec(
+        select(JournalEntry)
+        .where(
+            JournalEntry.member_id == member_id,
+            col(JournalEntry.prompt_id).is_(None),
+            JournalEntry.body == body,
+            col(JournalEntry.created_at) >= now - REPEAT_WINDOW,
+        )
+        .order_by(col(JournalEntry.id).desc())
+    ).first()
+    if repeat is not None:
+        return repeat
+    entry = JournalEntry(member_id=member_id, body=body, created_at=now)
     session.add(entry)
     session.flush()
     return entry

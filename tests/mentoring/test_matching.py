@@ -165,3 +165,88 @@ def test_timezone_distance_is_measured_now() -> None:
     assert {"code": "hours", "hours": 4.0} in reasons(
         ldn, ny, datetime(2026, 10, 28, 12, tzinfo=UTC)
     )
+
+
+def test_a_mismatch_costs_more_than_a_shared_timezone_and_language_bring() -> None:
+    weights = MatchWeights()
+    shared_clock_and_tongue = weights.language + weights.timezone
+    assert weights.phases + weights.phase_mismatch > shared_clock_and_tongue
+    assert weights.subjects + weights.subject_mismatch > shared_clock_and_tongue
+
+
+def test_a_primary_request_goes_to_the_primary_mentor_not_the_nearby_secondary_one() -> None:
+    phonics = MenteeProfile(
+        member_id=1,
+        name="Pia",
+        goals=("phonics",),
+        subjects=("english",),
+        phases=("primary",),
+        languages=("en",),
+        timezone="Europe/London",
+    )
+    nearby = MentorProfile(
+        member_id=10,
+        name="Sam",
+        topics=("behaviour management",),
+        subjects=("maths",),
+        phases=("secondary",),
+        languages=("en",),
+        timezone="Europe/London",
+    )
+    primary = MentorProfile(
+        member_id=11,
+        name="Yui",
+        topics=("reading",),
+        phases=("primary",),
+        languages=("ja",),
+        timezone="Asia/Tokyo",
+    )
+    fit = fit_matrix([phonics], [nearby, primary], MatchWeights(), NOW, min_fit=2.0)
+    assert fit[0, 0] == EXCLUDED  # a shared clock and language alone are no reason
+    assert assign(fit, [1, 1]) == [(0, 1)]
+    # With no primary mentor, a secondary maths mentor sharing only those is not proposed.
+    alone = fit_matrix([phonics], [nearby], MatchWeights(), NOW, min_fit=2.0)
+    assert assign(alone, [1]) == []
+
+
+def test_a_mismatched_pair_made_for_the_goal_says_what_does_not_fit() -> None:
+    sam = MentorProfile(
+        member_id=10,
+        name="Sam",
+        topics=("behaviour management",),
+        subjects=("maths",),
+        phases=("secondary",),
+        timezone="Europe/London",
+    )
+    pia = MenteeProfile(
+        member_id=1,
+        name="Pia",
+        goals=("behaviour management",),
+        subjects=("english",),
+        phases=("primary",),
+        timezone="Europe/London",
+    )
+    fit = fit_matrix([pia], [sam], MatchWeights(), NOW, min_fit=2.0)
+    assert assign(fit, [1]) == [(0, 0)]
+    why = reasons(pia, sam, NOW)
+    to_pia = explain(why, viewer="mentee", other_name="Sam")
+    assert "Sam mentors on behaviour management, your first goal" in to_pia
+    assert "You both teach" not in to_pia
+    assert to_pia.endswith("What does not fit: Sam teaches secondary maths, not primary english.")
+    to_sam = explain(why, viewer="mentor", other_name="Pia")
+    assert to_sam.endswith("What does not fit: Pia teaches primary english, not secondary maths.")
+    # A shared phase is said as shared, and only the subjects as what differs.
+    sam_primary = MentorProfile(
+        member_id=10, name="Sam", topics=sam.topics, subjects=("maths",), phases=("primary",)
+    )
+    shown = explain(reasons(pia, sam_primary, NOW), viewer="mentee", other_name="Sam")
+    assert shown.startswith("You both teach primary")
+    assert shown.endswith("What does not fit: Sam teaches maths, not english.")
+
+
+def test_an_empty_profile_is_unknown_not_a_mismatch() -> None:
+    sam = MentorProfile(member_id=10, name="Sam", topics=("phonics",), phases=("primary",))
+    pia = MenteeProfile(member_id=1, name="Pia", goals=("phonics",), subjects=("english",))
+    assert not any(r["code"] == "differs" for r in reasons(pia, sam, NOW))
+    plain = fit_matrix([pia], [sam], MatchWeights(), NOW)
+    assert float(plain[0, 0]) == pytest.approx(MatchWeights().goals + MatchWeights().timezone)

@@ -15,7 +15,7 @@ from core.app import Staffroom
 from core.clock import FixedClock
 from core.delivery import plan_due
 from core.delivery.models import Schedule
-from core.mentoring.models import MatchStatus, MentorMatch
+from core.mentoring.models import MatchStatus, MentorMatch, MentorNote
 from core.mentoring.pairs import accept
 from core.mentoring.privacy import MENTORING_DATA
 from tests.core.test_privacy import rows_mentioning
@@ -264,3 +264,84 @@ def _waiting_on_a_lock(app: Staffroom) -> bool:
                 )
             ).scalar_one()
         )
+
+
+def test_the_pair_reads_its_notes_and_feedback_words_and_nobody_else_does(
+    mapp: Staffroom, clock: FixedClock
+) -> None:
+    match = setup_pair(mapp)
+    ok(say(mapp, f"mentor accept {match}", user="ana"))
+    ok(say(mapp, f"mentor accept {match}", user="bob"))
+    early = say(mapp, f"mentor notes {match}", user="bob")
+    assert "No check-in notes yet" in text_of(ok(early))
+    ok(say(mapp, f'mentor checkin {match} "Planned a seating chart"', user="bob"))
+    clock.advance(timedelta(days=14))
+    ok(say(mapp, f'mentor checkin {match} "Observed period 3 together"', user="ana"))
+    with Session(mapp.engine) as session:
+        # A note from before notes were readable: written to nobody, so it stays Ana's own.
+        session.add(
+            MentorNote(
+                match_id=match,
+                member_id=member_id(mapp, "ana"),
+                kind="checkin",
+                text="Written before sharing",
+                at=clock.now(),
+            )
+        )
+        session.commit()
+    to_bob = text_of(ok(say(mapp, f"mentor notes {match}", user="bob")))
+    assert "Mentoring notes with Ana" in to_bob
+    assert to_bob.index("You: Planned a seating chart") < to_bob.index(
+        "Ana: Observed period 3 together"
+    )
+    assert "Written before sharing" not in to_bob
+    to_ana = text_of(ok(say(mapp, f"mentor notes {match}", user="ana")))
+    assert "Bob: Planned a seating chart" in to_ana and "Written before sharing" in to_ana
+    for stranger in ("mod", "admin"):
+        refused = say(mapp, f"mentor notes {match}", user=stranger)
+        assert refused.tone == "error" and "You have no mentoring match" in text_of(refused)
+        assert "seating" not in text_of(refused)
+    ok(say(mapp, f"mentor end {match} confirm", user="ana"))
+    asked = text_of(dms(mapp, "bob")[-1])
+    assert f"Ana can read your line with mentor notes {match}" in asked
+    ok(say(mapp, f'mentor feedback {match} 4 "Practical and kind"', user="bob"))
+    ok(say(mapp, f'mentor feedback {match} 5 "Bob tried everything"', user="ana"))
+    to_ana = text_of(ok(say(mapp, f"mentor notes {match}", user="ana")))
+    assert "Feedback from Bob: Practical and kind" in to_ana
+    assert "4/5" not in to_ana  # the partner's words, never their rating
+    assert "Your feedback (5/5): Bob tried everything" in to_ana
+    to_bob = text_of(ok(say(mapp, f"mentor notes {match}", user="bob")))
+    assert "Feedback from Ana: Bob tried everything" in to_bob and "5/5" not in to_bob
+    assert "Practical and kind" in to_bob
+
+
+def test_notes_of_a_pair_that_never_started_say_so(mapp: Staffroom) -> None:
+    match = setup_pair(mapp)
+    waiting = say(mapp, f"mentor notes {match}", user="bob")
+    assert waiting.tone == "error" and "pairs that have started" in text_of(waiting)
+    assert "You have no mentoring match" in text_of(say(mapp, "mentor notes 99999", user="bob"))
+
+
+def test_a_primary_phonics_request_is_proposed_to_the_primary_mentor(mapp: Staffroom) -> None:
+    person(mapp, "pia", "subjects=english phases=primary languages=en timezone=Europe/London")
+    person(mapp, "sam", "subjects=maths phases=secondary languages=en timezone=Europe/London")
+    person(mapp, "yui", "phases=primary languages=ja timezone=Asia/Tokyo")
+    ok(say(mapp, 'mentor offer "behaviour management"', user="sam"))
+    ok(say(mapp, 'mentor offer "reading for pleasure"', user="yui"))
+    ok(say(mapp, 'mentor request "phonics" phase=primary', user="pia"))
+    ok(say(mapp, "mentor match", user="admin"))
+    assert dms(mapp, "yui") and not dms(mapp, "sam")
+    assert "Yui could be your mentor" in text_of(dms(mapp, "pia")[-1])
+
+
+def test_a_proposal_across_phases_says_what_does_not_fit(mapp: Staffroom) -> None:
+    person(mapp, "pia", "subjects=english phases=primary timezone=Europe/London")
+    person(mapp, "sam", "subjects=maths phases=secondary timezone=Europe/London experience=9")
+    ok(say(mapp, 'mentor offer "behaviour management"', user="sam"))
+    ok(say(mapp, 'mentor request "behaviour management"', user="pia"))
+    ok(say(mapp, "mentor match", user="admin"))
+    to_pia = text_of(dms(mapp, "pia")[-1])
+    assert "Sam mentors on behaviour management, your first goal" in to_pia
+    assert "What does not fit: Sam teaches secondary maths, not primary english." in to_pia
+    to_sam = text_of(dms(mapp, "sam")[-1])
+    assert "What does not fit: Pia teaches primary english, not secondary maths." in to_sam

@@ -39,9 +39,9 @@ def test_reflect_sends_a_question_from_the_default_model(app: Staffroom) -> None
     shown = text_of(reply)
     first = library.model("driscoll").prompts[0]
     assert first.text in shown
-    assert "Driscoll" in shown and "What?" in shown
+    assert "Driscoll" in shown and "stage 1 of 3: What?" in shown
     assert "private journal" in shown
-    assert reply.actions[0].command == "reflect driscoll"
+    assert reply.actions[0].command == "reflect driscoll stage=what"  # same step, other question
     [row] = asked(app)
     assert row.prompt_key == first.key and row.answered_at is None and row.source == "asked"
 
@@ -196,3 +196,30 @@ def test_the_cpd_button_logs_the_reflection_as_evidence(app: Staffroom) -> None:
     assert logged.tone == "success", text_of(logged)
     # Pressed by someone else, the same button cannot reach Ana's entry.
     assert say(app, saved.actions[0].command, user="bob").tone == "error"
+
+
+def test_a_different_question_stays_at_the_stage_and_the_walk_goes_on(
+    app: Staffroom, clock: FixedClock
+) -> None:
+    gibbs = library.model("gibbs")
+    first = say(app, "reflect gibbs")
+    assert "Gibbs' reflective cycle · stage 1 of 6: Description" in text_of(first)
+    swap = first.actions[0]
+    assert swap.label == "A different question"
+    for _ in range(2):
+        clock.advance(timedelta(minutes=1))
+        again = say(app, swap.command)
+        assert "stage 1 of 6: Description" in text_of(again)
+    described = [p.prompt_key for p in asked(app)]
+    assert len(set(described)) == 3  # three different description questions
+    for _ in gibbs.stages:
+        clock.advance(timedelta(minutes=1))
+        say(app, "reflect gibbs")
+    walked = [p.stage for p in asked(app)][3:]
+    assert walked == [*gibbs.stages[1:], gibbs.stages[0]]  # description again, in its turn
+    clock.advance(timedelta(minutes=1))
+    chosen = say(app, "reflect gibbs stage=action")
+    assert "stage 6 of 6: Action plan" in text_of(chosen)
+    wrong = say(app, "reflect kolb stage=feelings")
+    assert wrong.tone == "error"
+    assert "concrete-experience, reflective-observation" in text_of(wrong)

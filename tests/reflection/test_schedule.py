@@ -365,3 +365,11 @@ def test_a_scheduled_prompt_comes_in_the_members_language(
         clock.advance(timedelta(days=1))
         tick(app, messenger, runner)
     assert messenger.to("ana")[-1][0].plain_text().startswith("Time to reflect")
+
+
+def test_status_says_where_the_schedule_is_in_its_model(app: Staffroom) -> None:
+    say(app, "reflect schedule mon,thu 09:00 model=gibbs")
+    status = text_of(say(app, "reflect status"))
+    assert "Next question: Gibbs' reflective cycle · stage 1 of 6: Description" in status
+    say(app, "reflect gibbs")
+    assert "stage 2 of 6: Feelings" in text_of(say(app, "reflect status"))

@@ -30,6 +30,7 @@ from core.reflection.schedules import (
     set_schedule,
 )
 from core.reflection.service import answer_prompt, open_prompt, pick_prompt
+from core.reply import Reply
 from tests.delivery.helpers import add_member
 
 START = datetime(2027, 1, 3, 12, 0, tzinfo=UTC)  # a Sunday; Monday's 09:00s follow
@@ -111,8 +112,21 @@ def populate(app: Staffroom) -> None:
                 schedule.timezone = "Mars/Olympus"
             if n == 9:
                 pause_schedule(session, schedule, None, "paused by the member")
+            if n == 10:
+                # Every question of the schedule's first stage asked already: the walk must
+                # still come back to that stage in its turn, not skip to one with fresh questions.
+                lead_in(session, member.id, model)
             session.add(schedule)
         session.commit()
+
+
+def lead_in(session: Session, member_id: int, model_key: str) -> None:
+    """History: every question of the model's first stage, asked (and swapped) before START."""
+    first = library.model(model_key).stages[0]
+    count = sum(p.stage == first for p in library.model(model_key).prompts)
+    for n in range(count):
+        at = START - timedelta(days=2, minutes=count - n)
+        open_prompt(session, member_id, pick_prompt(session, member_id, model_key, stage=first), at)
 
 
 def plan_days(app: Staffroom, session: Session, producers: Producers, days: int) -> list[int]:
@@ -312,3 +326,50 @@ def test_a_failing_batch_is_planned_one_by_one_and_only_the_broken_one_is_lost(
         ).all()
         assert stuck == []
         session.rollback()
+
+
+@pytest.mark.parametrize("path", ["batch", "one by one"])
+def test_both_paths_walk_the_model_stage_by_stage_and_say_where_they_are(
+    app: Staffroom, path: str
+) -> None:
+    gibbs = library.model("gibbs")
+    with Session(app.engine) as session:
+        member = add_member(session, "walker", START, timezone="Europe/London")
+        assert member.id is not None
+        lead_in(session, member.id, "gibbs")
+        set_schedule(
+            session,
+            member,
+            weekdays=list(range(7)),
+            at=time(9, 0),
+            model_key="gibbs",
+            follow_up_hours=0,
+            now=START,
+        )
+        session.commit()
+        walker = member.id
+    counting = CountingPrompts()
+    producer: Producer = counting if path == "batch" else one_at_a_time(produce_prompt)
+    producers = Producers({**app.producers.kinds, PROMPT_KIND: producer})
+    with Session(app.engine) as session:
+        plan_days(app, session, producers, days=len(gibbs.stages) + 1)
+        session.commit()
+        sent = session.exec(
+            select(ReflectionPrompt)
+            .where(ReflectionPrompt.member_id == walker, ReflectionPrompt.source == "scheduled")
+            .order_by(col(ReflectionPrompt.occurrence_at))
+        ).all()
+        outbox = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.member_id == walker)
+            .order_by(col(OutboxMessage.due_at))
+        ).all()
+    assert (counting.batches > 0) == (path == "batch")
+    # The lead-in asked every description question: the schedule goes on from feelings, round
+    # to description again (its question seen longest ago), then feelings again.
+    stages = [p.stage for p in sent]
+    assert stages[: len(gibbs.stages) + 1] == [*gibbs.stages[1:], gibbs.stages[0], gibbs.stages[1]]
+    assert sent[len(gibbs.stages) - 1].prompt_key == f"gibbs.{gibbs.stages[0]}.1"
+    shown = [Reply.model_validate(row.payload).plain_text() for row in outbox]
+    assert "Gibbs' reflective cycle · stage 2 of 6: Feelings" in shown[0]
+    assert "stage 1 of 6: Description" in shown[len(gibbs.stages) - 1]
