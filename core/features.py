@@ -14,6 +14,7 @@ from core.cpd import FEATURE as CPD
 from core.delivery import FEATURE as DELIVERY
 from core.events import FEATURE as EVENTS
 from core.feature import Feature, tables_of
+from core.forms import FEATURE as FORMS
 from core.help import FEATURE as HELP
 from core.identity import FEATURE as IDENTITY
 from core.inbound import FEATURE as INBOUND
@@ -42,6 +43,7 @@ FEATURES: tuple[Feature, ...] = (
     MENTORING,
     OBSERVATION,
     INQUIRY,
+    FORMS,
     HELP,
 )
 

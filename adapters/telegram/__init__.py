@@ -1,5 +1,6 @@
 """Staffroom on Telegram: a DM conversation with the bot, commands from the registry, inline
-buttons, deep-link onboarding; polling or webhook. See ``create_platform``."""
+buttons, forms asked one question at a time, deep-link onboarding; polling or webhook. See
+``create_platform``."""
 
 from __future__ import annotations
 

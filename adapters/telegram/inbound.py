@@ -19,11 +19,13 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import BaseHandler, ContextTypes
 
+from adapters.telegram.forms import CANCEL, TelegramForms
 from adapters.telegram.menu import START, command_groups
 from adapters.telegram.messenger import PLATFORM, send_reply
 from adapters.telegram.onboarding import deep_link, start_command
 from core.actions.service import command_for
 from core.app import Staffroom
+from core.forms.questions import read_action
 from core.i18n import _, set_language
 from core.identity.service import language_of, likely_zones
 from core.invocation import ChannelRef, Invocation
@@ -114,6 +116,7 @@ class Inbound:
         self.app = app
         self.tenant = tenant
         self.groups = command_groups(app.registry)
+        self.forms = TelegramForms(app)
         # Held only while a chat has updates in hand; dropped when no handler needs it.
         self._turns: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -175,10 +178,29 @@ class Inbound:
             user = message.from_user
             if command.name == START:
                 reply = await self.start(user, message.chat, command.rest)
+            elif command.name == CANCEL and CANCEL not in self.groups:
+                reply = await self.forms.cancel(self.invocation(user, None, "cancel"))
             else:
                 text = self.command_text(command)
+                form = self.app.registry.form_for(text)
+                if form is not None:
+                    # Given bare: ask its fields one at a time, in the private chat.
+                    privately = self.invocation(user, None, text)
+                    await self.forms.open(
+                        context.bot, privately, form, chat=message.chat, quote=message
+                    )
+                    return
                 reply = await self.app.handle(self.invocation(user, message.chat, text))
+                await self.put_form_away(message.chat, user, reply)
             await self.respond(context, message.chat, user, reply, quote=message)
+
+    async def put_form_away(self, chat: Chat | None, user: User, reply: Reply) -> None:
+        """Another command in the private chat ends the form open there (its next message
+        would otherwise be taken as an answer); the reply says so."""
+        if chat is not None and chat.type == ChatType.PRIVATE:
+            note = await self.forms.put_away(self.invocation(user, None, ""))
+            if note is not None:
+                reply.note(note)
 
     async def start(self, user: User, chat: Chat, payload: str) -> Reply:
         """``/start`` with an optional deep-link payload (link accounts, join a community)."""
@@ -243,7 +265,15 @@ class Inbound:
                 kind="message",
                 reply_to=replied.message_id if replied is not None and to_bot else None,
             )
+            note = None
+            if message.chat.type == ChatType.PRIVATE:
+                # The answer to a form's question, if one is open here.
+                taken, note = await self.forms.answer(context.bot, invocation)
+                if taken:
+                    return
             reply = await self.app.handle(invocation)
+            if note is not None:
+                reply.note(note)
             await self.respond(context, message.chat, message.from_user, reply, quote=message)
 
     async def refuse_chat_sender(
@@ -295,8 +325,18 @@ class Inbound:
                 return
             await _answer(query, None)
             try:
-                reply = await self.app.handle(self.invocation(query.from_user, chat, command))
-                await self.respond(context, chat, query.from_user, reply, quote=None)
+                user = query.from_user
+                action = read_action(command)
+                form = self.app.registry.form_for(command) if action is None else None
+                if action is not None:
+                    await self.forms.press(context.bot, self.invocation(user, None, ""), action)
+                elif form is not None:
+                    privately = self.invocation(user, None, command)
+                    await self.forms.open(context.bot, privately, form, chat=chat, quote=None)
+                else:
+                    reply = await self.app.handle(self.invocation(user, chat, command))
+                    await self.put_form_away(chat, user, reply)
+                    await self.respond(context, chat, user, reply, quote=None)
             except Exception:
                 log.exception("button press failed")
                 sorry = Reply.error(_("Something went wrong on our side. Please try again."))

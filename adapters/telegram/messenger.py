@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
 
-from telegram import Bot, Message, ReplyParameters
+from telegram import Bot, ForceReply, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -31,11 +31,19 @@ log = logging.getLogger("staffroom.telegram")
 
 
 async def send_reply(
-    bot: Bot, app: Staffroom, chat_id: int, reply: Reply, *, reply_to: int | None = None
+    bot: Bot,
+    app: Staffroom,
+    chat_id: int,
+    reply: Reply,
+    *,
+    reply_to: int | None = None,
+    force_reply: ForceReply | None = None,
 ) -> list[Message]:
     """Send ``reply`` to a chat: its texts (the keyboard under the last), then its files.
 
-    ``reply_to`` quotes the message being answered (in groups, so it is clear who asked). Only the
+    ``reply_to`` quotes the message being answered (in groups, so it is clear who asked);
+    ``force_reply`` opens the reply box under the last text when the reply has no buttons (a
+    message carries one markup: buttons or a reply box, never both). Only the
     first message's failure is raised: once it is out, the reply counts as sent, so a later part
     that fails is logged and skipped (raising would make the deliverer send the whole reply again).
     """
@@ -54,7 +62,7 @@ async def send_reply(
                 chat_id,
                 text,
                 parse_mode=ParseMode.HTML,
-                reply_markup=rendered.keyboard if last else None,
+                reply_markup=(rendered.keyboard or force_reply) if last else None,
                 reply_parameters=quote if index == 0 else None,
             )
         )
