@@ -3,24 +3,58 @@
 Each line is a command (``cpd log 1.5 "Workshop"``) or, when its first word is not a command group,
 a message (the answer to a reflection prompt). Buttons show as numbered choices; typing the number
 presses it. Files (exports) are saved in the current directory. Scheduled messages addressed to the
-console member are printed as they are delivered.
+console member are printed as they are delivered, and so are posts to local channels.
+
+A few lines starting with ``/`` steer the console itself, so everything can be tried on one
+machine: ``/in staffroom`` speaks in the local channel ``#staffroom`` (bind a community there with
+``community bind``, and its announcements, digests and shared reflections print), ``/dm`` goes back
+to the direct chat, and ``/as Sam Patel`` speaks as another console member (a sample colleague of
+the demo, say). Any other ``/cpd list`` runs as ``cpd list``, the way Telegram's commands look.
+
+The console is one trusted person at their own terminal: it names its member by whatever name it
+is given (``--as``), so it proves nobody's identity, and its commands are not rate-limited (a
+script piping a hundred lines in is that person, not a flood).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.exc import DBAPIError
+
 from core.app import Staffroom
+from core.commands import N_
+from core.delivery.deliverer import deliver_due
 from core.delivery.ports import Recipient
+from core.i18n import _
 from core.invocation import ChannelRef, Invocation
 from core.reply import Fields, Heading, Items, Note, Reply, Span, Text
 
+log = logging.getLogger("staffroom.console")
+
 PLATFORM = "console"
 TENANT = "local"
+CONTROLS = N_(
+    "/in CHANNEL: speak in the local channel #CHANNEL · /dm: back to the direct chat · "
+    "/as NAME: speak as another console member"
+)
+
+
+def user_id_for(name: str) -> str:
+    """The console account of a person named ``name`` (the same name is the same member)."""
+    return name.strip().lower() or "you"
+
+
+def channel_id_for(name: str) -> str:
+    """The id of the local channel ``#name`` (what ``community bind`` records)."""
+    return "#" + (name.strip().lstrip("#").lower() or "staffroom")
 
 
 def _spans(parts: list[Span]) -> str:
@@ -62,15 +96,32 @@ def render(reply: Reply, *, saved: list[Path] | None = None) -> str:
 class ConsoleSession:
     """One person at the console: turns lines into invocations and replies into text."""
 
-    def __init__(self, app: Staffroom, name: str, out: TextIO, files_dir: Path | None = None):
+    def __init__(
+        self,
+        app: Staffroom,
+        name: str,
+        out: TextIO,
+        files_dir: Path | None = None,
+        *,
+        messenger: ConsoleMessenger | None = None,
+    ):
         self.app = app
-        self.name = name
-        self.user_id = name.strip().lower() or "you"
+        self.name = name.strip() or "you"
+        self.user_id = user_id_for(name)
         self.out = out
         self.files_dir = files_dir or Path.cwd()
         self.last_actions: list[str] = []
+        self.channel: str | None = None
+        """The local channel spoken in (``#staffroom``), or None for the direct chat."""
+        self.messenger = messenger or ConsoleMessenger(out, for_user=self.user_id)
+        self._worker = f"console:{socket.gethostname()[:30]}:{os.getpid()}"
 
     def invocation(self, line: str) -> Invocation:
+        where = (
+            ChannelRef(id=self.channel, name=self.channel.lstrip("#"))
+            if self.channel is not None
+            else ChannelRef(id=f"console:{self.user_id}", direct=True)
+        )
         return Invocation(
             platform=PLATFORM,
             tenant=TENANT,
@@ -78,13 +129,20 @@ class ConsoleSession:
             display_name=self.name,
             text=line,
             kind=self.app.registry.kind_of(line),
-            channel=ChannelRef(id=f"console:{self.user_id}", direct=True),
+            channel=where,
+            # One person at their own terminal: a script's hundred lines are not a flood.
+            counted=False,
         )
 
     async def handle_line(self, line: str) -> str | None:
         line = line.strip()
         if not line:
             return None
+        if line.startswith("/"):
+            control = self._control(line)
+            if control is not None:
+                return control
+            line = line[1:]  # "/cpd list", as on Telegram
         if line.isdigit() and self.last_actions:
             choice = int(line)
             if not 1 <= choice <= len(self.last_actions):
@@ -93,6 +151,50 @@ class ConsoleSession:
         reply = await self.app.handle(self.invocation(line))
         self.last_actions = [a.command for a in reply.actions]
         return render(reply, saved=self._save(reply))
+
+    def _control(self, line: str) -> str | None:
+        """Run a console control (``/in``, ``/dm``, ``/as``) and say what it did; None when the
+        line is a command written with a slash."""
+        word, _sep, rest = line[1:].partition(" ")
+        word, rest = word.lower(), rest.strip()
+        if word == "in":
+            if not rest:
+                return "✗ " + _("Say which channel, like /in staffroom.") + f" ({_(CONTROLS)})"
+            self.channel = channel_id_for(rest)
+            self.last_actions = []
+            return _(
+                "You are in {channel} (a local channel). /dm goes back to the direct chat.",
+                channel=self.channel,
+            )
+        if word == "dm":
+            self.channel = None
+            self.last_actions = []
+            return _("You are in your direct chat with Staffroom.")
+        if word == "as":
+            if not rest:
+                return "✗ " + _("Say who, like /as Sam Patel.") + f" ({_(CONTROLS)})"
+            self.name, self.user_id = rest, user_id_for(rest)
+            self.messenger.for_user = self.user_id
+            self.last_actions = []
+            return _("You are {name} now.", name=self.name)
+        if word in ("", "help", "?"):
+            return _(CONTROLS)
+        return None
+
+    async def deliver(self) -> None:
+        """Print what is due for the console now (a channel post, a notice to the person here),
+        so it shows right after the command that caused it rather than at the next tick."""
+        try:
+            await deliver_due(
+                self.app.engine,
+                {PLATFORM: self.messenger},
+                self.app.clock.now(),
+                self.app.settings.delivery,
+                self._worker,
+            )
+        except DBAPIError:
+            # The database is away: the delivery service sends it once it is back.
+            log.warning("console delivery pass failed; the delivery service will retry")
 
     def _save(self, reply: Reply) -> list[Path]:
         saved = []
@@ -123,7 +225,7 @@ class ConsoleMessenger:
         self.out = out
         self._write = write or (lambda text: print(text, file=self.out, flush=True))
         self._sent = 0
-        self.for_user = for_user.strip().lower() if for_user else None
+        self.for_user = user_id_for(for_user) if for_user else None
 
     async def send(self, recipient: Recipient, reply: Reply) -> str:
         target = recipient.user_id or recipient.channel_id or "?"
@@ -145,7 +247,10 @@ async def run_console(
     session = ConsoleSession(app, name, out)
     interactive = stdin.isatty()
     if interactive:
-        print(f"Staffroom console — you are {name}. Type help, or quit to leave.", file=out)
+        print(
+            f"Staffroom console — you are {name}. Type help, or quit to leave. ({_(CONTROLS)})",
+            file=out,
+        )
     loop = asyncio.get_running_loop()
     while True:
         if interactive:
@@ -164,4 +269,5 @@ async def run_console(
         text = await session.handle_line(line)
         if text:
             print(text + "\n", file=out, flush=True)
+            await session.deliver()
     return 0

@@ -1,5 +1,10 @@
 """Sample data for a first run (``staffroom console --demo``): a community with resources, an
-upcoming event and a mentor, created through the ordinary commands by a few sample colleagues."""
+upcoming event and a mentor, created through the ordinary commands by a few sample colleagues.
+
+The colleagues are console members like the person trying it, so ``/as Sam Patel`` at the console
+speaks as the mentor who owns the community: run the mentoring round that proposes a match, bind
+the community to a local channel, announce something there.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from adapters.console import PLATFORM, TENANT, user_id_for
 from core.app import Staffroom
 from core.communities.models import Community
 from core.invocation import ChannelRef, Invocation
@@ -14,16 +20,19 @@ from core.invocation import ChannelRef, Invocation
 DEMO_COMMUNITY = "maths-secondary"
 
 
-def _as(app: Staffroom, user: str, name: str, *commands: str) -> None:
+def _as(app: Staffroom, name: str, *commands: str) -> None:
+    """Send the commands as the console member ``name``, in their direct chat."""
+    user = user_id_for(name)
     for text in commands:
         reply = app.dispatch(
             Invocation(
-                platform="console",
-                tenant="demo",
+                platform=PLATFORM,
+                tenant=TENANT,
                 user_id=user,
                 display_name=name,
                 text=text,
-                channel=ChannelRef(id="demo-staffroom", name="staffroom"),
+                channel=ChannelRef(id=f"console:{user}", direct=True),
+                counted=False,  # the demo setting itself up, not a person typing
             )
         )
         if reply.tone == "error":
@@ -38,7 +47,6 @@ def seed_demo(app: Staffroom) -> bool:
     next_week = (app.clock.now() + timedelta(days=7)).date().isoformat()
     _as(
         app,
-        "sam",
         "Sam Patel",
         "profile set role=middle-leader subjects=maths phases=secondary "
         "timezone=Europe/London languages=en,gu experience=12",
@@ -52,7 +60,6 @@ def seed_demo(app: Staffroom) -> bool:
     )
     _as(
         app,
-        "priya",
         "Priya Shah",
         "profile set role=teacher subjects=maths,computing phases=secondary "
         "timezone=Europe/London languages=en",
@@ -64,7 +71,6 @@ def seed_demo(app: Staffroom) -> bool:
     )
     _as(
         app,
-        "tom",
         "Tom Reid",
         "profile set role=early-career subjects=maths phases=secondary timezone=Europe/London",
         "community join maths-secondary",
@@ -76,7 +82,9 @@ def seed_demo(app: Staffroom) -> bool:
 
 DEMO_HINT = (
     "Demo data is ready: a community (maths-secondary) with resources, an event next week and a "
-    "mentor. Try: community list · community join maths-secondary · event list · "
+    "mentor, Sam Patel, who owns it. Try: community join maths-secondary · event list · "
     'resource search mastery · cpd log 1.5 "Teachmeet" category=workshop · reflect · '
-    'mentor request "behaviour management"'
+    'mentor request "behaviour management", then /as Sam Patel and mentor match maths-secondary '
+    "to propose the match, /in staffroom and community bind maths-secondary to see its posts "
+    "here, and /as yourself again to see the proposal with mentor status."
 )

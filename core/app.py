@@ -24,7 +24,7 @@ from core.clock import Clock, SystemClock
 from core.commands import Access, Command, CommandRegistry
 from core.config import Settings
 from core.context import Context
-from core.db import make_engine
+from core.db import CommitOutcomeUnknown, commit, make_engine
 from core.delivery.kinds import Producer, Producers
 from core.errors import UserError
 from core.feature import AcquaintanceHook, Feature, TimezoneHook
@@ -125,6 +125,19 @@ class Staffroom:
                 session.rollback()
                 raise
 
+    @contextmanager
+    def _command_transaction(self) -> Iterator[Session]:
+        """The transaction of one command: like :meth:`session`, but a commit whose answer was
+        lost raises :class:`CommitOutcomeUnknown`, so the member is not told "nothing changed"
+        about a change that may be stored."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                commit(session)
+            except BaseException:
+                session.rollback()
+                raise
+
     async def handle(self, invocation: Invocation) -> Reply:
         """Dispatch without blocking the event loop (the database work runs in a thread)."""
         return await asyncio.to_thread(self.dispatch, invocation)
@@ -138,6 +151,10 @@ class Staffroom:
             if reply.tone == "error":
                 outcome = "error"
             return reply
+        except CommitOutcomeUnknown:
+            outcome = "unknown"
+            log.warning("database connection lost while committing %s", _describe(invocation))
+            return self._maybe_saved(invocation)
         except DBAPIError as exc:
             if not _unreachable(exc):
                 outcome = "crash"
@@ -161,9 +178,46 @@ class Staffroom:
     def _metric_name(self, invocation: Invocation) -> str:
         if invocation.kind == "message":
             return "message"
+        found = self._command_of(invocation)
+        return found.name if found else "unknown"
+
+    def _command_of(self, invocation: Invocation) -> Command | None:
+        """The command the invocation names, without parsing its arguments."""
+        if invocation.kind == "message":
+            return None
         words = (invocation.command or invocation.text or "").split()[:3]
         found = self.registry.resolve(words) if words else None
-        return found[0].name if found else "unknown"
+        return found[0] if found else None
+
+    def _maybe_saved(self, invocation: Invocation) -> Reply:
+        """The reply when the database took the COMMIT but its answer was lost: the change may
+        be stored, so the member is pointed at where to look rather than told to repeat it."""
+        command = self._command_of(invocation)
+        check = self._check_command(command) if command is not None else None
+        if check is None:
+            return Reply.error(
+                _(
+                    "The connection to the database was lost just as this was being saved, so "
+                    "it may have been saved. Please check before you send it again."
+                )
+            )
+        return Reply.error(
+            _(
+                "The connection to the database was lost just as this was being saved, so it "
+                "may have been saved. Check with {check} before you send it again.",
+                check=check,
+            )
+        )
+
+    def _check_command(self, command: Command) -> str | None:
+        """The command that shows what ``command`` changes (``cpd log`` -> ``cpd list``): the
+        nearest ``list``, ``status`` or ``show`` beside it that needs no arguments."""
+        for length in range(len(command.path) - 1, 0, -1):
+            for word in ("list", "status", "show"):
+                found = self.registry.commands.get((*command.path[:length], word))
+                if found is not None and not any(p.required for p in found.params):
+                    return found.name
+        return None
 
     def _dispatch(self, invocation: Invocation) -> Reply:
         now = self.clock.now()
@@ -173,7 +227,7 @@ class Staffroom:
             )
         for attempt in (1, 2):
             try:
-                with self.session() as session:
+                with self._command_transaction() as session:
                     account, member = resolve_account(
                         session, invocation, now, self.settings.staffroom.language
                     )

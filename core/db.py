@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, Engine, create_engine, event, inspect
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 
@@ -75,6 +76,29 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     )
 
 
+class CommitOutcomeUnknown(Exception):
+    """The connection to the database was lost after COMMIT was sent and before its answer came
+    back: the transaction may be stored or not, and nobody here can tell which."""
+
+
+def commit(session: Session) -> None:
+    """Commit the session's transaction, telling a lost answer apart from a failure.
+
+    Every pending statement is flushed first, so an error in one of them (a constraint, a lost
+    connection) still happens before COMMIT and means nothing was stored. Only the COMMIT itself
+    is left: if the connection drops while it is under way, the server may have carried it out,
+    which :class:`CommitOutcomeUnknown` says. SQLite commits into a local file and answers for
+    certain, so its errors stay what they are.
+    """
+    session.flush()
+    try:
+        session.commit()
+    except DBAPIError as exc:
+        if exc.connection_invalidated and session.get_bind().dialect.name != "sqlite":
+            raise CommitOutcomeUnknown from exc
+        raise
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session whose transaction commits on success and rolls back on any error."""
@@ -126,8 +150,10 @@ def is_empty(engine: Engine) -> bool:
 
 
 __all__ = [
+    "CommitOutcomeUnknown",
     "JSONList",
     "UTCDateTime",
+    "commit",
     "is_empty",
     "make_engine",
     "schema_state",

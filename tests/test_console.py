@@ -8,6 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlmodel import select
+
+from core.app import Staffroom
+from core.communities.models import ChannelBinding
+
 
 def staffroom(args: list[str], stdin: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STAFFROOM_")}
@@ -72,3 +77,46 @@ async def test_the_console_shows_only_its_own_persons_messages() -> None:
     shown = "".join(lines)
     assert "For Ana" in shown and "Post" in shown
     assert "Bob's" not in shown and "a message for bob" in shown
+
+
+def test_a_long_piped_script_is_not_rate_limited(tmp_path: Path) -> None:
+    """The console is one trusted person at a terminal: 40 lines are theirs, not a flood."""
+    done = staffroom(["console", "--as", "Ana"], "profile show\n" * 40, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("Ana\n───") == 40
+    assert "a lot of commands" not in done.stdout
+
+
+async def test_a_community_bound_to_a_local_channel_prints_its_posts(sqlite_app: Staffroom) -> None:
+    """Announcements and shared reflections reach a console channel and print there; the
+    person at the terminal can speak as a colleague and back."""
+    from adapters.console import run_console
+
+    out = io.StringIO()
+    script = [
+        'community create "Maths dept" "Our department"',
+        "/in staffroom",
+        "community bind maths-dept",
+        'community announce maths-dept "Books in by Friday"',
+        "/dm",
+        "journal add Cold calling worked better than hands up.",
+        "/journal share 1 maths-dept",
+        "1",
+        "/as Ben",
+        "/cpd list",
+        "/as Ana",
+    ]
+    await run_console(sqlite_app, "Ana", stdin=io.StringIO("\n".join(script) + "\n"), out=out)
+    shown = out.getvalue()
+    assert "You are in #staffroom" in shown
+    assert "This channel now belongs to Maths dept" in shown
+    announced = shown.index("» community announce")
+    assert "📬 to #staffroom:" in shown[announced:] and "Books in by Friday" in shown[announced:]
+    shared = shown.index("» 1")
+    assert "Cold calling worked better than hands up." in shown[shared:]
+    assert shown[shared:].index("📬 to #staffroom:") < shown[shared:].index("» /as Ben")
+    assert "You are Ben now." in shown and "You are Ana now." in shown
+    assert "CPD" in shown[shown.index("» /cpd list") :]
+    with sqlite_app.session() as session:
+        channels = session.exec(select(ChannelBinding.channel_id)).all()
+    assert channels == ["#staffroom"]

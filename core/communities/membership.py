@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -105,6 +105,10 @@ def require_inside(session: Session, community: Community, member_id: int) -> No
 # Creating and listing ------------------------------------------------------------------------
 
 
+REPEAT_WINDOW = timedelta(minutes=5)
+"""A community made again by its creator within this window is the first one sent twice."""
+
+
 def create_community(
     session: Session,
     *,
@@ -114,7 +118,8 @@ def create_community(
     creator_id: int,
     now: datetime,
 ) -> Community:
-    """A new community whose creator is its first owner."""
+    """A new community whose creator is its first owner (the same creator making the same
+    community again within :data:`REPEAT_WINDOW` gets the one they just made)."""
     name = " ".join(name.split())
     slug = slugify(name)
     if len(slug) < 2:
@@ -127,6 +132,13 @@ def create_community(
             or_(col(Community.slug) == slug, func.lower(Community.name) == name.lower())
         )
     ).first()
+    if (
+        taken is not None
+        and taken.created_by == creator_id
+        and taken.name == name
+        and taken.created_at >= now - REPEAT_WINDOW
+    ):
+        return taken  # sent twice (a retry after a lost answer): made once
     if taken is not None:
         raise UserError(
             _(

@@ -26,6 +26,7 @@ from core.errors import NotFound, PermissionDenied, UserError
 from core.events.models import Answer, Event, Rsvp
 from core.i18n import _, format_moment, language
 from core.identity.models import Member
+from core.installations.install_id import install_id
 from core.params import BadValue
 from core.reply import Reply, bold, link
 
@@ -95,9 +96,23 @@ def create_event(
     require_role(session, community, creator_id, Role.MEMBER)
     _check_when(starts_at, now)
     _check_duration(duration)
+    title = " ".join(title.split())
+    # One organiser's event of that title at that moment in that community is one event: the
+    # same create sent again (a retry after a lost answer) hands back the first.
+    same = session.exec(
+        select(Event).where(
+            Event.community_id == community.id,
+            Event.created_by == creator_id,
+            Event.title == title,
+            Event.starts_at == starts_at,
+            col(Event.cancelled_at).is_(None),
+        )
+    ).first()
+    if same is not None:
+        return same
     event = Event(
         community_id=community.id,
-        title=" ".join(title.split()),
+        title=title,
         starts_at=starts_at,
         duration_minutes=max(1, round(duration.total_seconds() / 60)),
         link=link_url,
@@ -399,13 +414,20 @@ def cancel_event(
 
 
 def to_ical(event: Event, community: Community, now: datetime) -> bytes:
-    """The event as an iCalendar file that calendar apps import (cancelled ones say so)."""
+    """The event as an iCalendar file that calendar apps import (cancelled ones say so).
+
+    Its UID names this install (:func:`~core.installations.install_id.install_id`): calendar apps
+    take two files with one UID for one event, and every Staffroom has an ``event-1``. The same
+    event exported again keeps its UID, so a re-import (or a cancellation) updates it."""
+    session = Session.object_session(event)
+    if session is None:
+        raise ValueError("to_ical needs an event loaded in a session (for the install id)")
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Staffroom//Community events//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "CANCEL" if event.cancelled_at else "PUBLISH")
     item = icalendar.Event()
-    item.add("uid", f"event-{event.id}@staffroom")
+    item.add("uid", f"event-{event.id}@{install_id(session, now)}.staffroom")
     item.add("dtstamp", now)
     item.add("dtstart", event.starts_at)
     item.add("dtend", event.ends_at)

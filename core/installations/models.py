@@ -86,3 +86,18 @@ class OAuthState(SQLModel, table=True):
     state_hash: str = Field(max_length=64, unique=True)
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class StaffroomInstall(SQLModel, table=True):
+    """This Staffroom itself (everything on one database), as opposed to the workspaces that
+    installed it: one row, holding a random id made the first time it is needed.
+
+    Identifiers meant to be unique across the world, such as iCalendar UIDs, carry it, so two
+    schools' Staffrooms never hand out the same one (``event-1`` exists in both).
+    """
+
+    __tablename__ = "install"
+
+    id: int = Field(default=1, primary_key=True)
+    install_id: str = Field(max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -46,6 +46,9 @@ NOTES_NUDGE_AFTER = timedelta(hours=1)
 FURTHEST_AHEAD = timedelta(days=366)
 DRAFT_WINDOW = timedelta(hours=12)
 """How long a direct message still counts as the next answer of notes being written."""
+REPEAT_WINDOW = timedelta(minutes=5)
+"""The same request (or offer) to the same colleague again within this window is the first one
+sent twice (a retry after a lost answer), not a second lesson."""
 
 NOTE_FIELDS = ("went_well", "evidence", "question", "next_step")
 """The notes, in the order they are asked for step by step."""
@@ -197,11 +200,25 @@ def propose(
             _("You cannot observe yourself. Name a colleague: observe request @colleague ...")
         )
     check_when(at, now)
+    focus = _check_text(focus, "focus") or ""
+    repeat = session.exec(
+        select(Observation).where(
+            Observation.observed_id == (by if as_observed else other),
+            Observation.observer_id == (other if as_observed else by),
+            Observation.asked_by_observed == as_observed,
+            Observation.focus == focus,
+            col(Observation.at).is_(None) if at is None else Observation.at == at,
+            Observation.status == ObservationStatus.PROPOSED,
+            col(Observation.created_at) >= now - REPEAT_WINDOW,
+        )
+    ).first()
+    if repeat is not None:
+        return repeat  # asked again at once (a retry after a lost answer): already asked
     observation = Observation(
         observed_id=by if as_observed else other,
         observer_id=other if as_observed else by,
         asked_by_observed=as_observed,
-        focus=_check_text(focus, "focus") or "",
+        focus=focus,
         hope=_check_text(hope, "hope"),
         lesson=_check_text(lesson, "lesson"),
         at=at,

@@ -2,9 +2,13 @@
 
 Choices made here, for the people who use it:
 
-- A link is stored once in all of Staffroom: sharing an address that is already here (after
-  normalising it, see :func:`normalise_url`) changes nothing and points to the existing resource,
-  so votes gather on one entry rather than being split between copies.
+- A link is stored once where people can see it: sharing an address that the sharer can already
+  see here (after normalising it, see :func:`normalise_url`) changes nothing and points to the
+  existing resource, so votes gather on one entry rather than being split between copies. An
+  address that is here only inside an approval-only community the sharer is not in is shared as
+  if it were new (a copy of their own): telling them it exists would tell them what that
+  community reads. ``url_key`` then carries the scope after the address (see :func:`_scoped`),
+  so each scope holds an address once.
 - Resources in an approval-only community are seen only by its active members; resources with no
   community, or in an open community, are seen by everyone. Hidden resources are seen only by those
   who may restore them.
@@ -69,6 +73,12 @@ def visible_to(member_id: int | None) -> ColumnElement[bool]:
     ``member_id=None`` means nobody in particular: only public resources (for digests and shared
     channels).
     """
+    return and_(col(Resource.hidden).is_(False), _in_sight_of(member_id))
+
+
+def _in_sight_of(member_id: int | None) -> ColumnElement[bool]:
+    """Where a member would see a resource were it not hidden: no community, an open one, or
+    (``member_id`` given) one they belong to."""
     open_communities = select(Community.id).where(col(Community.approval_required).is_(False))
     scope = [
         col(Resource.community_id).is_(None),
@@ -83,7 +93,18 @@ def visible_to(member_id: int | None) -> ColumnElement[bool]:
                 )
             )
         )
-    return and_(col(Resource.hidden).is_(False), or_(*scope))
+    return or_(*scope)
+
+
+SCOPE_MARK = " "
+"""Separates an address from its scope in ``url_key``; a normalised address has no spaces."""
+
+
+def _scoped(key: str, community: Community | None) -> str:
+    """The ``url_key`` of a further copy of an address, in its own scope (everyone, or one
+    community), for when the first copy sits where its new sharer cannot see it."""
+    scope = f"community:{community.id}" if community is not None else "everyone"
+    return f"{key}{SCOPE_MARK}{scope}"
 
 
 def can_moderate(session: Session, resource: Resource, member_id: int, is_admin: bool) -> bool:
@@ -183,21 +204,28 @@ def share_resource(
                 )
             )
     key = normalise_url(url)
-    existing = session.exec(select(Resource).where(Resource.url_key == key)).first()
-    if existing is not None:
-        if session.exec(
-            select(Resource.id).where(Resource.id == existing.id, visible_to(member_id))
-        ).first():
-            return Shared(existing, created=False)
-        raise UserError(
-            _(
-                "That link is already in Staffroom, but not where you can see it (it was hidden "
-                "by moderators or shared in a members-only community), so it was not shared again."
-            )
+    same_address = or_(
+        col(Resource.url_key) == key,
+        col(Resource.url_key).startswith(key + SCOPE_MARK, autoescape=True),
+    )
+    seen = session.exec(
+        select(Resource).where(same_address, visible_to(member_id)).order_by(col(Resource.id))
+    ).first()
+    if seen is not None:
+        return Shared(seen, created=False)
+    hidden_here = session.exec(
+        select(Resource.id).where(
+            same_address, col(Resource.hidden).is_(True), _in_sight_of(member_id)
         )
+    ).first()
+    if hidden_here is not None:
+        # Hidden where this member could otherwise see it: sharing it again would undo the
+        # moderators' decision. (Only the hiding is said, which they could see happen.)
+        raise UserError(_("That link was hidden by moderators here, so it was not shared again."))
+    taken = session.exec(select(Resource.id).where(Resource.url_key == key)).first()
     resource = Resource(
         url=url.strip(),
-        url_key=key,
+        url_key=key if taken is None else _scoped(key, community),
         title=title,
         description=description,
         tags=tags,

@@ -113,10 +113,37 @@ def test_approval_only_community_needs_active_membership(app: Staffroom) -> None
     assert resource_count(app) == 1
 
 
-def test_duplicate_of_an_unseen_resource_is_not_revealed(app: Staffroom) -> None:
+def test_a_link_only_in_a_private_community_is_shared_as_if_new(app: Staffroom) -> None:
+    """An outsider learns nothing of what a members-only community reads: sharing its link gets
+    the reply a new link gets, and a copy of their own that they and others can find."""
     make_community(app, "leaders", approval=True, roles={"ana": Role.MEMBER})
-    rid = share(app, 'https://example.org/secret "Budget plan" community=leaders')
-    reply = say(app, 'resource share https://example.org/secret "Mine"', user="bob")
-    assert reply.tone == "error"
-    assert "Budget plan" not in text_of(reply) and f"#{rid}" not in text_of(reply)
+    secret = share(app, 'https://example.org/secret?utm_source=x "Budget plan" community=leaders')
+
+    def shaped(reply_text: str, rid: int) -> str:
+        return reply_text.replace(f"#{rid}", "#N").replace(f" {rid}.", " N.")
+
+    known = say(app, 'resource share https://example.org/secret/ "Mine"', user="bob")
+    fresh = say(app, 'resource share https://example.org/fresh "Mine"', user="bob")
+    assert known.tone == fresh.tone == "success"
+    with Session(app.engine) as session:
+        copy, new = (
+            session.exec(select(Resource.id).where(Resource.url == url)).one()
+            for url in ("https://example.org/secret/", "https://example.org/fresh")
+        )
+    assert copy != secret
+    assert shaped(text_of(known), copy) == shaped(text_of(fresh), new)
+    assert "Budget plan" not in text_of(known)
+    # The copy is public: the next outsider finds it, not the community's, and no third copy.
+    again = text_of(say(app, 'resource share https://example.org/secret "Again"', user="carl"))
+    assert f"#{copy}" in again and "Nothing new was shared" in again
+    assert resource_count(app) == 3
+    assert "Mine" in text_of(say(app, f"resource show {copy}", user="carl"))
+
+
+def test_a_hidden_link_is_not_shared_again_by_someone_who_could_see_it(app: Staffroom) -> None:
+    make_community(app, "maths", roles={"mod": Role.MODERATOR})
+    rid = share(app, 'https://example.org/spam "Spam" community=maths', user="bob")
+    assert say(app, f"resource hide {rid} spam", user="mod").tone == "success"
+    reply = say(app, 'resource share https://example.org/spam "Spam again"', user="carl")
+    assert reply.tone == "error" and "hidden by moderators" in text_of(reply)
     assert resource_count(app) == 1
