@@ -25,11 +25,14 @@ FROM ${PYTHON_IMAGE}
 # (compose.yaml runs postgres:16): pg_dump refuses newer servers and its dumps may not load into
 # older ones. They come from the PostgreSQL project's apt repository, set up by Debian's own
 # postgresql-common script with the signing key that package ships.
+# The fonts are for the CPD portfolio PDF: DejaVu for Latin, Greek and Cyrillic (Welsh ŵ ŷ), Noto
+# for Chinese, Japanese, Korean and emoji; without them the PDF marks what it cannot draw.
 ARG PG_MAJOR=16
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates postgresql-common \
     && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
     && apt-get install -y --no-install-recommends "postgresql-client-${PG_MAJOR}" \
+       fonts-dejavu-core fonts-noto-cjk fonts-noto-color-emoji \
     && rm -rf /var/lib/apt/lists/*
 
 ARG UID=10001

@@ -10,7 +10,7 @@ from typing import Annotated
 from core.commands import N_, Arg, command, confirmed
 from core.context import Context
 from core.cpd import reminders
-from core.cpd.exports import summary_csv, summary_ics, summary_pdf
+from core.cpd.exports import PortfolioOwner, summary_csv, summary_ics, summary_pdf
 from core.cpd.frameworks import catalogue, load_framework, parse_standards
 from core.cpd.models import GoalStatus
 from core.cpd.periods import Period, parse_period
@@ -384,6 +384,22 @@ def cpd_summary(
     return reply
 
 
+def _owner(ctx: Context) -> PortfolioOwner:
+    """Who the portfolio is for: the school they belong to in Staffroom, else the one in their
+    profile, and the role in their profile."""
+    # Imported here: the schools feature imports the CPD tables, so a top-level import would
+    # make a loop.
+    from core.schools.service import school_of
+
+    member = ctx.member
+    school = school_of(ctx.session, ctx.member_id)
+    return PortfolioOwner(
+        name=member.display_name,
+        school=school.name if school is not None else member.school,
+        role=member.role,
+    )
+
+
 @command(
     "cpd export",
     help=N_("Your CPD record as a file to hand in: csv (default), ics calendar or pdf summary."),
@@ -415,8 +431,9 @@ def cpd_export(
             ctx.session,
             ctx.member_id,
             summary,
-            member_name=name,
+            owner=_owner(ctx),
             now=ctx.now,
+            today=ctx.local_now.date(),
             settings=ctx.settings.cpd,
         )
         kind = "application/pdf"

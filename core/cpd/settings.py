@@ -46,4 +46,6 @@ class CpdSettings(Section):
         return value
 
     pdf_font: str = ""
-    """A Unicode TTF font for PDF exports; empty: look for DejaVu Sans in the usual places."""
+    """A Unicode TrueType font for the text of PDF exports (a ``-Bold`` file beside it is used
+    for headings); empty: DejaVu Sans from the usual system places. Characters it lacks come
+    from the system's Noto Sans CJK and Noto Color Emoji when installed (core/cpd/exports.py)."""

@@ -132,26 +132,6 @@ def test_ics_export_has_activities_and_goal_deadlines(record: Staffroom) -> None
     assert "Hours: 6 of 10" in str(goal["description"])
 
 
-def test_pdf_export_is_one_page_with_a_unicode_font(record: Staffroom) -> None:
-    reply = say(record, "cpd export pdf", name=NAME)
-    [file] = reply.attachments
-    assert file.content_type == "application/pdf"
-    assert file.data.startswith(b"%PDF-")
-    assert file.data.count(b"/Type /Page\n") + file.data.count(b"/Type /Page ") == 1
-    assert b"/Count 1" in file.data
-    assert b"DejaVu" in file.data  # the embedded Unicode font, so "Zoë Ångström" renders
-
-
-def test_pdf_without_a_unicode_font_still_renders(
-    record: Staffroom, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(exports, "FONT_CANDIDATES", ())
-    reply = say(record, "cpd export last-year pdf", name=NAME)
-    [file] = reply.attachments
-    assert file.data.startswith(b"%PDF-") and b"/Count 1" in file.data
-    assert b"Helvetica" in file.data
-
-
 def test_export_of_an_empty_period_and_bad_format(record: Staffroom) -> None:
     reply = say(record, "cpd export week csv", name=NAME)
     rows = list(csv.reader(io.StringIO(reply.attachments[0].data.decode("utf-8-sig"))))
