@@ -70,6 +70,35 @@ def _line(ctx: Context, o: Observation) -> list[SpanLike]:
     return line
 
 
+def _propose(
+    ctx: Context,
+    colleague: str,
+    *,
+    as_observed: bool,
+    focus: str,
+    hope: str | None,
+    lesson: str | None,
+    at: datetime | None,
+) -> tuple[Observation, Member]:
+    """A request (``as_observed``) or an offer to the named colleague, audited."""
+    other = _colleague(ctx, colleague)
+    assert other.id is not None
+    found = service.propose(
+        ctx.session,
+        by=ctx.member_id,
+        other=other.id,
+        as_observed=as_observed,
+        focus=focus,
+        hope=hope,
+        lesson=lesson,
+        at=at,
+        now=ctx.now,
+    )
+    action = "observation.request" if as_observed else "observation.offer"
+    ctx.audit(action, observation_id=found.id)
+    return found, other
+
+
 @command(
     "observe request",
     help=N_("Ask a colleague to observe one of your lessons, with a focus you choose."),
@@ -86,20 +115,9 @@ def observe_request(
     lesson: Lesson = None,
     hope: Hope = None,
 ) -> Reply:
-    other = _colleague(ctx, colleague)
-    assert other.id is not None
-    found = service.propose(
-        ctx.session,
-        by=ctx.member_id,
-        other=other.id,
-        as_observed=True,
-        focus=focus,
-        hope=hope,
-        lesson=lesson,
-        at=date,
-        now=ctx.now,
+    found, other = _propose(
+        ctx, colleague, as_observed=True, focus=focus, hope=hope, lesson=lesson, at=date
     )
-    ctx.audit("observation.request", observation_id=found.id)
     reply = service.summary_reply(
         found, ctx.zone, _("Asked {name} to observe your lesson", name=other.display_name)
     )
@@ -125,20 +143,9 @@ def observe_offer(
     date: When = None,
     lesson: Lesson = None,
 ) -> Reply:
-    other = _colleague(ctx, colleague)
-    assert other.id is not None
-    found = service.propose(
-        ctx.session,
-        by=ctx.member_id,
-        other=other.id,
-        as_observed=False,
-        focus=focus,
-        hope=None,
-        lesson=lesson,
-        at=date,
-        now=ctx.now,
+    found, other = _propose(
+        ctx, colleague, as_observed=False, focus=focus, hope=None, lesson=lesson, at=date
     )
-    ctx.audit("observation.offer", observation_id=found.id)
     reply = service.summary_reply(
         found, ctx.zone, _("Offered to observe {name}'s lesson", name=other.display_name)
     )
