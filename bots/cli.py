@@ -160,6 +160,97 @@ def check(ctx: click.Context) -> None:
     click.echo(f"database: {state}")
 
 
+@main.group()
+def org() -> None:
+    """Schools, and the Slack workspaces and Discord servers mapped to them."""
+
+
+ORG_PLATFORMS = ("slack", "discord", "telegram", "console")
+
+
+@org.command("map")
+@click.option("--platform", required=True, type=click.Choice(ORG_PLATFORMS))
+@click.option(
+    "--tenant",
+    required=True,
+    help="The Slack team id (T...), the Discord server id, or the console's name (local).",
+)
+@click.argument("school")
+@click.pass_context
+def org_map(ctx: click.Context, platform: str, tenant: str, school: str) -> None:
+    """Map a workspace or server to SCHOOL (its name, any case): its members join the school
+    when they send school show. The same as typing school map there."""
+    from core.errors import UserError
+    from core.identity.models import AuditEntry
+    from core.schools.service import find_school, map_tenant
+
+    app = _build(ctx)
+    tenant = tenant.strip()
+    if not tenant:
+        raise click.BadParameter("give the workspace's or server's id", param_hint="--tenant")
+    try:
+        with app.session() as session:
+            found = find_school(session, school)
+            changed = map_tenant(session, found, platform, tenant)
+            if changed:
+                session.add(
+                    AuditEntry(
+                        at=app.clock.now(),
+                        member_id=None,
+                        action="school.map",
+                        detail={
+                            "school_id": found.id,
+                            "platform": platform,
+                            "tenant": tenant,
+                            "by": "cli",
+                        },
+                    )
+                )
+            name = found.name
+    except UserError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        app.engine.dispose()
+    if changed:
+        click.echo(f"{platform} {tenant} now belongs to {name}")
+    else:
+        click.echo(f"{platform} {tenant} already belongs to {name}")
+
+
+@org.command("list")
+@click.pass_context
+def org_list(ctx: click.Context) -> None:
+    """Every school, its trust, and the workspaces and servers mapped to it."""
+    from sqlmodel import col, select
+
+    from core.schools.models import School
+    from core.schools.service import member_count, tenants_of
+    from core.schools.trusts import trust_of
+
+    app = _build(ctx)
+    try:
+        with app.session() as session:
+            schools = list(session.exec(select(School).order_by(col(School.name))))
+            if not schools:
+                click.echo(
+                    'no schools yet: a Staffroom admin creates one with school create "Name"'
+                )
+            for found in schools:
+                assert found.id is not None
+                trust = trust_of(session, found)
+                places = ", ".join(
+                    f"{t.platform} {t.tenant}" for t in tenants_of(session, found.id)
+                )
+                members = member_count(session, found.id)
+                click.echo(
+                    f"{found.name}: {members} members; "
+                    f"trust: {trust.name if trust else 'none'}; "
+                    f"mapped: {places or 'none'}"
+                )
+    finally:
+        app.engine.dispose()
+
+
 def _register_platform_commands() -> None:
     from adapters.discord.sync import discord_group
     from adapters.slack.cli import slack_manifest_command

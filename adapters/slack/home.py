@@ -25,8 +25,11 @@ DASHBOARD = (
     "mentor status",
     "community mine",
     "resource saved",
+    "report glance",
 )
-"""Questions the dashboard asks, in the order it shows the answers."""
+"""Questions the dashboard asks, in the order it shows the answers. ``report glance`` answers
+CPD leads, school admins and trust admins only (an error for everyone else), so only their Home
+gets the school section."""
 
 
 def dashboard_commands(app: Staffroom) -> list[Command]:

@@ -1,6 +1,7 @@
-"""Schools, the CPD lead's view: a school, the workspaces mapped to it, its members and roles,
-the school's reports (CPD, training, mentoring, coffee), the training it requires with its
-reminders, and CPD requests answered by a line manager or CPD lead."""
+"""Schools, the CPD lead's view: a school, the trust it may be in, the workspaces mapped to it,
+its members and roles, the school's reports (CPD, training, mentoring, coffee; per school for a
+trust admin), the training it requires with its reminders, and CPD requests answered by a line
+manager or CPD lead."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlmodel import Session
 
 from core.commands import N_
 from core.feature import Feature
-from core.schools import commands, report_commands, request_commands
+from core.schools import commands, report_commands, request_commands, trust_commands
 from core.schools.models import (
     CpdRequest,
     School,
@@ -17,6 +18,8 @@ from core.schools.models import (
     SchoolTenant,
     Training,
     TrainingRecord,
+    Trust,
+    TrustRole,
 )
 from core.schools.privacy import SCHOOL_DATA
 from core.schools.reminders import CPD_IMPACT, TRAINING_REMINDER
@@ -44,8 +47,14 @@ FEATURE = Feature(
     name="schools",
     groups={
         "school": N_("Your school: join it, and see what its CPD leads can see of your record."),
-        "admin": N_("School roles: make a member a CPD lead or a school admin, or undo it."),
-        "report": N_("Reports for CPD leads: CPD hours, training due, mentoring and coffee."),
+        "trust": N_("Trusts, groups of schools: their schools, and who sees each school's totals."),
+        "admin": N_(
+            "School and trust roles: make a member a CPD lead, school admin or trust admin, "
+            "or undo it."
+        ),
+        "report": N_(
+            "Reports for CPD leads and trust admins: CPD hours, training due, mentoring and coffee."
+        ),
         "training": N_("Training your school requires: what is due, and recording you did it."),
     },
     commands=(
@@ -53,6 +62,11 @@ FEATURE = Feature(
         commands.school_join,
         commands.school_create,
         commands.school_map,
+        commands.privacy_school,
+        trust_commands.trust_show,
+        trust_commands.trust_create,
+        trust_commands.trust_add,
+        trust_commands.trust_remove,
         request_commands.school_manager,
         commands.admin_grant,
         commands.admin_revoke,
@@ -61,6 +75,7 @@ FEATURE = Feature(
         report_commands.report_training,
         report_commands.report_mentoring,
         report_commands.report_coffee,
+        report_commands.report_glance,
         commands.training_status,
         commands.training_done,
         commands.training_list,
@@ -77,10 +92,12 @@ FEATURE = Feature(
     kinds={TRAINING_REMINDER: produce_training_reminder, CPD_IMPACT: produce_cpd_impact},
     suggestions=(TRAININGS,),
     tables=(
+        Trust,
         School,
         SchoolTenant,
         SchoolMember,
         SchoolRole,
+        TrustRole,
         Training,
         TrainingRecord,
         CpdRequest,

@@ -1,5 +1,5 @@
-"""Commands for schools: create a school and map workspaces to it, join it, grant roles, the CPD
-lead's report, and the training a school requires."""
+"""Commands for schools: create a school and map workspaces to it, join it, grant roles (in a
+school or a trust), the CPD lead's report, and the training a school requires."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from core.identity.service import find_member
 from core.params import Kind
 from core.reply import Reply, SpanLike, bold, code
 from core.schools.exports import report_csv
-from core.schools.models import RoleName, School, Training
+from core.schools.models import RoleName, School, Training, Trust
 from core.schools.service import (
     LEADS,
     TrainingState,
@@ -47,6 +47,19 @@ from core.schools.service import (
     training_statuses,
     trainings_of,
 )
+from core.schools.trust_replies import ScopeArg, TrustArg, report_trust, trust_cpd_reply
+from core.schools.trusts import (
+    administered_trusts,
+    all_trusts,
+    find_trust,
+    grant_trust_role,
+    is_trust_admin,
+    require_trust_admin,
+    revoke_trust_role,
+    schools_in,
+    trust_of,
+    trust_role_holders,
+)
 
 LIST_LIMIT = 30
 ROLE_CHOICES = tuple(r.value for r in RoleName)
@@ -54,7 +67,15 @@ _PERIOD_HELP = N_("this-year (default), last-year, month, last-month, week, all 
 
 SchoolName = Annotated[str, Arg(N_("the school's name, in quotes"), max_length=120)]
 MemberRef = Annotated[str, Arg(N_("id or @mention"), kind=Kind.MEMBER, max_length=100)]
-RoleArg = Annotated[str, Arg(N_("cpd-lead or school-admin"), choices=ROLE_CHOICES)]
+RoleArg = Annotated[str, Arg(N_("cpd-lead, school-admin or trust-admin"), choices=ROLE_CHOICES)]
+RoleTrustArg = Annotated[
+    str | None,
+    Arg(
+        N_("for trust-admin: which trust, in quotes (when it is not clear)"),
+        positional=False,
+        max_length=120,
+    ),
+]
 TrainingId = Annotated[int, Arg(N_("the training's number, from training list"), kind=Kind.ID)]
 
 
@@ -69,7 +90,11 @@ def who(member: Member) -> list[SpanLike]:
 
 
 def _role_label(role: RoleName) -> str:
-    return {RoleName.SCHOOL_ADMIN: _("school admin"), RoleName.CPD_LEAD: _("CPD lead")}[role]
+    return {
+        RoleName.SCHOOL_ADMIN: _("school admin"),
+        RoleName.CPD_LEAD: _("CPD lead"),
+        RoleName.TRUST_ADMIN: _("trust admin"),
+    }[role]
 
 
 def _same_name(one: str, other: str) -> bool:
@@ -100,11 +125,19 @@ def your_school(ctx: Context) -> School:
 
 def _what_leads_see(reply: Reply) -> Reply:
     reply.text(bold(_("What your school's CPD leads can see")))
-    return reply.text(
+    reply.text(
         _(
             "Activity titles, dates, hours, categories and standards of your CPD record; "
             "never your journal, your notes, observation notes (unless you share them) or your "
             "mentoring notes."
+        )
+    )
+    reply.text(bold(_("What a trust sees")))
+    return reply.text(
+        _(
+            "If your school is in a trust, its trust admins see per-school totals only (members, "
+            "hours, activities, how many are quiet, training counts), never your name or your "
+            "record."
         )
     )
 
@@ -137,6 +170,16 @@ def school_create(ctx: Context, *, name: SchoolName) -> Reply:
     )
 
 
+def _trust_school(ctx: Context, name: str) -> School | None:
+    """The school called ``name`` in a trust the member is a trust admin of, if any."""
+    for trust in administered_trusts(ctx.session, ctx.member_id):
+        assert trust.id is not None
+        for school in schools_in(ctx.session, trust.id):
+            if _same_name(school.name, name):
+                return school
+    return None
+
+
 @command(
     "school map",
     help=N_("Send in a workspace: it belongs to the school, and its members can join it."),
@@ -145,13 +188,15 @@ def school_create(ctx: Context, *, name: SchoolName) -> Reply:
 def school_map(ctx: Context, *, name: SchoolName) -> Reply:
     if ctx.is_admin:
         school = find_school(ctx.session, name)
+    elif (trusted := _trust_school(ctx, name)) is not None:
+        school = trusted
     else:
         own = school_of(ctx.session, ctx.member_id)
         if own is None or not _same_name(own.name, name):
             raise PermissionDenied(
                 _(
-                    "Only Staffroom admins, or school admins of that school, can map a "
-                    "workspace to it."
+                    "Only Staffroom admins, or school admins of that school (or trust admins "
+                    "of its trust), can map a workspace to it."
                 )
             )
         require_role(ctx.session, own, ctx.member_id, (RoleName.SCHOOL_ADMIN,))
@@ -243,6 +288,23 @@ def school_show(ctx: Context) -> Reply:
     return _what_leads_see(reply)
 
 
+@command(
+    "privacy school",
+    help=N_("What your school's CPD leads, and the admins of its trust, can see of your record."),
+)
+def privacy_school(ctx: Context) -> Reply:
+    school = school_of(ctx.session, ctx.member_id)
+    reply = Reply()
+    if school is None:
+        reply.text(_("You are not in a school, so no CPD lead or trust sees anything of yours."))
+    else:
+        trust = trust_of(ctx.session, school)
+        reply.heading(school.name)
+        if trust is not None:
+            reply.fields([(_("Trust"), trust.name)])
+    return _what_leads_see(reply)
+
+
 # Roles ---------------------------------------------------------------------------------------
 
 
@@ -283,14 +345,91 @@ def _school_and_member(ctx: Context, ref: str) -> tuple[School, Member]:
     return school, target
 
 
+def _role_trust(ctx: Context, name: str | None) -> Trust:
+    """The trust a trust-admin grant or revoke is about: the one named, or the only trust the
+    member is a trust admin of. Staffroom admins act on any trust; trust admins on their own."""
+    if name is not None:
+        trust = find_trust(ctx.session, name)
+        if not ctx.is_admin:
+            require_trust_admin(ctx.session, trust, ctx.member_id)
+        return trust
+    mine = administered_trusts(ctx.session, ctx.member_id)
+    if len(mine) == 1:
+        return mine[0]
+    if not mine and not ctx.is_admin:
+        raise PermissionDenied(
+            _("Only trust admins of a trust, or Staffroom admins, can make someone a trust admin.")
+        )
+    if not mine and len(everything := all_trusts(ctx.session)) == 1:
+        return everything[0]
+    raise UserError(
+        _(
+            'Say which trust, like admin grant #12 trust-admin trust="Riverside Trust". '
+            "Send trust show to see the trusts."
+        )
+    )
+
+
+def _trust_member(ctx: Context, trust: Trust, ref: str) -> Member:
+    """The member a trust role command acts on. A Staffroom admin names anyone; a trust admin
+    someone in one of the trust's schools, or someone they share a workspace or community with.
+    Only ids, mentions and handles count, as for school roles."""
+    assert trust.id is not None
+    schools = {s.id for s in schools_in(ctx.session, trust.id)}
+
+    def visible(member_id: int) -> bool:
+        found = school_of(ctx.session, member_id)
+        return (
+            ctx.is_admin
+            or ctx.may_see(member_id)
+            or is_trust_admin(ctx.session, trust.id or 0, member_id)
+            or (found is not None and found.id in schools)
+        )
+
+    return find_member(
+        ctx.session,
+        ref,
+        ctx.invocation.platform,
+        ctx.invocation.tenant,
+        by_name=False,
+        visible=visible,
+    )
+
+
+def _grant_trust_admin(ctx: Context, ref: str, name: str | None) -> Reply:
+    trust = _role_trust(ctx, name)
+    target = _trust_member(ctx, trust, ref)
+    assert target.id is not None
+    label = _role_label(RoleName.TRUST_ADMIN)
+    if not grant_trust_role(ctx.session, trust, target.id, by=ctx.member_id, now=ctx.now):
+        return Reply.message(
+            *who(target), _(" is already {role} of ", role=label), bold(trust.name), "."
+        )
+    ctx.audit(
+        "trust.grant", trust_id=trust.id, member_id=target.id, role=RoleName.TRUST_ADMIN.value
+    )
+    reply = Reply.success(*who(target), _(" is now {role} of ", role=label), bold(trust.name), ".")
+    return reply.note(
+        _("They see each school's report totals with report cpd, never its members by name.")
+    )
+
+
 @command(
     "admin grant",
-    help=N_("Make a member of your school its CPD lead or a school admin."),
-    examples=["admin grant #12 cpd-lead", "admin grant @sam school-admin"],
+    help=N_("Make a member of your school its CPD lead or a school admin, or make a trust admin."),
+    examples=[
+        "admin grant #12 cpd-lead",
+        "admin grant @sam school-admin",
+        'admin grant #15 trust-admin trust="Riverside Trust"',
+    ],
 )
-def admin_grant(ctx: Context, *, member: MemberRef, role: RoleArg) -> Reply:
-    school, target = _school_and_member(ctx, member)
+def admin_grant(
+    ctx: Context, *, member: MemberRef, role: RoleArg, trust: RoleTrustArg = None
+) -> Reply:
     chosen = RoleName(role)
+    if chosen is RoleName.TRUST_ADMIN:
+        return _grant_trust_admin(ctx, member, trust)
+    school, target = _school_and_member(ctx, member)
     assert target.id is not None
     if not grant_role(ctx.session, school, target.id, chosen, by=ctx.member_id, now=ctx.now):
         return Reply.message(
@@ -307,34 +446,59 @@ def admin_grant(ctx: Context, *, member: MemberRef, role: RoleArg) -> Reply:
 
 @command(
     "admin revoke",
-    help=N_("Take a role (cpd-lead or school-admin) away from a member of your school."),
-    examples=["admin revoke #12 cpd-lead"],
+    help=N_("Take a role (cpd-lead, school-admin or trust-admin) away from a member."),
+    examples=["admin revoke #12 cpd-lead", 'admin revoke #15 trust-admin trust="Riverside Trust"'],
 )
-def admin_revoke(ctx: Context, *, member: MemberRef, role: RoleArg) -> Reply:
-    school, target = _school_and_member(ctx, member)
+def admin_revoke(
+    ctx: Context, *, member: MemberRef, role: RoleArg, trust: RoleTrustArg = None
+) -> Reply:
     chosen = RoleName(role)
-    assert target.id is not None
-    if not revoke_role(ctx.session, school, target.id, chosen):
+    scope: School | Trust
+    if chosen is RoleName.TRUST_ADMIN:
+        scope = _role_trust(ctx, trust)
+        target = _trust_member(ctx, scope, member)
+        assert target.id is not None
+        done = revoke_trust_role(ctx.session, scope, target.id)
+        action, detail = "trust.revoke", {"trust_id": scope.id}
+    else:
+        scope, target = _school_and_member(ctx, member)
+        assert target.id is not None
+        done = revoke_role(ctx.session, scope, target.id, chosen)
+        action, detail = "school.revoke", {"school_id": scope.id}
+    if not done:
         raise UserError(
             _(
                 "{name} is not {role} of {school}, so there is nothing to take away.",
                 name=target.display_name,
                 role=_role_label(chosen),
-                school=school.name,
+                school=scope.name,
             )
         )
-    ctx.audit("school.revoke", school_id=school.id, member_id=target.id, role=chosen.value)
+    ctx.audit(action, **detail, member_id=target.id, role=chosen.value)
     return Reply.success(
         *who(target),
         _(" is no longer {role} of ", role=_role_label(chosen)),
-        bold(school.name),
+        bold(scope.name),
         ".",
     )
 
 
+def _holder_line(
+    holder_member: Member, role: RoleName, since: str, by: Member | None
+) -> list[SpanLike]:
+    line: list[SpanLike] = [
+        *who(holder_member),
+        f" · {_role_label(role)} · ",
+        _("since {day}", day=since),
+    ]
+    if by is not None:
+        line.append(_(", granted by {name}", name=by.display_name))
+    return line
+
+
 @command(
     "admin list",
-    help=N_("Who holds a role in your school (Staffroom admins: in any school)."),
+    help=N_("Who holds a role in your school or trust (Staffroom admins: in any school)."),
     examples=["admin list", 'admin list "Hillside Primary"'],
 )
 def admin_list(
@@ -344,6 +508,7 @@ def admin_list(
         str | None, Arg(N_("a school's name (Staffroom admins)"), max_length=120)
     ] = None,
 ) -> Reply:
+    trusts: list[Trust] = []
     if ctx.is_admin:
         own = school_of(ctx.session, ctx.member_id)
         if school is not None:
@@ -352,6 +517,20 @@ def admin_list(
             schools = [own]
         else:
             schools = list(ctx.session.exec(select(School).order_by(col(School.name))))
+            trusts = all_trusts(ctx.session)
+        if school is not None or own is not None:
+            trusts = [t for t in (trust_of(ctx.session, s) for s in schools) if t is not None]
+    elif school is None and (mine_trusts := administered_trusts(ctx.session, ctx.member_id)):
+        # A trust admin: their trusts' admins, and their school's roles if they run it.
+        trusts = mine_trusts
+        own = school_of(ctx.session, ctx.member_id)
+        schools = (
+            [own]
+            if own is not None
+            and own.id is not None
+            and RoleName.SCHOOL_ADMIN in roles_of(ctx.session, own.id, ctx.member_id)
+            else []
+        )
     else:
         mine = your_school(ctx)
         if school is not None and not _same_name(mine.name, school):
@@ -359,7 +538,7 @@ def admin_list(
         require_role(ctx.session, mine, ctx.member_id, (RoleName.SCHOOL_ADMIN,))
         schools = [mine]
     reply = Reply().heading(_("School roles"))
-    if not schools:
+    if not schools and not trusts:
         return reply.text(_('There are no schools yet. Create one with school create "Name".'))
     for found in schools:
         assert found.id is not None
@@ -368,17 +547,35 @@ def admin_list(
         if not holders:
             reply.text(_("No one holds a role yet."))
             continue
-        lines: list[list[SpanLike]] = []
-        for holder in holders:
-            line: list[SpanLike] = [
-                *who(holder.member),
-                f" · {_role_label(RoleName(holder.role.role))} · ",
-                _("since {day}", day=holder.role.granted_at.date().isoformat()),
+        reply.items(
+            [
+                _holder_line(
+                    h.member,
+                    RoleName(h.role.role),
+                    h.role.granted_at.date().isoformat(),
+                    h.granted_by,
+                )
+                for h in holders
             ]
-            if holder.granted_by is not None:
-                line.append(_(", granted by {name}", name=holder.granted_by.display_name))
-            lines.append(line)
-        reply.items(lines)
+        )
+    for trust in trusts:
+        assert trust.id is not None
+        reply.text(bold(_("{trust} (trust)", trust=trust.name)))
+        trust_holders = trust_role_holders(ctx.session, trust.id)
+        if not trust_holders:
+            reply.text(_("No one is a trust admin yet."))
+            continue
+        reply.items(
+            [
+                _holder_line(
+                    h.member,
+                    RoleName(h.role.role),
+                    h.role.granted_at.date().isoformat(),
+                    h.granted_by,
+                )
+                for h in trust_holders
+            ]
+        )
     return reply.note(_("Change them with admin grant MEMBER ROLE and admin revoke MEMBER ROLE."))
 
 
@@ -387,12 +584,28 @@ def admin_list(
 
 @command(
     "report cpd",
-    help=N_("Your school's CPD in a period: hours, categories and quiet members (CPD leads)."),
-    examples=["report cpd", "report cpd last-year", "report cpd 2026-09-01..2026-12-31"],
+    help=N_(
+        "Your school's CPD in a period: hours, categories and quiet members (CPD leads); "
+        "for trust admins, each school's totals."
+    ),
+    examples=[
+        "report cpd",
+        "report cpd last-year",
+        "report cpd 2026-09-01..2026-12-31",
+        "report cpd scope=school",
+    ],
 )
 def report_cpd(
-    ctx: Context, *, period: Annotated[str | None, Arg(_PERIOD_HELP, max_length=40)] = None
+    ctx: Context,
+    *,
+    period: Annotated[str | None, Arg(_PERIOD_HELP, max_length=40)] = None,
+    scope: ScopeArg = None,
+    trust: TrustArg = None,
 ) -> Reply:
+    found = report_trust(ctx, scope, trust)
+    if found is not None:
+        chosen = parse_period(period, ctx.local_now.date(), ctx.settings.cpd.cycle_start_month)
+        return trust_cpd_reply(ctx, found, chosen)
     school = your_school(ctx)
     assert school.id is not None
     require_role(ctx.session, school, ctx.member_id, LEADS)

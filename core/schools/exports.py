@@ -1,5 +1,6 @@
 """The school's reports as CSV files for the CPD lead: CPD (one row per member), training (one
-row per member and requirement), mentoring (one per pair) and coffee (one per member).
+row per member and requirement), mentoring (one per pair) and coffee (one per member); and the
+trust's, for a trust admin: one row per school, then a ``total`` row.
 
 Like the CPD record's own export (``core.cpd.exports``): UTF-8 with a byte-order mark (so Excel
 shows names like "Zoë Ångström" correctly), CRLF line ends, hours as plain numbers, and cells a
@@ -14,6 +15,12 @@ from datetime import datetime
 
 from core.schools.programme import CoffeeReport, MentoringReport
 from core.schools.service import SchoolReport, TrainingRow
+from core.schools.trust_reports import (
+    SchoolCoffeeTotals,
+    SchoolMentoringTotals,
+    SchoolTrainingTotals,
+    TrustCpdReport,
+)
 
 CSV_COLUMNS = ("member_id", "name", "hours", "activities")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -133,5 +140,111 @@ def coffee_csv(report: CoffeeReport) -> bytes:
                 "yes" if m.left_out else "no",
             ]
             for m in report.members
+        ],
+    )
+
+
+# The trust's reports: one row per school, then the total ---------------------------------------
+
+TOTAL = "total"
+"""The ``school`` cell of a trust file's last row."""
+TRUST_CPD_COLUMNS = ("school_id", "school", "members", "hours", "activities", "quiet")
+
+
+def trust_cpd_csv(report: TrustCpdReport) -> bytes:
+    """Each school's members, hours, activities and quiet members, then the trust's total."""
+    return _rows(
+        TRUST_CPD_COLUMNS,
+        [
+            *(
+                [s.school_id, s.school, s.members, f"{s.hours:g}", s.activities, s.quiet]
+                for s in report.schools
+            ),
+            [
+                None,
+                TOTAL,
+                report.members,
+                f"{report.hours:g}",
+                report.activities,
+                report.quiet,
+            ],
+        ],
+    )
+
+
+TRUST_TRAINING_COLUMNS = (
+    "school_id",
+    "school",
+    "requirements",
+    "expired",
+    "expiring",
+    "never_done",
+    "done",
+)
+
+
+def trust_training_csv(rows: list[SchoolTrainingTotals]) -> bytes:
+    """Each school's requirements, and its member-requirements by standing, then the total."""
+    figures = ("requirements", "expired", "expiring", "never_done", "done")
+    return _rows(
+        TRUST_TRAINING_COLUMNS,
+        [
+            *([r.school_id, r.school, *(getattr(r, f) for f in figures)] for r in rows),
+            [None, TOTAL, *(sum(getattr(r, f) for r in rows) for f in figures)],
+        ],
+    )
+
+
+TRUST_MENTORING_COLUMNS = (
+    "school_id",
+    "school",
+    "proposed",
+    "active",
+    "ended",
+    "checkins_overdue",
+    "waiting_for_mentor",
+)
+
+
+def trust_mentoring_csv(rows: list[SchoolMentoringTotals], total: SchoolMentoringTotals) -> bytes:
+    """Each school's pairs and members waiting, then the trust's total (a pair across two of
+    its schools counted once)."""
+    return _rows(
+        TRUST_MENTORING_COLUMNS,
+        [
+            [
+                r.school_id,
+                r.school or TOTAL,
+                r.proposed,
+                r.active,
+                r.ended,
+                r.overdue,
+                r.waiting,
+            ]
+            for r in (*rows, total)
+        ],
+    )
+
+
+TRUST_COFFEE_COLUMNS = (
+    "school_id",
+    "school",
+    "taking_part",
+    "seats",
+    "answered",
+    "met",
+    "never_met",
+    "left_out",
+)
+
+
+def trust_coffee_csv(rows: list[SchoolCoffeeTotals]) -> bytes:
+    """Each school's coffee figures, then the total."""
+    figures = ("taking_part", "seats", "answered", "met", "never_met", "left_out")
+    return _rows(
+        TRUST_COFFEE_COLUMNS,
+        [
+            *([r.school_id, r.school, *(getattr(r, f) for f in figures)] for r in rows),
+            [None, TOTAL, *(sum(getattr(r, f) for r in rows) for f in figures)],
         ],
     )

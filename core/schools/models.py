@@ -1,5 +1,5 @@
-"""Schools: the school record, the workspaces mapped to it, its members, their roles, the
-training a school requires with each member's record of doing it, and CPD requests waiting for a
+"""Schools: the school record, the trust it may belong to, the workspaces mapped to it, its
+members, their roles (in a school, or in a trust), the training a school requires with each member's record of doing it, and CPD requests waiting for a
 line manager's or CPD lead's answer."""
 
 from __future__ import annotations
@@ -15,16 +15,32 @@ from core.identity.models import member_fk
 
 
 class RoleName(StrEnum):
-    """A role a member holds in their school, besides being a member."""
+    """A role a member holds, besides being a member: in their school, or in a trust."""
 
     CPD_LEAD = "cpd-lead"
     """Sees the school's CPD report and sets the training the school requires."""
     SCHOOL_ADMIN = "school-admin"
     """Maps workspaces, grants and revokes roles, and does what a CPD lead does."""
+    TRUST_ADMIN = "trust-admin"
+    """Held on a trust (:class:`TrustRole`), never on a school: adds and removes the trust's
+    schools, makes other trust admins, and sees each school's totals, never its members."""
+
+
+SCHOOL_ROLES = (RoleName.CPD_LEAD, RoleName.SCHOOL_ADMIN)
+"""The roles held in a school (:class:`SchoolRole`)."""
 
 
 def school_fk() -> Column[int]:
     return Column(Integer, ForeignKey("school.id", ondelete="CASCADE"), nullable=False, index=True)
+
+
+class Trust(SQLModel, table=True):
+    """A group of schools (a multi-academy trust, a federation) whose trust admins see each
+    school's totals side by side."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class School(SQLModel, table=True):
@@ -35,6 +51,13 @@ class School(SQLModel, table=True):
     join_code: str = Field(max_length=8, unique=True)
     """What a member types to join (``school join CODE``); shown again to its school admins."""
     created_at: datetime = Field(sa_type=UTCDateTime)
+    trust_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("trust.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
+    """The trust the school is in: one at most (None: none)."""
 
 
 class SchoolTenant(SQLModel, table=True):
@@ -76,6 +99,27 @@ class SchoolRole(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     school_id: int = Field(sa_column=school_fk())
+    member_id: int = Field(sa_column=member_fk())
+    role: str = Field(max_length=16)
+    granted_by: int | None = Field(
+        default=None, sa_column=member_fk(nullable=True, ondelete="SET NULL")
+    )
+    granted_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class TrustRole(SQLModel, table=True):
+    """A role held on a trust (only :attr:`RoleName.TRUST_ADMIN` for now). The holder need not
+    be a member of any of its schools: a trust's central team often is not."""
+
+    __tablename__ = "trust_role"
+    __table_args__ = (UniqueConstraint("trust_id", "member_id", "role", name="uq_trust_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    trust_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("trust.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
     member_id: int = Field(sa_column=member_fk())
     role: str = Field(max_length=16)
     granted_by: int | None = Field(

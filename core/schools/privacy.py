@@ -1,7 +1,8 @@
 """The schools feature's part in ``privacy export``, ``privacy delete`` and account merging.
 
-A member's school membership (with their line manager), their roles, their training records,
-their CPD requests, and what they did for others: the roles they granted and training they set
+A member's school membership (with their line manager), their roles (in a school, and on a
+trust), their training records, their CPD requests, and what they did for others: the roles
+they granted (school and trust) and training they set
 (the school keeps those, credited to no one once they are gone), being someone's line manager
 (forgotten), and their answers to others' CPD requests (the answer stays the requester's; the
 answerer's name and their reason, in their own words, go).
@@ -21,6 +22,8 @@ from core.schools.models import (
     SchoolRole,
     Training,
     TrainingRecord,
+    Trust,
+    TrustRole,
 )
 from core.schools.reminders import TRAINING_REMINDER
 
@@ -32,6 +35,13 @@ class SchoolData:
 
     def export(self, session: Session, member_id: int) -> dict[str, Any]:
         names = {s.id: s.name for s in session.exec(select(School))}
+        trusts = {t.id: t.name for t in session.exec(select(Trust))}
+        trust_roles = session.exec(
+            select(TrustRole).where(TrustRole.member_id == member_id).order_by(col(TrustRole.id))
+        ).all()
+        trust_granted = session.exec(
+            select(TrustRole).where(TrustRole.granted_by == member_id).order_by(col(TrustRole.id))
+        ).all()
         membership = session.exec(
             select(SchoolMember).where(SchoolMember.member_id == member_id)
         ).first()
@@ -91,6 +101,23 @@ class SchoolData:
                 }
                 for r in granted
             ],
+            "trust_roles": [
+                {
+                    "trust": trusts.get(r.trust_id),
+                    "role": r.role,
+                    "granted_at": r.granted_at.isoformat(),
+                }
+                for r in trust_roles
+            ],
+            "trust_roles_granted": [
+                {
+                    "trust": trusts.get(r.trust_id),
+                    "role": r.role,
+                    "member_id": r.member_id,
+                    "granted_at": r.granted_at.isoformat(),
+                }
+                for r in trust_granted
+            ],
             "training_records": [
                 {
                     "training": t.title,
@@ -139,7 +166,7 @@ class SchoolData:
         }
 
     def delete(self, session: Session, member_id: int) -> None:
-        for model in (CpdRequest, TrainingRecord, SchoolRole, SchoolMember):
+        for model in (CpdRequest, TrainingRecord, SchoolRole, TrustRole, SchoolMember):
             for row in session.exec(select(model).where(model.member_id == member_id)):
                 session.delete(row)
         for request in session.exec(
@@ -182,6 +209,17 @@ class SchoolData:
             else:
                 role.member_id = target_id
                 session.add(role)
+        # Trust roles do not depend on a school: the target keeps both accounts' trusts.
+        held_trusts = {
+            (r.trust_id, r.role)
+            for r in session.exec(select(TrustRole).where(TrustRole.member_id == target_id))
+        }
+        for trust_role in session.exec(select(TrustRole).where(TrustRole.member_id == source_id)):
+            if (trust_role.trust_id, trust_role.role) in held_trusts:
+                session.delete(trust_role)
+            else:
+                trust_role.member_id = target_id
+                session.add(trust_role)
         for record in session.exec(
             select(TrainingRecord).where(TrainingRecord.member_id == source_id)
         ):
@@ -232,6 +270,9 @@ def _credit(session: Session, old: int, new: int | None) -> None:
     for role in session.exec(select(SchoolRole).where(SchoolRole.granted_by == old)):
         role.granted_by = new
         session.add(role)
+    for trust_role in session.exec(select(TrustRole).where(TrustRole.granted_by == old)):
+        trust_role.granted_by = new
+        session.add(trust_role)
     for training in session.exec(select(Training).where(Training.created_by == old)):
         training.created_by = new
         session.add(training)

@@ -1,5 +1,6 @@
 """The CPD lead's reports on training, mentoring and coffee rounds: a short reply and a CSV
-file each, over the lead's own school only."""
+file each, over the lead's own school only (a trust admin's, over their trust: one line of
+totals per school); and ``report glance``, the term at a glance for the Slack App Home."""
 
 from __future__ import annotations
 
@@ -7,13 +8,32 @@ from typing import Annotated
 
 from core.commands import N_, Arg, command
 from core.context import Context
+from core.errors import PermissionDenied
 from core.i18n import _, ngettext
 from core.reply import Reply, SpanLike, bold, code
-from core.schools.commands import LIST_LIMIT, your_school
+from core.schools.commands import LIST_LIMIT, hours_text, your_school
 from core.schools.exports import coffee_csv, mentoring_csv, training_csv
+from core.schools.glance import Glance, school_glance, term_of, total_glance
 from core.schools.models import School
 from core.schools.programme import MIN_GROUP, coffee_report, mentoring_report
-from core.schools.service import LEADS, Standing, TrainingRow, require_role, training_report
+from core.schools.service import (
+    LEADS,
+    Standing,
+    TrainingRow,
+    require_role,
+    roles_of,
+    school_of,
+    training_report,
+)
+from core.schools.trust_replies import (
+    ScopeArg,
+    TrustArg,
+    report_trust,
+    trust_coffee_reply,
+    trust_mentoring_reply,
+    trust_training_reply,
+)
+from core.schools.trusts import administered_trusts, schools_in
 
 NEEDS_ACTION = (Standing.EXPIRED, Standing.EXPIRING, Standing.NEVER_DONE)
 Page = Annotated[int, Arg(N_("page of the list"), positional=False, min_value=1, max_value=1000)]
@@ -58,10 +78,17 @@ def _training_line(row: TrainingRow) -> list[SpanLike]:
 
 @command(
     "report training",
-    help=N_("Who at your school has training expired, expiring or never done (CPD leads)."),
+    help=N_(
+        "Who at your school has training expired, expiring or never done (CPD leads); "
+        "for trust admins, each school's counts."
+    ),
     examples=["report training", "report training page=2"],
 )
-def report_training(ctx: Context, *, page: Page = 1) -> Reply:
+def report_training(
+    ctx: Context, *, page: Page = 1, scope: ScopeArg = None, trust: TrustArg = None
+) -> Reply:
+    if (found := report_trust(ctx, scope, trust)) is not None:
+        return trust_training_reply(ctx, found, ctx.local_now.date())
     school = _lead_school(ctx)
     assert school.id is not None
     today = ctx.local_now.date()
@@ -112,7 +139,9 @@ def _names(names: list[str]) -> list[list[SpanLike]]:
     "report mentoring",
     help=N_("Your school's mentoring: pairs, overdue check-ins, who waits for a mentor."),
 )
-def report_mentoring(ctx: Context) -> Reply:
+def report_mentoring(ctx: Context, *, scope: ScopeArg = None, trust: TrustArg = None) -> Reply:
+    if (found := report_trust(ctx, scope, trust)) is not None:
+        return trust_mentoring_reply(ctx, found, ctx.now, ctx.local_now.date())
     school = _lead_school(ctx)
     assert school.id is not None
     report = mentoring_report(
@@ -200,7 +229,9 @@ def report_mentoring(ctx: Context) -> Reply:
     "report coffee",
     help=N_("Your school's coffee rounds: met rate, who never meets, who was left out."),
 )
-def report_coffee(ctx: Context) -> Reply:
+def report_coffee(ctx: Context, *, scope: ScopeArg = None, trust: TrustArg = None) -> Reply:
+    if (found := report_trust(ctx, scope, trust)) is not None:
+        return trust_coffee_reply(ctx, found, ctx.local_now.date())
     school = _lead_school(ctx)
     assert school.id is not None
     report = coffee_report(ctx.session, school.id)
@@ -243,3 +274,64 @@ def report_coffee(ctx: Context) -> Reply:
     return reply.attach(
         f"school-coffee-{ctx.local_now.date().isoformat()}.csv", "text/csv", coffee_csv(report)
     )
+
+
+def _glance_line(glance: Glance) -> str:
+    return _(
+        "{hours} h this term · {quiet} of {members} quiet · training: {due} due, {expired} expired",
+        hours=hours_text(glance.hours),
+        quiet=glance.quiet,
+        members=glance.members,
+        due=glance.training_due,
+        expired=glance.training_expired,
+    )
+
+
+def _glance_fields(reply: Reply, glance: Glance) -> Reply:
+    return reply.fields(
+        [
+            (_("Hours this term"), hours_text(glance.hours)),
+            (_("Quiet members"), f"{glance.quiet} / {glance.members}"),
+            (_("Training due"), str(glance.training_due)),
+            (_("Training expired"), str(glance.training_expired)),
+        ]
+    )
+
+
+@command(
+    "report glance",
+    help=N_(
+        "This term at a glance, for CPD leads, school admins and trust admins: hours, quiet "
+        "members, training due or expired."
+    ),
+)
+def report_glance(ctx: Context) -> Reply:
+    today = ctx.local_now.date()
+    term = term_of(today)
+    trusts = administered_trusts(ctx.session, ctx.member_id)
+    school = school_of(ctx.session, ctx.member_id)
+    leads = (
+        school is not None
+        and school.id is not None
+        and bool(roles_of(ctx.session, school.id, ctx.member_id) & set(LEADS))
+    )
+    if not trusts and not leads:
+        raise PermissionDenied(_("The glance is for CPD leads, school admins and trust admins."))
+    reply = Reply().heading(_("This term: {period}", period=term.label()))
+    if leads:
+        assert school is not None and school.id is not None
+        reply.text(bold(school.name))
+        _glance_fields(reply, school_glance(ctx.session, school.id, school.name, today))
+    for trust in trusts:
+        assert trust.id is not None
+        glances = [
+            school_glance(ctx.session, s.id, s.name, today)
+            for s in schools_in(ctx.session, trust.id)
+            if s.id is not None
+        ]
+        reply.text(bold(_("{trust} (trust)", trust=trust.name)))
+        _glance_fields(reply, total_glance(trust.name, glances))
+        reply.items([[bold(g.name), ": ", _glance_line(g)] for g in glances[:LIST_LIMIT]])
+    reply.note(_("Quiet: nothing logged this term. Due: never done, or expiring within 30 days."))
+    reply.action(_("CPD report"), "report cpd")
+    return reply.action(_("Training report"), "report training")

@@ -24,6 +24,7 @@ from core.i18n import _
 from core.identity.models import Member
 from core.identity.service import LINK_ALPHABET
 from core.schools.models import (
+    SCHOOL_ROLES,
     RoleName,
     School,
     SchoolMember,
@@ -222,6 +223,8 @@ def grant_role(
 ) -> bool:
     """Give a member of the school a role; False if they already held it."""
     assert school.id is not None
+    if role not in SCHOOL_ROLES:
+        raise ValueError(f"{role} is held on a trust, not a school")
     if role in roles_of(session, school.id, member_id):
         return False
     session.add(
