@@ -13,7 +13,14 @@ Guarantees
 
     ``app_uninstalled`` and ``tokens_revoked`` (Bolt's own listeners call
     :meth:`SlackInstallationStore.async_delete_all` and ``async_delete_bot``) erase the tokens
-    and pause that workspace's deliveries, no one else's; the next install resumes them.
+    and pause that workspace's deliveries, no one else's; the next install resumes them. An
+    event for a workspace with no install of its own changes nothing (its Grid organisation's
+    install stays), and says so in the log.
+
+    A workspace (or organisation) the allow-list no longer names is suspended as each process
+    starts (:meth:`SlackInstallationStore.apply_allow_list`): its messages are held, neither
+    sent nor failed. :class:`WorkspaceTokens` gives no token for it in any case, so a process
+    that has not applied the list yet refuses the send (retried, not failed) instead of making it.
 
     An OAuth state is accepted once, by any process, and only until it expires; the state store
     keeps only a hash of it. A forged, expired or replayed state is refused.
@@ -27,6 +34,9 @@ Rotating tokens
     the token it has
     while that still works (the margin is hours), or waits for the new one. Bolt is handed the
     installation without its refresh token, so that it does not refresh a second time on its own.
+    "Expires within" is decided by the app's clock (``app.clock``), as every other time in
+    Staffroom; slack_sdk counts by ``time()``, and its expiries are shifted on the way in and
+    out (:func:`sdk_shift`, nothing in production), so a test moves its clock instead of waiting.
 
 Failure cases
     A token that cannot be opened (the key was changed without keeping the old one in
@@ -39,8 +49,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from logging import Logger
@@ -55,14 +64,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.messenger import NotReachable
 from core.app import Staffroom
+from core.clock import Clock
 from core.installations.sealing import SealBroken, TokenSeal
 from core.installations.service import (
+    NOT_ALLOWED,
+    AllowListChange,
     InstallationData,
+    apply_allow_list,
     claim_refresh,
     consume_state,
     find_installation,
     installation_for_tenant,
     issue_state,
+    may_install,
     release_refresh,
     remember_team,
     removal_of,
@@ -88,7 +102,18 @@ REFRESH_POLL_SECONDS = 0.05
 T = TypeVar("T")
 
 
-def _to_data(installation: Installation) -> InstallationData:
+def sdk_shift(clock: Clock) -> timedelta:
+    """How far Staffroom's clock is from the wall clock slack_sdk counts by (``time()``).
+
+    slack_sdk's objects give expiries as ``time()`` seconds (the OAuth flow and the token rotator
+    add Slack's ``expires_in`` to it), while Staffroom's rows hold them in its clock's time, which
+    decides when a token is refreshed: crossing between the two adds or takes this shift. It is
+    nothing in production (the clock is the system's) and lets a test's clock age a token."""
+    return clock.now() - datetime.now(UTC)
+
+
+def _to_data(installation: Installation, shift: timedelta) -> InstallationData:
+    """Staffroom's record of a slack_sdk installation (its expiry moved by ``shift``)."""
     expires = installation.bot_token_expires_at
     scopes = installation.bot_scopes
     return InstallationData(
@@ -105,16 +130,19 @@ def _to_data(installation: Installation) -> InstallationData:
         bot_scopes=",".join(scopes) if scopes else None,
         bot_token=installation.bot_token,
         bot_refresh_token=installation.bot_refresh_token,
-        bot_token_expires_at=datetime.fromtimestamp(int(expires), UTC) if expires else None,
+        bot_token_expires_at=(
+            datetime.fromtimestamp(int(expires), UTC) + shift if expires else None
+        ),
         installer_user_id=installation.user_id or None,
         token_type=installation.token_type,
     )
 
 
-def to_installation(data: InstallationData) -> Installation:
-    """The slack_sdk installation for stored data (what Bolt and the token rotator take)."""
-    expires = data.bot_token_expires_at
-    installed = data.installed_at
+def to_installation(data: InstallationData, shift: timedelta) -> Installation:
+    """The slack_sdk installation for stored data (what Bolt and the token rotator take), its
+    times moved back by ``shift`` into slack_sdk's (see :func:`sdk_shift`)."""
+    expires = data.bot_token_expires_at - shift if data.bot_token_expires_at else None
+    installed = data.installed_at - shift if data.installed_at else None
     return Installation(
         app_id=data.app_id,
         enterprise_id=data.enterprise_id,
@@ -144,11 +172,11 @@ class NotInstalled(Exception):
         self.removed = removed
 
 
-def _expires_within(data: InstallationData, seconds: float) -> bool:
-    # Slack's wall clock, not the app's: the expiry is Slack's, and slack_sdk's rotator decides
-    # by time() too, so both agree on what "expiring" means.
+def _expires_within(data: InstallationData, seconds: float, now: datetime) -> bool:
+    # By the app's clock, in which the expiry is stored (see sdk_shift): the rotator, deciding
+    # by time(), is handed the expiry shifted into its time, so both agree on "expiring".
     expires = data.bot_token_expires_at
-    return expires is not None and expires.timestamp() <= time.time() + seconds
+    return expires is not None and expires <= now + timedelta(seconds=seconds)
 
 
 class SlackInstallationStore(AsyncInstallationStore):
@@ -183,11 +211,11 @@ class SlackInstallationStore(AsyncInstallationStore):
             return None
         # Tokens read from the database are cleaned from every log line, as configured ones are.
         remember([found.bot_token, found.bot_refresh_token], configured=False)
-        return to_installation(found)
+        return to_installation(found, sdk_shift(self.app.clock))
 
     async def async_save(self, installation: Installation) -> None:
         """Store an install or its refreshed tokens (sealed)."""
-        data = _to_data(installation)
+        data = _to_data(installation, sdk_shift(self.app.clock))
         remember([data.bot_token, data.bot_refresh_token], configured=False)
         grace = timedelta(minutes=self.app.settings.delivery.grace_minutes)
 
@@ -226,6 +254,8 @@ class SlackInstallationStore(AsyncInstallationStore):
                     team_id=team_id,
                     is_enterprise_install=bool(is_enterprise_install),
                     seal=self.seal,
+                    # Authorised, to be refused in a sentence by AllowedTeams (see oauth.py).
+                    suspended_too=True,
                 )
 
         try:
@@ -295,12 +325,13 @@ class SlackInstallationStore(AsyncInstallationStore):
             return self._opened(found)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + REFRESH_WAIT_SECONDS
-        while found is not None and found.bot_refresh_token is not None:
-            if not _expires_within(found, self.refresh_minutes * 60):
+        while found is not None and found.bot_refresh_token is not None and not found.suspended:
+            now = self.app.clock.now()
+            if not _expires_within(found, self.refresh_minutes * 60, now):
                 break
             if await self._run(partial(self._claim, found)):
                 return await self._refresh(found)
-            if not _expires_within(found, STILL_VALID_SECONDS) or loop.time() >= deadline:
+            if not _expires_within(found, STILL_VALID_SECONDS, now) or loop.time() >= deadline:
                 break  # another process is refreshing; this token works meanwhile (or must)
             await asyncio.sleep(REFRESH_POLL_SECONDS)
             found = await self._run(find)
@@ -333,6 +364,32 @@ class SlackInstallationStore(AsyncInstallationStore):
         with self.app.session() as session:
             release_refresh(session, claimed)
 
+    async def apply_allow_list(self, allowed: Sequence[str]) -> None:
+        """Suspend the installs ``allowed`` no longer names and let back those it names again
+        (:func:`core.installations.service.apply_allow_list`), with a log line for each."""
+        grace = timedelta(minutes=self.app.settings.delivery.grace_minutes)
+
+        def work() -> AllowListChange:
+            with self.app.session() as session:
+                return apply_allow_list(
+                    session, PLATFORM, allowed, self.app.clock.now(), resend_within=grace
+                )
+
+        change = await self._run(work)
+        for scope in change.suspended:
+            log.warning(
+                "slack: enterprise %s team %s is not on allowed_teams: its deliveries are held "
+                "until it is allowed again",
+                scope["enterprise_id"] or "-",
+                scope["team_id"] or "-",
+            )
+        for scope in change.restored:
+            log.info(
+                "slack: enterprise %s team %s is on allowed_teams again: its deliveries resume",
+                scope["enterprise_id"] or "-",
+                scope["team_id"] or "-",
+            )
+
     async def remember_team(self, team_id: str, enterprise_id: str) -> None:
         """Record that a workspace belongs to a Grid organisation (once per process)."""
         if (team_id, enterprise_id) in self._teams:
@@ -348,7 +405,7 @@ class SlackInstallationStore(AsyncInstallationStore):
         self._teams.add((team_id, enterprise_id))
 
     async def _remove(self, enterprise_id: str | None, team_id: str | None, reason: str) -> None:
-        def work() -> int:
+        def work() -> int | None:
             with self.app.session() as session:
                 return remove_installation(
                     session,
@@ -360,6 +417,14 @@ class SlackInstallationStore(AsyncInstallationStore):
                 )
 
         paused = await self._run(work)
+        if paused is None:
+            log.info(
+                "slack: %s for enterprise %s team %s: nothing installed there to remove",
+                reason,
+                enterprise_id or "-",
+                team_id or "-",
+            )
+            return
         log.warning(
             "slack: %s for enterprise %s team %s: tokens erased, %d schedules paused",
             reason,
@@ -430,15 +495,28 @@ class WorkspaceTokens:
     No request comes in at night, when the delivery worker sends, so every send asks here and an
     expiring token is refreshed (and stored) before it is used: by one process (see the
     store), and within this one by one send at a time per workspace.
+
+    A workspace (or Grid organisation) that ``allowed`` does not name gets no token, whatever
+    the database says: the allow-list may have changed since the last process applied it
+    (:func:`core.installations.service.apply_allow_list`).
     """
 
-    def __init__(self, store: SlackInstallationStore) -> None:
+    def __init__(self, store: SlackInstallationStore, allowed: Sequence[str] = ()) -> None:
         self.store = store
+        self.allowed = tuple(allowed)
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def token_for(self, team_id: str) -> str:
         """A valid bot token for workspace ``team_id``; raises :class:`NotInstalled`."""
         installation = await self.store.for_tenant(team_id, refresh=False)
+        team = None if installation.is_enterprise_install else installation.team_id
+        if not may_install(self.allowed, installation.enterprise_id, team):
+            log.warning(
+                "slack: nothing sent to enterprise %s team %s: not on allowed_teams (held)",
+                installation.enterprise_id or "-",
+                team_id,
+            )
+            raise NotInstalled(team_id, NOT_ALLOWED)
         if installation.bot_refresh_token is None:
             return self._bot_token(installation, team_id)
         if len(self._locks) >= TEAMS_REMEMBERED:
@@ -474,7 +552,12 @@ class InstalledWorkspaces:
         try:
             token = await self.tokens.token_for(team_id)
         except NotInstalled as missing:
-            if missing.removed:
+            if missing.removed == NOT_ALLOWED:
+                detail = (
+                    f"slack workspace {team_id} is not on slack.allowed_teams; "
+                    "its messages wait until it is allowed again"
+                )
+            elif missing.removed:
                 detail = (
                     f"slack workspace {team_id} removed Staffroom ({missing.removed}); "
                     "its messages wait for it to install again"

@@ -6,8 +6,9 @@ what Staffroom needs changed, each where it deviates:
 
 * the install, success and failure pages are Staffroom's, in the deployment's language, and say
   in a sentence what went wrong and what to do;
-* an install from a workspace (or Grid organisation) that the allow-list does not name is
-  refused before anything is stored, and the token Slack just issued is revoked at once; a
+* an install that names no workspace (or, org-wide, no organisation) is refused, and so is
+  one from a workspace (or Grid organisation) that the allow-list does not name, before
+  anything is stored, and the token Slack just issued is revoked at once; a
   request from a workspace taken off the list after it installed is refused too
   (:class:`AllowedTeams`), except the events that remove its tokens;
 * Bolt's authorisation calls ``api_base_url`` like every other call (its default client would
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -62,6 +64,14 @@ class TeamNotAllowed(BoltError):
     """The installing workspace is not on ``slack.allowed_teams``."""
 
 
+class ScopeMissing(BoltError):
+    """Slack's answer names no workspace (or, for an org-wide install, no organisation): an
+    install that would serve nobody, or whoever a later lookup by empty ids found."""
+
+
+_REASON = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
 def _page(
     title: str, body: str, status: int, headers: dict[str, str] | None = None
 ) -> BoltResponse:
@@ -99,6 +109,10 @@ class AuthorizeCache(OrderedDict[str, AuthorizeResult]):
     def __init__(self, size: int) -> None:
         super().__init__()
         self.size = size
+
+    def __repr__(self) -> str:
+        # Keyed by token: printed, it would show every token in use.
+        return f"AuthorizeCache({len(self)} of {self.size})"
 
     def __getitem__(self, token: str) -> AuthorizeResult:
         found = super().__getitem__(token)
@@ -219,24 +233,38 @@ class StaffroomOAuthFlow(AsyncOAuthFlow):
     async def store_installation(
         self, request: AsyncBoltRequest, installation: Installation
     ) -> None:
-        """Store the install, unless its workspace is not allowed (then revoke its token)."""
+        """Store the install, unless its workspace is not allowed or not named (then revoke
+        its token)."""
         team = None if installation.is_enterprise_install else installation.team_id
+        scope = installation.enterprise_id if installation.is_enterprise_install else team
+        if not scope:
+            log.warning(
+                "slack: refused an install naming no %s",
+                "organisation" if installation.is_enterprise_install else "workspace",
+            )
+            await self._revoke(installation)
+            raise ScopeMissing("install names no workspace or organisation")
         if not may_install(self.allowed, installation.enterprise_id, team):
             log.warning(
                 "slack: refused an install from enterprise %s team %s (not on allowed_teams)",
                 installation.enterprise_id or "-",
                 installation.team_id or "-",
             )
-            if installation.bot_token:
-                try:
-                    await self.client.auth_revoke(token=installation.bot_token)
-                except SlackApiError as error:
-                    log.warning(
-                        "slack: could not revoke a refused install's token (%s)",
-                        error.response.get("error"),
-                    )
+            await self._revoke(installation)
             raise TeamNotAllowed("workspace not on slack.allowed_teams")
         await super().store_installation(request, installation)
+
+    async def _revoke(self, installation: Installation) -> None:
+        """Give back the token Slack issued for an install that is refused."""
+        if not installation.bot_token:
+            return
+        try:
+            await self.client.auth_revoke(token=installation.bot_token)
+        except SlackApiError as error:
+            log.warning(
+                "slack: could not revoke a refused install's token (%s)",
+                error.response.get("error"),
+            )
 
     async def _succeeded(self, args: AsyncSuccessArgs) -> BoltResponse:
         installation = args.installation
@@ -252,7 +280,10 @@ class StaffroomOAuthFlow(AsyncOAuthFlow):
         return _page(title, f"<p>{html.escape(text)}</p>", 200, {"Set-Cookie": cookie})
 
     async def _failed(self, args: AsyncFailureArgs) -> BoltResponse:
-        log.info("slack: an install did not complete (%s)", args.reason)
+        # The reason may be the callback's own ``error`` parameter, which anyone can write:
+        # only a plain code reaches the log.
+        reason = args.reason if _REASON.fullmatch(args.reason or "") else "unrecognised"
+        log.info("slack: an install did not complete (%s)", reason)
         with language(self.app.settings.staffroom.language):
             title = _("Staffroom was not installed")
             if isinstance(args.error, TeamNotAllowed):

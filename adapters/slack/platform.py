@@ -83,7 +83,7 @@ class SlackPlatform:
             self.store = SlackInstallationStore(
                 app, seal, rotator=rotator, refresh_minutes=settings.token_refresh_minutes
             )
-            tokens = WorkspaceTokens(self.store)
+            tokens = WorkspaceTokens(self.store, settings.allowed_teams)
             self.messenger = SlackMessenger(app, InstalledWorkspaces(tokens, settings.api_base_url))
             replies_clients = InstalledWorkspaces(tokens, settings.api_base_url, retry)
             flow = build_oauth_flow(app, self.store, AsyncWebClient(base_url=settings.api_base_url))
@@ -167,7 +167,12 @@ class SlackPlatform:
         return self.endpoint.web_app()
 
     async def start(self) -> None:
-        """Connect (Socket Mode) or start serving (HTTP mode); returns once ready."""
+        """Connect (Socket Mode) or start serving (HTTP mode); returns once ready.
+
+        With many workspaces, the allow-list is applied first (by a delivery worker too), so
+        that nothing is delivered into a workspace it no longer names."""
+        if self.store is not None:
+            await self.store.apply_allow_list(self.app.settings.slack.allowed_teams)
         if not self.receive:
             return
         if self.endpoint is not None:

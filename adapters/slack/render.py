@@ -174,9 +174,15 @@ def render_blocks(reply: Reply, *, limit: int = MESSAGE_BLOCK_LIMIT) -> list[dic
 
 
 def fallback_text(reply: Reply) -> str:
-    """The plain text Slack shows in notifications and where blocks cannot be shown."""
-    text = escape(reply.plain_text()) or " "
-    return shorten(text, FALLBACK_TEXT_LIMIT)
+    """The plain text Slack shows in notifications, reads to screen readers and shows where
+    blocks cannot be shown: never blank (Slack treats a blank ``text`` as missing), so a reply
+    of buttons only names its buttons, and an empty one says who it is from."""
+    text = reply.plain_text().strip()
+    if not text:
+        text = " · ".join(a.label.strip() for a in reply.actions if a.label.strip())
+    if not text:
+        text = _("A message from Staffroom")
+    return shorten(escape(text), FALLBACK_TEXT_LIMIT)
 
 
 def render(reply: Reply, *, limit: int = MESSAGE_BLOCK_LIMIT) -> dict[str, Any]:

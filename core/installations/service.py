@@ -13,14 +13,28 @@ Removal and re-installation
     there, and withholds the messages already waiting for them or for that workspace's channels.
     Nothing of any other workspace or platform changes. A member who is also reached elsewhere
     keeps their schedules: their messages go where the delivery engine sends them. A later
-    install of the same workspace (:func:`save_installation`) resumes exactly the schedules its
-    removal paused (by the reason it wrote); occurrences missed meanwhile stay missed.
+    install of the same workspace (:func:`save_installation`) resumes the schedules its removal
+    paused (by the reason it wrote), and those of members it reaches that a later removal paused;
+    occurrences missed meanwhile stay missed.
 
     Messages for the workspace are held, not failed: those waiting at the removal, and those the
     deliverer meets while it lasts (:mod:`core.installations.reach`), are skipped with the same
     reason. A re-install sends the ones due within ``resend_within`` (the delivery grace window)
     and drops the older ones, as after downtime: a prompt, a digest or a notice days late
     misleads more than it helps.
+
+    Two workspaces removed one after the other each pause and hold their own: the second
+    changes nothing recorded for the first, and a repeated event changes nothing at all. A
+    member reached in both is paused by whichever goes last (the first still reached them);
+    the re-install of either resumes them, since it reaches them again.
+
+    An event that names a workspace removes that workspace's own install only, never its Grid
+    organisation's; an event for a workspace that never installed changes nothing.
+
+The allow-list
+    An install the allow-list no longer names is suspended (:func:`apply_allow_list`, run as
+    each process starts): held as if removed, with reason :data:`NOT_ALLOWED`, but with its
+    tokens kept, so that putting it back on the list restores it as a re-install would.
 
 Refreshing rotating tokens
     Every process that sends (front-ends on requests, workers before sends) may find a token
@@ -42,11 +56,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, or_, update
+from sqlalchemy import Table, and_, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from core.clock import utc
@@ -55,7 +69,7 @@ from core.delivery.schedules import pause_schedule, resume_schedule
 from core.identity.models import Account, AuditEntry
 from core.installations.models import Installation, InstallationTeam, OAuthState
 from core.installations.reach import PAUSE_REASON as PAUSE_REASON  # where it was defined first
-from core.installations.reach import pause_reason, usable
+from core.installations.reach import pause_reason, removed_workspaces, usable
 from core.installations.sealing import TokenSeal
 
 STATE_BYTES = 32
@@ -63,6 +77,8 @@ OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 STATES: Table = OAuthState.__table__  # type: ignore[attr-defined]
 INSTALLATIONS: Table = Installation.__table__  # type: ignore[attr-defined]
 TOO_OLD = "; too old to send after the re-install"
+NOT_ALLOWED = "not_allowed"
+"""The removal reason of an install suspended because the allow-list no longer names it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +96,17 @@ class InstallationData:
     bot_id: str | None = None
     bot_user_id: str | None = None
     bot_scopes: str | None = None
-    bot_token: str | None = None
-    bot_refresh_token: str | None = None
+    # Kept out of repr(): an object printed in a traceback or a log line shows no token.
+    bot_token: str | None = field(default=None, repr=False)
+    bot_refresh_token: str | None = field(default=None, repr=False)
     bot_token_expires_at: datetime | None = None
     installer_user_id: str | None = None
     token_type: str | None = None
     installed_at: datetime | None = None
     tokens_version: int = 0
     """The row's ``tokens_version`` when read (what :func:`claim_refresh` compares)."""
+    suspended: bool = False
+    """Suspended by the allow-list (:func:`apply_allow_list`): never to be sent with."""
 
 
 def _keys(enterprise_id: str | None, team_id: str | None) -> tuple[str, str]:
@@ -133,6 +152,7 @@ def _data(row: Installation, seal: TokenSeal) -> InstallationData:
         token_type=row.token_type,
         installed_at=utc(row.installed_at),
         tokens_version=row.tokens_version,
+        suspended=row.removed_reason == NOT_ALLOWED,
     )
 
 
@@ -160,10 +180,14 @@ def save_installation(
     """Store an install (or its refreshed tokens), sealing the tokens; any refresh claim ends.
 
     A workspace that had removed Staffroom is installed again: its removal is cleared, the
-    schedules the removal paused resume, and the messages held for it that were due within
-    ``resend_within`` are sent (older ones stay skipped).
+    schedules the removal paused resume (and those of members it reaches that another removal
+    paused), and the messages held for them that were due within ``resend_within`` are sent
+    (older ones stay skipped). An install naming no workspace (or, org-wide, no organisation)
+    raises ValueError: it would serve nobody.
     """
     team = None if data.is_enterprise_install else data.team_id
+    if not (data.enterprise_id if data.is_enterprise_install else team):
+        raise ValueError("an installation must name its workspace (or, org-wide, organisation)")
     enterprise_key, team_key = _keys(data.enterprise_id, team)
     row = _row(session, data.platform, enterprise_key, team_key)
     restored = row is not None and row.removed_at is not None
@@ -198,35 +222,54 @@ def save_installation(
     if data.enterprise_id and team:
         remember_team(session, data.platform, team, data.enterprise_id, now)
     if restored:
-        reason = pause_reason(row)
-        resumed = 0
-        for schedule in session.exec(select(Schedule).where(Schedule.paused_reason == reason)):
-            resume_schedule(session, schedule, now)
-            resumed += 1
-        released, dropped = _release_held(session, reason, now, resend_within)
-        session.add(
-            AuditEntry(
-                at=now,
-                action="installation.restored",
-                detail={
-                    **_scope(row),
-                    "schedules_resumed": resumed,
-                    "messages_released": released,
-                    "messages_dropped": dropped,
-                },
-            )
-        )
-        session.flush()
+        _restore(session, row, now, resend_within, "installation.restored")
     return row
 
 
+def _restore(
+    session: Session, row: Installation, now: datetime, resend_within: timedelta, action: str
+) -> None:
+    """Resume what the removal of ``row`` paused, and what any removal paused for members this
+    workspace reaches (someone in two removed workspaces is back with either); send the held
+    messages still timely. Nothing of another workspace's own changes."""
+    reason = pause_reason(row)
+    members = _members_in(session, row.platform, _tenants(session, row))
+    removal = col(Schedule.paused_reason).startswith(PAUSE_REASON, autoescape=True)
+    ours = or_(
+        col(Schedule.paused_reason) == reason, and_(removal, col(Schedule.member_id).in_(members))
+    )
+    resumed = 0
+    for schedule in session.exec(select(Schedule).where(ours)):
+        resume_schedule(session, schedule, now)
+        resumed += 1
+    released, dropped = _release_held(session, reason, members, now, resend_within)
+    session.add(
+        AuditEntry(
+            at=now,
+            action=action,
+            detail={
+                **_scope(row),
+                "schedules_resumed": resumed,
+                "messages_released": released,
+                "messages_dropped": dropped,
+            },
+        )
+    )
+    session.flush()
+
+
 def _release_held(
-    session: Session, reason: str, now: datetime, resend_within: timedelta
+    session: Session, reason: str, members: set[int], now: datetime, resend_within: timedelta
 ) -> tuple[int, int]:
-    """Send again the messages held for ``reason`` that are still timely; mark the rest as too
-    old. Returns (released, dropped)."""
+    """Send again the messages held for ``reason`` (and those held by any removal for
+    ``members``) that are still timely; mark the rest as too old. Returns (released, dropped)."""
     c = OUTBOX.c
-    held = and_(c.state == OutboxState.SKIPPED.value, c.last_error == reason)
+    by_removal = and_(
+        c.last_error.startswith(PAUSE_REASON, autoescape=True),
+        c.last_error.not_like("%" + TOO_OLD),
+        c.member_id.in_(list(members)),
+    )
+    held = and_(c.state == OutboxState.SKIPPED.value, or_(c.last_error == reason, by_removal))
     connection = session.connection()
     released = connection.execute(
         update(OUTBOX)
@@ -240,7 +283,7 @@ def _release_held(
         )
     )
     dropped = connection.execute(
-        update(OUTBOX).where(held).values(last_error=(reason + TOO_OLD)[:500])
+        update(OUTBOX).where(held).values(last_error=func.substr(c.last_error + TOO_OLD, 1, 500))
     )
     return max(int(released.rowcount or 0), 0), max(int(dropped.rowcount or 0), 0)
 
@@ -285,17 +328,30 @@ def find_installation(
     team_id: str | None,
     is_enterprise_install: bool,
     seal: TokenSeal,
+    suspended_too: bool = False,
 ) -> InstallationData | None:
     """The install serving a request from ``team_id`` (in ``enterprise_id``): the workspace's
-    own, else its organisation's org-wide one. None when it is not installed (or removed)."""
+    own, else its organisation's org-wide one. None when it is not installed (or removed).
+
+    ``suspended_too`` finds an install the allow-list suspended as well (marked ``suspended``):
+    a request from there is authorised only to be refused in a sentence, never served."""
+
+    def serves(row: Installation | None) -> bool:
+        return usable(row) or (
+            suspended_too
+            and row is not None
+            and row.removed_reason == NOT_ALLOWED
+            and row.bot_token_sealed is not None
+        )
+
     row: Installation | None = None
     if team_id and not is_enterprise_install:
         row = _row(session, platform, *_keys(enterprise_id, team_id)) or _team_row(
             session, platform, team_id
         )
-    if not usable(row) and enterprise_id:
+    if not serves(row) and enterprise_id:
         row = _row(session, platform, enterprise_id, "")
-    if row is None or not usable(row):
+    if row is None or not serves(row):
         return None
     return _data(row, seal)
 
@@ -381,19 +437,24 @@ def remove_installation(
     team_id: str | None,
     reason: str,
     now: datetime,
-) -> int:
-    """Erase the tokens of the install serving ``team_id`` (or the organisation's), record the
-    removal, and pause what only it could deliver. Returns how many schedules were paused; 0
-    when there was nothing installed (a repeated event changes nothing)."""
+) -> int | None:
+    """Erase the tokens of ``team_id``'s own install (or, without a team, the organisation's
+    org-wide one), record the removal, and pause what only it could deliver. Returns how many
+    schedules were paused; None when there was nothing installed to remove (a repeated event, or
+    one for a workspace that never installed, changes nothing).
+
+    An event naming a workspace never falls back to its organisation's install: a workspace of
+    the organisation that removes Staffroom does not remove it from all the others. An install
+    the allow-list suspended is removed all the same (its kept tokens are erased)."""
     row: Installation | None = None
     if team_id:
         row = _row(session, platform, *_keys(enterprise_id, team_id)) or _team_row(
             session, platform, team_id
         )
-    if row is None and enterprise_id:
+    elif enterprise_id:
         row = _row(session, platform, enterprise_id, "")
-    if row is None or row.removed_at is not None:
-        return 0
+    if row is None or (row.removed_at is not None and row.removed_reason != NOT_ALLOWED):
+        return None
     row.bot_token_sealed = None
     row.bot_refresh_token_sealed = None
     row.bot_token_expires_at = None
@@ -401,8 +462,14 @@ def remove_installation(
     row.removed_reason = reason[:64]
     row.updated_at = now
     session.add(row)
-    tenants = [row.team_key] if row.team_key else _teams_of(session, platform, row.enterprise_key)
-    members = _reached_only_in(session, platform, tenants)
+    return _hold(session, row, now, "installation.removed", reason)
+
+
+def _hold(session: Session, row: Installation, now: datetime, action: str, reason: str) -> int:
+    """Pause the schedules of the members only ``row`` reaches and withhold the messages
+    waiting for them or for its workspaces' channels; audit it. Returns the schedules paused."""
+    tenants = _tenants(session, row)
+    members = _reached_only_in(session, row.platform, tenants)
     pause = pause_reason(row)
     paused = 0
     if members:
@@ -415,11 +482,11 @@ def remove_installation(
         ):
             pause_schedule(session, schedule, None, pause)
             paused += 1
-    withheld = _withhold(session, platform, tenants, members, pause)
+    withheld = _withhold(session, row.platform, tenants, members, pause)
     session.add(
         AuditEntry(
             at=now,
-            action="installation.removed",
+            action=action,
             detail={
                 **_scope(row),
                 "reason": reason,
@@ -430,6 +497,58 @@ def remove_installation(
     )
     session.flush()
     return paused
+
+
+# The allow-list ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AllowListChange:
+    """What applying the allow-list did: the installs it suspended and those it let back."""
+
+    suspended: list[dict[str, object]]
+    restored: list[dict[str, object]]
+
+
+def apply_allow_list(
+    session: Session,
+    platform: str,
+    allowed: Sequence[str],
+    now: datetime,
+    *,
+    resend_within: timedelta,
+) -> AllowListChange:
+    """Suspend every install the allow-list no longer names, and let back those it names again.
+
+    A suspended install keeps its tokens (the list may be put right again) but is not used:
+    it counts as removed (reason :data:`NOT_ALLOWED`), so its members' schedules pause and its
+    messages are held exactly as after an uninstall, and its own uninstall still erases the
+    tokens. When the list names it again (or is emptied), it is restored as a re-install is:
+    the paused schedules resume and the held messages still timely are sent.
+    """
+    suspended: list[dict[str, object]] = []
+    restored: list[dict[str, object]] = []
+    for row in session.exec(
+        select(Installation).where(Installation.platform == platform).order_by(col(Installation.id))
+    ):
+        team = None if row.is_enterprise_install else (row.team_key or None)
+        allows = may_install(allowed, row.enterprise_key or None, team)
+        if not allows and row.removed_at is None:
+            row.removed_at = now
+            row.removed_reason = NOT_ALLOWED
+            row.updated_at = now
+            session.add(row)
+            _hold(session, row, now, "installation.suspended", NOT_ALLOWED)
+            suspended.append(_scope(row))
+        elif allows and row.removed_reason == NOT_ALLOWED:
+            row.removed_at = None
+            row.removed_reason = None
+            row.updated_at = now
+            session.add(row)
+            session.flush()
+            _restore(session, row, now, resend_within, "installation.allowed")
+            restored.append(_scope(row))
+    return AllowListChange(suspended, restored)
 
 
 def _teams_of(session: Session, platform: str, enterprise_id: str) -> list[str]:
@@ -443,27 +562,40 @@ def _teams_of(session: Session, platform: str, enterprise_id: str) -> list[str]:
     )
 
 
-def _reached_only_in(session: Session, platform: str, tenants: Sequence[str]) -> set[int]:
-    """Members with an account in ``tenants`` and none anywhere else."""
+def _tenants(session: Session, row: Installation) -> list[str]:
+    """The workspaces ``row`` serves: its own, or every one seen of its organisation."""
+    if row.team_key:
+        return [row.team_key]
+    return _teams_of(session, row.platform, row.enterprise_key)
+
+
+def _members_in(session: Session, platform: str, tenants: Sequence[str]) -> set[int]:
+    """Members with an account in ``tenants``."""
     if not tenants:
         return set()
-    inside = set(
+    return set(
         session.exec(
             select(Account.member_id).where(
                 Account.platform == platform, col(Account.tenant).in_(tenants)
             )
         )
     )
+
+
+def _reached_only_in(session: Session, platform: str, tenants: Sequence[str]) -> set[int]:
+    """Members with an account in ``tenants`` and none anywhere else that can still be sent
+    to (an account in a workspace that removed Staffroom earlier reaches no one)."""
+    inside = _members_in(session, platform, tenants)
     if not inside:
         return set()
-    elsewhere = set(
-        session.exec(
-            select(Account.member_id).where(
-                col(Account.member_id).in_(inside),
-                or_(col(Account.platform) != platform, col(Account.tenant).not_in(tenants)),
-            )
+    others = session.exec(
+        select(Account.member_id, Account.platform, Account.tenant).where(
+            col(Account.member_id).in_(inside),
+            or_(col(Account.platform) != platform, col(Account.tenant).not_in(tenants)),
         )
-    )
+    ).all()
+    gone = removed_workspaces(session, [(p, t) for _, p, t in others])
+    elsewhere = {member for member, p, t in others if (p, t) not in gone}
     return inside - elsewhere
 
 

@@ -66,6 +66,11 @@ _JSON_VALUED_ARGS = frozenset(
 # Where an inbound request built without a real response_url points: a closed local port, so an
 # accidental `respond()` fails at once instead of reaching the internet.
 _UNSET_RESPONSE_URL = "http://127.0.0.1:9/response-url-not-set"
+# Messages Slack accepts without a top-level `text` (blocks alone), though notifications and
+# screen readers then have nothing to say: the fake keeps them in `FakeSlack.textless`.
+_MESSAGE_METHODS = frozenset(
+    {"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage"}
+)
 _SOCKET_CLOSE_TIMEOUT = 1.0
 
 ApiResult = dict[str, Any]
@@ -146,15 +151,22 @@ class FakeSlack:
         app_id: str = "A1",
         client_id: str = "111.222",
         client_secret: str = "fake-client-secret",
+        clock: Callable[[], float] = time.time,
     ) -> None:
         """Describe the workspace the fake pretends to be; `auth.test` reports these ids for any
-        token the fake did not issue itself through OAuth."""
+        token the fake did not issue itself through OAuth.
+
+        `clock` (seconds since the epoch) is when rotating tokens expire by: pass the test's
+        controlled clock so that moving it ages the tokens as it ages everything else."""
+        self.clock = clock
         self.team_id = team_id
         self.team_domain = team_domain
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.app_id = app_id
         self.calls: list[SlackCall] = []
+        self.textless: list[SlackCall] = []
+        """Messages sent without a non-blank top-level `text` (accessibility fallback)."""
         self.responses: list[ResponseUrlPost] = []
         self.files: list[UploadedFile] = []
         self.users: dict[str, dict[str, Any]] = {}
@@ -350,7 +362,7 @@ class FakeSlack:
         issued = self._issued.get(token)
         if issued is None or token in self.revoked:
             return False
-        return issued.expires_at is None or issued.expires_at >= time.time()
+        return issued.expires_at is None or issued.expires_at >= self.clock()
 
     def tokens_of(self, team_id: str) -> list[str]:
         """Every bot token issued to a workspace, oldest first (revoked ones too)."""
@@ -441,7 +453,10 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await _read_args(request)
         token = _bearer_token(request) or args.pop("token", None)
-        await self._record(lambda: self.calls.append(SlackCall(method, args, token)))
+        call = SlackCall(method, args, token)
+        await self._record(lambda: self.calls.append(call))
+        if method in _MESSAGE_METHODS and not str(args.get("text") or "").strip():
+            self.textless.append(call)
         failure = self._pop_failure(method)
         if failure is not None:
             return _failure_response(failure)
@@ -461,7 +476,11 @@ class FakeSlack:
         if token in self.revoked:
             return _api_response({"ok": False, "error": "token_revoked"})
         issued = self._issued.get(token)
-        if issued is not None and issued.expires_at is not None and issued.expires_at < time.time():
+        if (
+            issued is not None
+            and issued.expires_at is not None
+            and issued.expires_at < self.clock()
+        ):
             return _api_response({"ok": False, "error": "token_expired"})
         return _api_response(handler(args, token))
 
@@ -569,7 +588,7 @@ class FakeSlack:
         number = next(self._ids)
         prefix = "xoxe.xoxb-1" if workspace.rotating else "xoxb"
         token = f"{prefix}-{workspace.team_id}-{number}-{uuid.uuid4().hex[:16]}"
-        expires_at = time.time() + workspace.expires_in if workspace.rotating else None
+        expires_at = self.clock() + workspace.expires_in if workspace.rotating else None
         self._issued[token] = _Issued(workspace, expires_at)
         enterprise = (
             {"id": workspace.enterprise_id, "name": f"Trust {workspace.enterprise_id}"}

@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 import html
 import re
-from collections.abc import AsyncIterator
+import warnings
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -28,6 +29,7 @@ from tests.conftest import make_settings
 from tests.fakes.fake_slack import FakeSlack, SlackCall, sign, slash_command_payload
 
 SECRET = "test-signing-secret"
+TEXTLESS_WARNING = "The top-level `text` argument is missing"
 
 
 def slack_app(url: str, fake: FakeSlack, clock: FixedClock, mode: str) -> Staffroom:
@@ -109,10 +111,22 @@ class Harness:
             return len(session.exec(select(model)).all())
 
 
+@pytest.fixture(autouse=True)
+def every_message_has_text() -> Iterator[None]:
+    """slack_sdk's warning for a message without a top-level ``text`` fails the test: that text
+    is what notifications and screen readers use."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=TEXTLESS_WARNING, category=UserWarning)
+        yield
+
+
 @pytest.fixture
-async def fake_slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
+async def fake_slack(clock: FixedClock) -> AsyncIterator[FakeSlack]:
+    """The fake Slack, its rotating tokens expiring by the test's clock; every message it
+    received must have carried a plain ``text`` (even one sent where no warning was caught)."""
+    async with FakeSlack(clock=lambda: clock.now().timestamp()) as fake:
         yield fake
+    assert [(c.method, c.args.get("channel")) for c in fake.textless] == []
 
 
 @pytest.fixture
@@ -237,12 +251,12 @@ class Installed:
         )
 
     async def removed(self, team: str) -> Installation:
-        """The row of ``team`` once its removal is recorded (Bolt acks events before the
-        listener runs)."""
+        """The row of ``team`` once its removal is recorded and its tokens erased (Bolt acks
+        events before the listener runs; an install the allow-list suspended keeps them)."""
         async with asyncio.timeout(5):
             while True:
                 row = self.row(team)
-                if row is not None and row.removed_at is not None:
+                if row is not None and row.removed_at is not None and not row.bot_token_sealed:
                     return row
                 await asyncio.sleep(0.02)
 

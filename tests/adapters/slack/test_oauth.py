@@ -8,6 +8,7 @@ own deliveries.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import logging
@@ -19,28 +20,33 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
+from slack_bolt.authorization import AuthorizeResult
 from sqlalchemy import text
 from sqlmodel import Session, select
 
 from adapters.slack import SlackNotConfigured, create_platform, slack_manifest
+from adapters.slack.oauth import AuthorizeCache
 from bots.logs import QUIET_LOGGERS, RedactingFormatter
 from bots.runner import PlatformUnavailable, choose_platforms
 from core.app import Staffroom, build_registry
-from core.clock import FixedClock
+from core.clock import FixedClock, utc
 from core.delivery import deliver_due, enqueue, plan_due
 from core.delivery.models import OutboxMessage, OutboxState, Schedule
+from core.delivery.ports import Recipient, TransientFailure
 from core.features import FEATURES
 from core.identity.models import Account, AuditEntry
 from core.installations.models import Installation, OAuthState
-from core.installations.service import PAUSE_REASON
+from core.installations.service import PAUSE_REASON, InstallationData
 from core.reply import Reply
-from tests.adapters.slack.conftest import KEY, Installed, oauth_app
+from tests.adapters.slack.conftest import KEY, SECRET, Installed, oauth_app
 from tests.conftest import make_settings
 from tests.fakes.fake_slack import (
     FakeSlack,
     SlackCall,
     block_actions_body,
     event_body,
+    event_payload,
+    sign,
     slash_command_payload,
     view_submission_body,
 )
@@ -468,3 +474,294 @@ def test_the_missing_credentials_named_are_the_ones_the_install_needs(
         choose_platforms(single, ["slack"])
     oauth.engine.dispose()
     single.engine.dispose()
+
+
+async def removal_logged(caplog: pytest.LogCaptureFixture, team: str, count: int) -> None:
+    """Wait until the store has handled ``count`` removal events for ``team`` (Bolt acks an
+    event before its listener runs, and a repeat changes nothing there is to wait for)."""
+    async with asyncio.timeout(5):
+        while True:
+            if len([r for r in caplog.records if f"team {team}:" in r.getMessage()]) >= count:
+                return
+            await asyncio.sleep(0.02)
+
+
+async def test_both_workspaces_uninstall_one_after_the_other_and_each_keeps_its_own_record(
+    installed: Installed, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="staffroom.slack")
+    await two_schools(installed)
+    app = installed.app
+    with app.session() as session:  # news for a bound channel in each school
+        for team, channel in (("T1", "C1"), ("T2", "C2")):
+            enqueue(
+                session,
+                key=f"news:{channel}",
+                reply=Reply.message("Inset day moved to Friday"),
+                due_at=clock.now(),
+                now=clock.now(),
+                platform="slack",
+                tenant=team,
+                channel_id=channel,
+            )
+    first_removal = clock.now()
+    assert (await installed.post(event_body({"type": "app_uninstalled"}, team_id="T1")))[0] == 200
+    await installed.removed("T1")
+    clock.advance(timedelta(minutes=5))
+    second_removal = clock.now()
+    uninstall_two = event_body({"type": "app_uninstalled"}, team_id="T2")
+    assert (await installed.post(uninstall_two))[0] == 200
+    await installed.removed("T2")
+    clock.advance(timedelta(minutes=5))
+    # Slack delivers the same event again, and then another uninstall event for T2.
+    retry = sign(SECRET, uninstall_two, retry_num=1)
+    async with installed.browser.post(
+        f"{installed.base}/slack/events", data=uninstall_two.encode(), headers=retry
+    ) as response:
+        assert response.status == 200
+    again = event_body({"type": "tokens_revoked", "tokens": {"bot": ["UBOTT2"]}}, team_id="T2")
+    assert (await installed.post(again))[0] == 200
+    await removal_logged(caplog, "T2", 2)
+    erased = [r for r in caplog.records if "team T2: tokens erased" in r.getMessage()]
+    assert len(erased) == 1  # the repeat says it found nothing to remove
+
+    one, two = installed.row("T1"), installed.row("T2")
+    assert one is not None and two is not None
+    assert (utc(one.removed_at), one.removed_reason) == (first_removal, "app_uninstalled")
+    assert (utc(two.removed_at), two.removed_reason) == (second_removal, "app_uninstalled")
+    with Session(app.engine) as session:
+        members = {a.user_id: a.member_id for a in session.exec(select(Account))}
+        paused = {s.member_id: s.paused_reason for s in session.exec(select(Schedule))}
+        held = {r.channel_id: (r.state, r.last_error) for r in session.exec(select(OutboxMessage))}
+        removals = [
+            e.detail for e in session.exec(select(AuditEntry)) if e.action == "installation.removed"
+        ]
+    assert paused == {
+        members["U1"]: f"{PAUSE_REASON} (slack /T1)",
+        members["U2"]: f"{PAUSE_REASON} (slack /T2)",
+    }
+    assert held == {
+        "C1": (OutboxState.SKIPPED, f"{PAUSE_REASON} (slack /T1)"),
+        "C2": (OutboxState.SKIPPED, f"{PAUSE_REASON} (slack /T2)"),
+    }
+    assert [(d["team_id"], d["schedules_paused"], d["messages_withheld"]) for d in removals] == [
+        ("T1", 1, 1),
+        ("T2", 1, 1),
+    ]
+
+    # T1 installs again: its own prompt and its own news come back, T2 stays as it was.
+    assert (await installed.install("T1"))[0] == 200
+    with Session(app.engine) as session:
+        paused = {s.member_id: s.paused_reason for s in session.exec(select(Schedule))}
+    assert paused == {members["U1"]: None, members["U2"]: f"{PAUSE_REASON} (slack /T2)"}
+    two_now = installed.row("T2")
+    assert two_now is not None and two_now.removed_at is not None
+    assert two_now.bot_token_sealed is None
+    await installed.deliver()
+    clock.advance(timedelta(hours=23))
+    await installed.deliver()
+    fake = installed.fake
+    posts = fake.calls_to("chat.postMessage")
+    assert [p.args["channel"] for p in posts] == ["C1", "DU1"]
+    assert token_used(posts) == {fake.tokens_of("T1")[-1]}
+    with Session(app.engine) as session:
+        news = {r.channel_id: r.state for r in session.exec(select(OutboxMessage)) if r.channel_id}
+    assert news == {"C1": OutboxState.SENT, "C2": OutboxState.SKIPPED}
+
+
+async def test_a_teacher_in_both_workspaces_pauses_when_both_are_gone_and_resumes_with_either(
+    installed: Installed, clock: FixedClock
+) -> None:
+    for team in ("T1", "T2"):
+        assert (await installed.install(team))[0] == 200
+    code = link_code(await installed.slash("link", "U1", "T1"))
+    await installed.slash(f"link {code}", "U2", "T2")
+    assert "Linked" in json.dumps(await installed.slash("link confirm", "U2", "T2"))
+    answer = await installed.slash("reflect schedule daily 09:00", "U2", "T2")
+    assert ":warning:" not in json.dumps(answer), answer
+    for team in ("T1", "T2"):
+        await installed.post(event_body({"type": "app_uninstalled"}, team_id=team))
+        await installed.removed(team)
+    with Session(installed.app.engine) as session:
+        (reason,) = {s.paused_reason for s in session.exec(select(Schedule))}
+    assert reason is not None and reason.startswith(PAUSE_REASON)  # reachable nowhere now
+
+    # Either school installing again reaches her: her prompts resume.
+    assert (await installed.install("T1"))[0] == 200
+    with Session(installed.app.engine) as session:
+        assert {s.paused_reason for s in session.exec(select(Schedule))} == {None}
+    clock.advance(timedelta(hours=23, minutes=30))
+    await installed.deliver()
+    posts = installed.fake.calls_to("chat.postMessage")
+    assert [p.args["channel"] for p in posts] == ["DU1"]
+
+
+async def test_scheduled_sends_into_a_workspace_taken_off_the_allow_list_are_held_not_lost(
+    sqlite_url: str, clock: FixedClock, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    for team in ("T1", "T2"):
+        fake_slack.add_workspace(team)
+    before = oauth_app(sqlite_url, fake_slack, clock, allowed_teams=["T1", "T2"])
+    platform = create_platform(before)
+    await platform.start()
+    fake_slack.oauth_redirect_url = f"http://127.0.0.1:{platform.port}/slack/oauth_redirect"
+    async with aiohttp.ClientSession() as browser:
+        await two_schools(Installed(before, platform, fake_slack, browser))
+    await platform.stop()
+    before.engine.dispose()
+
+    # The trust lets T2 go. A worker built with the new list refuses T2 at once, even before
+    # it has applied the list to the database: retried later, not failed.
+    caplog.set_level(logging.INFO, logger="staffroom.slack")
+    app = oauth_app(sqlite_url, fake_slack, clock, allowed_teams=["T1"])
+    worker = create_platform(app, receive=False)
+    with pytest.raises(TransientFailure, match="allowed_teams"):
+        await worker.messenger.send(Recipient("slack", "T2", channel_id="C2"), Reply.message("x"))
+    refused = [r.getMessage() for r in caplog.records if "T2" in r.getMessage()]
+    assert len(refused) == 1 and "not on allowed_teams" in refused[0]
+    assert not any(t in refused[0] for t in fake_slack.tokens_of("T2"))
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+    await worker.start()  # as `staffroom worker` does: the list is applied, T2 suspended
+    clock.advance(timedelta(hours=23, minutes=30))
+    with app.session() as session:
+        plan_due(session, clock.now(), app.settings.delivery, app.producers)
+        enqueue(  # news for T2's bound channel, due now
+            session,
+            key="news:C2",
+            reply=Reply.message("Inset day moved to Friday"),
+            due_at=clock.now(),
+            now=clock.now(),
+            platform="slack",
+            tenant="T2",
+            channel_id="C2",
+        )
+    await deliver_due(
+        app.engine, {"slack": worker.messenger}, clock.now(), app.settings.delivery, "w"
+    )
+    fake = fake_slack
+    assert [(p.args["channel"], p.token) for p in fake.calls_to("chat.postMessage")] == [
+        ("DU1", fake.tokens_of("T1")[0])
+    ]
+    with Session(app.engine) as session:
+        news = session.exec(select(OutboxMessage).where(OutboxMessage.channel_id == "C2")).one()
+        paused = {s.paused_reason for s in session.exec(select(Schedule))}
+        audit = [e.action for e in session.exec(select(AuditEntry))]
+        row = session.exec(select(Installation).where(Installation.team_key == "T2")).one()
+    assert news.state == OutboxState.SKIPPED and news.attempts == 0
+    assert paused == {None, f"{PAUSE_REASON} (slack /T2)"}
+    assert "delivery.failed" not in audit and "installation.suspended" in audit
+    assert row.bot_token_sealed is not None  # kept: the list may be put right again
+    app.engine.dispose()
+
+    # Back on the list: T2's prompts resume and what was held goes, with T2's own token.
+    clock.advance(timedelta(minutes=10))
+    again = oauth_app(sqlite_url, fake_slack, clock, allowed_teams=["T1", "T2"])
+    worker = create_platform(again, receive=False)
+    await worker.start()
+    await deliver_due(
+        again.engine, {"slack": worker.messenger}, clock.now(), again.settings.delivery, "w"
+    )
+    posts = fake.calls_to("chat.postMessage")
+    assert [(p.args["channel"], p.token) for p in posts][1:] == [("C2", fake.tokens_of("T2")[0])]
+    with Session(again.engine) as session:
+        assert {s.paused_reason for s in session.exec(select(Schedule))} == {None}
+    again.engine.dispose()
+
+
+def grid_event(event: dict[str, Any], team_id: str | None, enterprise_id: str) -> str:
+    """An event from a Grid organisation: from one of its workspaces (authorised by that
+    workspace's own install), or with no team for the organisation's org-wide install."""
+    payload = event_payload(event, team_id=team_id or enterprise_id)
+    payload["enterprise_id"] = enterprise_id
+    payload["authorizations"][0].update(
+        enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=team_id is None
+    )
+    return json.dumps(payload)
+
+
+async def test_a_removal_event_for_a_workspace_that_never_installed_removes_nothing(
+    sqlite_url: str, clock: FixedClock, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="staffroom.slack")
+    fake_slack.add_workspace("E1", enterprise_id="E1", org_wide=True)
+    fake_slack.add_workspace("T1")
+    app = oauth_app(sqlite_url, fake_slack, clock)
+    platform = create_platform(app)
+    await platform.start()
+    fake_slack.oauth_redirect_url = f"http://127.0.0.1:{platform.port}/slack/oauth_redirect"
+    async with aiohttp.ClientSession() as browser:
+        h = Installed(app, platform, fake_slack, browser)
+        for team in ("E1", "T1"):
+            assert (await h.install(team))[0] == 200
+        # A stranger workspace, and a workspace of the organisation with no install of its
+        # own: neither takes Staffroom away from anyone.
+        await h.post(event_body({"type": "app_uninstalled"}, team_id="T9"))
+        await removal_logged(caplog, "T9", 1)
+        await h.post(grid_event({"type": "app_uninstalled"}, "T5", "E1"))
+        await removal_logged(caplog, "T5", 1)
+        with Session(app.engine) as session:
+            rows = session.exec(select(Installation)).all()
+            audit = [e.action for e in session.exec(select(AuditEntry))]
+        assert sorted((r.team_key, r.removed_at) for r in rows) == [("", None), ("T1", None)]
+        assert all(r.bot_token_sealed for r in rows) and "installation.removed" not in audit
+        assert any("nothing installed there" in r.getMessage() for r in caplog.records)
+        # The organisation itself removing Staffroom does remove its install.
+        await h.post(grid_event({"type": "app_uninstalled"}, None, "E1"))
+        async with asyncio.timeout(5):
+            while True:
+                org = h.row("")
+                if org is not None and org.removed_at is not None:
+                    break
+                await asyncio.sleep(0.02)
+        assert org.bot_token_sealed is None
+        kept = h.row("T1")
+        assert kept is not None and kept.removed_at is None
+    await platform.stop()
+    app.engine.dispose()
+
+
+async def test_an_install_that_names_no_workspace_is_refused_and_its_token_revoked(
+    sqlite_url: str, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_workspace("EX", org_wide=True)  # org-wide, but Slack names no organisation
+    app = oauth_app(sqlite_url, fake_slack, clock)
+    platform = create_platform(app)
+    await platform.start()
+    fake_slack.oauth_redirect_url = f"http://127.0.0.1:{platform.port}/slack/oauth_redirect"
+    async with aiohttp.ClientSession() as browser:
+        status, page = await Installed(app, platform, fake_slack, browser).install("EX")
+    await platform.stop()
+    assert status != 200 and "Staffroom was not installed" in page
+    with Session(app.engine) as session:
+        assert session.exec(select(Installation)).all() == []
+    assert fake_slack.revoked == set(fake_slack.tokens_of("EX"))
+    app.engine.dispose()
+
+
+async def test_a_written_in_failure_reason_reaches_no_log_line(
+    installed: Installed, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="staffroom.slack")
+    _, cookie = await installed.install_page("T1")
+    forged = "access_denied\nstaffroom.slack token xoxb-made-up"
+    query = urlencode({"error": forged, "state": "s"})
+    _, page = await installed.callback(f"{installed.base}/slack/oauth_redirect?{query}", cookie)
+    assert "not installed" in page and "xoxb" not in page
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("did not complete" in line for line in lines)
+    assert not any("xoxb-made-up" in line or "\n" in line for line in lines)
+
+
+def test_an_installation_shows_no_token_when_printed() -> None:
+    data = InstallationData(
+        platform="slack",
+        enterprise_id=None,
+        team_id="T1",
+        bot_token="xoxb-secret-token",
+        bot_refresh_token="xoxe-1-secret-refresh",
+    )
+    cache = AuthorizeCache(2)
+    cache["xoxb-secret-token"] = AuthorizeResult(enterprise_id=None, team_id="T1")
+    shown = repr(data) + str(data) + repr(cache) + str(cache)
+    assert "T1" in shown and "secret" not in shown

@@ -80,3 +80,18 @@ def test_tone_is_marked_on_the_first_paragraph() -> None:
 
 def test_escape() -> None:
     assert escape("<&>") == "&lt;&amp;&gt;"
+
+
+def test_every_message_has_a_plain_text_fallback() -> None:
+    # Notifications and screen readers read ``text``; Slack counts a blank one as missing.
+    shapes = {
+        "empty": Reply(),
+        "buttons only": Reply().action("Accept", "mentor accept 1").action("Decline", "x"),
+        "blank text": Reply().text("   "),
+        "a file only": Reply().attach("cpd.csv", "text/csv", b"date\n"),
+        "a heading": Reply().heading("Your week"),
+    }
+    texts = {name: render(reply)["text"] for name, reply in shapes.items()}
+    assert all(text.strip() for text in texts.values()), texts
+    assert texts["buttons only"] == "Accept · Decline"
+    assert texts["a heading"] == "Your week"

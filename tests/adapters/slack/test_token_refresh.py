@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import aiohttp
 import pytest
@@ -19,8 +20,10 @@ from adapters.slack import create_platform
 from adapters.slack.installations import SlackInstallationStore, WorkspaceTokens
 from core.app import Staffroom
 from core.clock import FixedClock
+from core.delivery.ports import Recipient
 from core.installations.models import Installation
 from core.installations.sealing import TokenSeal
+from core.reply import Reply
 from tests.adapters.slack.conftest import KEY, Installed, oauth_app
 from tests.fakes.fake_slack import FakeSlack
 
@@ -108,4 +111,37 @@ async def test_a_failed_refresh_gives_its_claim_back(
     assert fake_slack.refreshes == 0
     fresh = await tokens.token_for("T3")  # at once, not after the claim would have run out
     assert fake_slack.refreshes == 1 and fresh == fake_slack.tokens_of("T3")[-1]
+    app.engine.dispose()
+
+
+@pytest.mark.parametrize("expiring", [12 * 3600], indirect=True)
+async def test_a_send_refreshes_a_token_near_expiry_first_and_not_one_with_time_left(
+    expiring: str, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    # Time is the test's clock only (the fake ages tokens by it too): nothing sleeps, and the
+    # wall clock has no say in what is "near expiry".
+    app = oauth_app(expiring, fake_slack, clock)
+    messenger = create_platform(app, receive=False).messenger
+    to = Recipient(platform="slack", tenant="T3", channel_id="C3")
+    first = fake_slack.tokens_of("T3")[0]
+
+    clock.advance(timedelta(hours=9))  # three hours left: more than the two-hour margin
+    await messenger.send(to, Reply.message("Time to reflect"))
+    assert fake_slack.refreshes == 0
+    assert fake_slack.calls_to("chat.postMessage")[-1].token == first
+
+    clock.advance(timedelta(hours=1, minutes=30))  # ninety minutes left: inside the margin
+    await messenger.send(to, Reply.message("Time to reflect"))
+    assert fake_slack.refreshes == 1
+    new = fake_slack.tokens_of("T3")[-1]
+    methods = [c.method for c in fake_slack.calls]
+    refreshed_at = methods.index("oauth.v2.access", methods.index("chat.postMessage") + 1)
+    posted_at = len(methods) - 1 - methods[::-1].index("chat.postMessage")
+    assert refreshed_at < posted_at and fake_slack.calls[posted_at].token == new
+    assert stored_token(app) == new
+
+    clock.advance(timedelta(hours=2))  # the old token has run out; the new one lasts
+    assert not fake_slack.token_works(first) and fake_slack.token_works(new)
+    await messenger.send(to, Reply.message("Time to reflect"))
+    assert fake_slack.refreshes == 1
     app.engine.dispose()
