@@ -9,7 +9,9 @@ A few lines starting with ``/`` steer the console itself, so everything can be t
 machine: ``/in staffroom`` speaks in the local channel ``#staffroom`` (bind a community there with
 ``community bind``, and its announcements, digests and shared reflections print), ``/dm`` goes back
 to the direct chat, and ``/as Sam Patel`` speaks as another console member (a sample colleague of
-the demo, say). Any other ``/cpd list`` runs as ``cpd list``, the way Telegram's commands look.
+the demo, say). ``/attach PATH`` sends a local file with the next command (``inquiry post 1``), as
+a reference: its name, size and path on this computer, never a copy. Any other ``/cpd list`` runs
+as ``cpd list``, the way Telegram's commands look.
 
 The console is one trusted person at their own terminal: it names its member by whatever name it
 is given (``--as``), so it proves nobody's identity, and its commands are not rate-limited (a
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import mimetypes
 import os
 import socket
 import sys
@@ -34,7 +37,7 @@ from core.commands import N_
 from core.delivery.deliverer import deliver_due
 from core.delivery.ports import Recipient
 from core.i18n import _
-from core.invocation import ChannelRef, Invocation
+from core.invocation import MAX_ATTACHMENTS, AttachedFile, ChannelRef, Invocation
 from core.reply import Fields, Heading, Items, Note, Reply, Span, Text
 
 log = logging.getLogger("staffroom.console")
@@ -45,6 +48,7 @@ CONTROLS = N_(
     "/in CHANNEL: speak in the local channel #CHANNEL · /dm: back to the direct chat · "
     "/as NAME: speak as another console member"
 )
+ATTACH_CONTROL = N_("/attach PATH: send a file on this computer with your next command")
 
 
 def user_id_for(name: str) -> str:
@@ -115,6 +119,8 @@ class ConsoleSession:
         """The local channel spoken in (``#staffroom``), or None for the direct chat."""
         self.messenger = messenger or ConsoleMessenger(out, for_user=self.user_id)
         self._worker = f"console:{socket.gethostname()[:30]}:{os.getpid()}"
+        self.attached: list[AttachedFile] = []
+        """Files given with ``/attach``, sent with the next command."""
 
     def invocation(self, line: str) -> Invocation:
         where = (
@@ -132,6 +138,7 @@ class ConsoleSession:
             channel=where,
             # One person at their own terminal: a script's hundred lines are not a flood.
             counted=False,
+            attachments=tuple(self.attached),
         )
 
     async def handle_line(self, line: str) -> str | None:
@@ -148,7 +155,9 @@ class ConsoleSession:
             if not 1 <= choice <= len(self.last_actions):
                 return f"✗ Pick a number from 1 to {len(self.last_actions)}."
             line = self.last_actions[choice - 1]
-        reply = await self.app.handle(self.invocation(line))
+        invocation = self.invocation(line)
+        self.attached = []
+        reply = await self.app.handle(invocation)
         self.last_actions = [a.command for a in reply.actions]
         return render(reply, saved=self._save(reply))
 
@@ -177,9 +186,34 @@ class ConsoleSession:
             self.messenger.for_user = self.user_id
             self.last_actions = []
             return _("You are {name} now.", name=self.name)
+        if word == "attach":
+            return self._attach(rest)
         if word in ("", "help", "?"):
-            return _(CONTROLS)
+            return f"{_(CONTROLS)} · {_(ATTACH_CONTROL)}"
         return None
+
+    def _attach(self, where: str) -> str:
+        """Remember a local file for the next command: its name, size, type and full path."""
+        if not where:
+            return "✗ " + _("Say which file, like /attach ~/Documents/plan.pdf.")
+        path = Path(where).expanduser()
+        if not path.is_file():
+            return "✗ " + _("There is no file at {path}.", path=str(path))
+        if len(self.attached) >= MAX_ATTACHMENTS:
+            return "✗ " + _("That is enough files for one command.")
+        self.attached.append(
+            AttachedFile(
+                name=path.name,
+                size=path.stat().st_size,
+                content_type=mimetypes.guess_type(path.name)[0] or "",
+                ref=str(path.resolve()),
+            )
+        )
+        return _(
+            "{name} goes with your next command (like inquiry post 1), as a reference to the "
+            "file on this computer: Staffroom does not copy it.",
+            name=path.name,
+        )
 
     async def deliver(self) -> None:
         """Print what is due for the console now (a channel post, a notice to the person here),
@@ -248,7 +282,8 @@ async def run_console(
     interactive = stdin.isatty()
     if interactive:
         print(
-            f"Staffroom console — you are {name}. Type help, or quit to leave. ({_(CONTROLS)})",
+            f"Staffroom console — you are {name}. Type help, or quit to leave. "
+            f"({_(CONTROLS)} · {_(ATTACH_CONTROL)})",
             file=out,
         )
     loop = asyncio.get_running_loop()

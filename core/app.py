@@ -28,12 +28,12 @@ from core.db import CommitOutcomeUnknown, commit, make_engine
 from core.delivery.kinds import Producer, Producers
 from core.errors import UserError
 from core.feature import AcquaintanceHook, Feature, TimezoneHook
-from core.i18n import _, set_language
+from core.i18n import _, ngettext, set_language
 from core.identity.service import member_id_of, resolve_account
 from core.inbound.service import allow, give_back, take
 from core.invocation import Invocation
 from core.metrics import record_command
-from core.params import BadValue, ConvertContext
+from core.params import BadValue, ConvertContext, Kind
 from core.parsing import split_args, tokenize
 from core.privacy.registry import PrivacyRegistry
 from core.reply import Reply
@@ -275,6 +275,18 @@ class Staffroom:
             return self._user_error(error, command)
         for note in convert_ctx.notes:  # how an ambiguous value was read, in words
             reply.note(note)
+        if invocation.attachments and all(p.kind is not Kind.FILE for p in command.params):
+            # Said, not silently dropped: the member may think the file is now kept somewhere.
+            reply.note(
+                ngettext(
+                    "Staffroom did not keep the file you sent: {command} takes none. Files go "
+                    "to an inquiry as evidence with inquiry post ID.",
+                    "Staffroom did not keep the {n} files you sent: {command} takes none. Files "
+                    "go to an inquiry as evidence with inquiry post ID.",
+                    len(invocation.attachments),
+                    command=command.name,
+                )
+            )
         return reply.public() if command.public else reply
 
     def _parse(

@@ -102,6 +102,8 @@ class Param:
         shown = f"{self.name}..." if self.many else self.name
         if self.kind is Kind.TAGS:
             shown = "#tags..."
+        elif self.kind is Kind.FILE:
+            shown = "+file"  # attached to the message, never typed as name=value
         elif not self.positional:
             shown = f"{self.name}=..."
         elif self.choices:
@@ -338,8 +340,10 @@ _KIND_TYPES: dict[Kind, type] = {
     Kind.MEMBER: str,
     Kind.COMMUNITY: str,
     Kind.TAGS: str,
+    Kind.FILE: str,
 }
-"""The Python type each kind's converter returns (TAGS: a list of them)."""
+"""The Python type each kind's converter returns (TAGS: a list of them; FILE: never bound from
+text, its files are the invocation's attachments)."""
 
 
 def params_of(handler: Handler) -> tuple[Param, ...]:

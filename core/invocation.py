@@ -6,11 +6,22 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 _PROSE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """C0 controls and DEL, except tab and newline, which prose keeps."""
 _HIDDEN_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 """Controls that are not line or word breaks, for one-line values such as names."""
+_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Direction marks and overrides: in a file name, a right-to-left override before ``fdp.exe``
+makes a program read as a PDF."""
+_CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,48}/[a-z0-9][a-z0-9!#$&^_.+-]{0,48}")
+
+FILE_NAME_LENGTH = 255
+MAX_FILE_BYTES = 1 << 40
+"""A terabyte: more than any platform lets a member send, and what every database column holds."""
+MAX_ATTACHMENTS = 10
+"""Files taken from one message (Discord and Slack allow ten; Telegram one)."""
 
 
 def clean_text(value: str) -> str:
@@ -30,6 +41,62 @@ def _clean_arg(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_clean_arg(v) for v in value]
     return value
+
+
+def _clean_url(value: str | None) -> str | None:
+    """A web address the platform gave, or None for anything else (a ``javascript:`` link)."""
+    raw = (value or "").strip()
+    if (
+        not raw
+        or len(raw) > 2000
+        or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in raw)
+    ):
+        return None
+    try:
+        parts = urlsplit(raw)
+    except ValueError:
+        return None
+    return raw if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _clean_size(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return 0
+    try:
+        size = int(value)
+    except (ValueError, OverflowError):  # "12 kB", NaN, infinity
+        return 0
+    return min(max(size, 0), MAX_FILE_BYTES)
+
+
+@dataclass(frozen=True, slots=True)
+class AttachedFile:
+    """A file a person sent with their message, as a reference to where the platform keeps it:
+    Staffroom never downloads or stores the bytes.
+
+    ``ref`` is the platform's own handle (a Slack file id, a Telegram ``file_id``, a Discord
+    attachment id, a console path); ``url`` a link to it when the platform gives one (Slack's
+    permalink, Discord's attachment URL). Everything is as the platform said it, so it is cleaned
+    here, at the edge: no control or direction characters in the name, a size within bounds, a
+    content type only if it looks like one, a link only if it is a web address.
+    """
+
+    name: str
+    size: int = 0
+    """In bytes."""
+    content_type: str = ""
+    ref: str = ""
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        name = _BIDI_CONTROLS.sub("", clean_line(str(self.name)))[:FILE_NAME_LENGTH].strip()
+        set_(self, "name", name or "file")
+        set_(self, "size", _clean_size(self.size))
+        kind = clean_line(str(self.content_type)).split(";", 1)[0].strip().lower()
+        set_(self, "content_type", kind if _CONTENT_TYPE.fullmatch(kind) else "")
+        set_(self, "ref", clean_line(str(self.ref))[:500])
+        set_(self, "url", _clean_url(self.url))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +138,8 @@ class Invocation:
     counted: bool = True
     """Counts towards the member's commands-per-minute limit. False only for what the platform
     asks on the member's behalf (refreshing a dashboard), never for anything a person typed."""
+    attachments: tuple[AttachedFile, ...] = ()
+    """Files sent with the message (or chosen in a command's file option), as references."""
 
     def __post_init__(self) -> None:
         # The core's edge: whatever a platform delivered, no control character goes further.
@@ -84,6 +153,8 @@ class Invocation:
             set_(self, "command", clean_line(self.command))
         if self.args:
             set_(self, "args", {str(k): _clean_arg(v) for k, v in self.args.items()})
+        files = tuple(f for f in self.attachments if isinstance(f, AttachedFile))
+        set_(self, "attachments", files[:MAX_ATTACHMENTS])
 
     @property
     def account_key(self) -> tuple[str, str, str]:

@@ -40,6 +40,10 @@ class Kind(StrEnum):
     COMMUNITY = "community"
     TAGS = "tags"
     ID = "id"
+    FILE = "file"
+    """Files sent with the command. Never typed: they arrive as ``Invocation.attachments``
+    (Discord offers an attachment option for the parameter; on the other platforms the file is
+    sent with the message), so its value from text is refused."""
 
 
 DateOrder = Literal["DMY", "MDY", "YMD"]
@@ -320,6 +324,15 @@ def convert(kind: Kind, text: str, name: str, ctx: ConvertContext) -> Any:
             return parse_url(text, name)
         case Kind.TIMEZONE:
             return parse_timezone(text, name)
+        case Kind.FILE:
+            raise BadValue(
+                _(
+                    "{name} cannot be typed: send the file with your message (on Discord, "
+                    "choose it in the {name} option).",
+                    name=name,
+                ),
+                name,
+            )
         case Kind.COMMUNITY | Kind.MEMBER:
             return text.strip().lstrip("@").lower() if kind is Kind.COMMUNITY else text.strip()
         case _:

@@ -13,6 +13,11 @@ way, the member gets a private apology rather than "The application did not resp
 
 First contact: a person's first request is answered as usual, then followed by a private
 question for their timezone (:mod:`adapters.discord.onboarding`), since Discord never says it.
+
+Files: a command's file option (``/inquiry post file:``) and the files of a DM become the
+invocation's attachments, as references (the attachment's id, name, size, type and URL), never
+as an argument; Staffroom does not download them. Discord signs attachment URLs for a limited
+time, and keeps a file chosen in a slash command's option only for as long as it likes.
 """
 
 from __future__ import annotations
@@ -33,12 +38,13 @@ from adapters.discord.messenger import PLATFORM, SEND_ERRORS, prepare, send_all
 from adapters.discord.modal import build_modal, field_label, form_command, read_submission
 from adapters.discord.onboarding import question_for
 from adapters.discord.render import DiscordMessage, render
-from adapters.discord.tree import discord_path
+from adapters.discord.tree import UnreadableOptions, discord_path
 from core.actions.service import command_for
 from core.app import Staffroom
 from core.commands import Command, Param
 from core.i18n import _, set_language
-from core.invocation import ChannelRef, Invocation
+from core.invocation import AttachedFile, ChannelRef, Invocation
+from core.params import Kind
 from core.reply import Reply
 from core.suggestions import Typed
 
@@ -56,8 +62,10 @@ STALE_COMMAND = (
     app_commands.CommandNotFound,
     app_commands.CommandSignatureMismatch,
     app_commands.TransformerError,
+    UnreadableOptions,
 )
-"""What discord.py raises for a payload that does not fit this release's command tree."""
+"""What discord.py raises (and the tree finds) for a payload that does not fit this release's
+command tree."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +91,52 @@ def payload_path(data: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
     leaves = options if isinstance(options, list) else []
     values = {str(o["name"]): o.get("value") for o in leaves if isinstance(o, dict) and "name" in o}
     return words, values
+
+
+def attached_file(attachment: discord.Attachment) -> AttachedFile:
+    """A Discord attachment as a reference to where Discord keeps it."""
+    return AttachedFile(
+        name=attachment.filename,
+        size=attachment.size,
+        content_type=attachment.content_type or "",
+        ref=str(attachment.id),
+        url=attachment.url,
+    )
+
+
+def _resolved_file(data: dict[str, Any], value: Any) -> AttachedFile | None:
+    """An attachment option's file from a raw payload (``resolved.attachments`` by id), for a
+    command discord.py could not read itself."""
+    resolved = (data.get("resolved") or {}).get("attachments") or {}
+    found = resolved.get(str(value)) if isinstance(resolved, dict) else None
+    if not isinstance(found, dict):
+        return None
+    return AttachedFile(
+        name=str(found.get("filename") or ""),
+        size=found.get("size") or 0,
+        content_type=str(found.get("content_type") or ""),
+        ref=str(found.get("id") or value),
+        url=str(found.get("url") or "") or None,
+    )
+
+
+def split_files(
+    interaction: discord.Interaction[Any], command: Command, options: dict[str, Any]
+) -> tuple[dict[str, Any], tuple[AttachedFile, ...]]:
+    """The options without the command's file options, and the files chosen in them."""
+    kinds = {p.name: p.kind for p in command.params}
+    args: dict[str, Any] = {}
+    files: list[AttachedFile] = []
+    for name, value in options.items():
+        if kinds.get(name) is not Kind.FILE:
+            args[name] = value
+        elif isinstance(value, discord.Attachment):
+            files.append(attached_file(value))
+        else:  # an id discord.py did not resolve (a raw payload value, a bare Object)
+            found = _resolved_file(dict(interaction.data or {}), getattr(value, "id", value))
+            if found is not None:
+                files.append(found)
+    return args, tuple(files)
 
 
 class DiscordInbound:
@@ -121,7 +175,10 @@ class DiscordInbound:
             if command.form and command.params and not options:
                 await interaction.response.send_modal(build_modal(command))
                 return
-            invocation = self.invocation(interaction, command=command.name, args=options)
+            args, files = split_files(interaction, command, options)
+            invocation = self.invocation(
+                interaction, command=command.name, args=args, attachments=files
+            )
             await self.answer(interaction, invocation, public=command.public)
 
     async def autocomplete(
@@ -275,6 +332,7 @@ class DiscordInbound:
                 kind=kind,
                 channel=ChannelRef(id=str(message.channel.id), direct=True),
                 reply_to=str(reference) if reference else None,
+                attachments=tuple(attached_file(a) for a in message.attachments),
             )
         )
         await send_all(message.channel, await prepare(self.app, answered.reply))

@@ -27,9 +27,11 @@ INPUT_LIMIT = 4000
 
 
 def form_params(command: Command) -> list[Param]:
-    """The parameters the modal asks for: required ones first, at most five."""
-    required = [p for p in command.params if p.required]
-    optional = [p for p in command.params if not p.required]
+    """The parameters the modal asks for: required ones first, at most five (a modal takes
+    no files)."""
+    typed = [p for p in command.params if p.kind is not Kind.FILE]
+    required = [p for p in typed if p.required]
+    optional = [p for p in typed if not p.required]
     return (required + optional)[:MAX_INPUTS]
 
 

@@ -17,7 +17,8 @@ as the tree is built, and each keeps its catalogue source, so that the sync's
 :class:`~adapters.discord.translator.CatalogueTranslator` adds them in every other language
 Discord and the catalogues share (names stay as they are: members type them).
 
-Option types: INT and ID are integers, NUMBER a number, BOOL a boolean, a parameter with up to 25
+Option types: INT and ID are integers, NUMBER a number, BOOL a boolean, FILE an attachment (handed
+to the core as the invocation's attachments, not as an argument), a parameter with up to 25
 choices a string with those choices; everything else is a string the core converts (HOURS stays
 text so "90m" works; a ``many`` parameter is one string the core splits; TAGS is one string of
 ``#tags``). Commands declared ``form=True`` have no required options on Discord, so that the bare
@@ -77,8 +78,10 @@ _OPTION_TYPES: dict[Kind, AppCommandOptionType] = {
     Kind.ID: AppCommandOptionType.integer,
     Kind.NUMBER: AppCommandOptionType.number,
     Kind.BOOL: AppCommandOptionType.boolean,
+    Kind.FILE: AppCommandOptionType.attachment,
 }
-"""Kinds Discord checks itself; every other kind is a string the core converts."""
+"""Kinds Discord checks itself (a file is an attachment: the member picks it, Discord uploads
+it); every other kind is a string the core converts."""
 
 
 def option_type(param: Param) -> AppCommandOptionType:
@@ -212,6 +215,35 @@ def build_tree_commands(
     return list(top.values())
 
 
+class UnreadableOptions(app_commands.AppCommandError):
+    """An option value that does not fit its wire type (a number option holding words, a file
+    option holding no attachment id), which discord.py would fail on before any handler runs."""
+
+
+_SNOWFLAKE_TYPES = frozenset({6, 7, 8, 9, 11})
+"""User, channel, role, mentionable and attachment options: discord.py reads their ids."""
+
+
+def options_readable(options: Any) -> bool:
+    """Whether discord.py can read every option value of a payload as its type says."""
+    for option in options if isinstance(options, list) else []:
+        if not isinstance(option, dict):
+            return False
+        kind, value = option.get("type"), option.get("value")
+        try:
+            if kind in (1, 2) and not options_readable(option.get("options")):
+                return False
+            if kind == 10 and value not in (None, "") and not option.get("focused"):
+                float(value)
+            if kind in _SNOWFLAKE_TYPES:
+                if value is None:
+                    return False
+                int(value)
+        except (TypeError, ValueError, OverflowError):
+            return False
+    return True
+
+
 class StaffroomTree(app_commands.CommandTree[Any]):
     """The command tree, answering what discord.py would otherwise log and leave unanswered.
 
@@ -219,7 +251,8 @@ class StaffroomTree(app_commands.CommandTree[Any]):
     release (a command, subcommand or option since renamed, retyped or removed), discord.py
     cannot run the interaction: a command goes to ``on_error``, an autocomplete request to a log
     line. Both still get an answer here, so the member never sees "The application did not
-    respond".
+    respond". So does a payload whose option values do not fit their types, on which discord.py
+    would fail before ``on_error``.
     """
 
     def __init__(self, client: discord.Client, runner: CommandRunner) -> None:
@@ -233,11 +266,18 @@ class StaffroomTree(app_commands.CommandTree[Any]):
         await self.runner.command_failed(interaction, error)
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        """Answer autocomplete for an option this release does not complete with no choices."""
-        if interaction.type is not discord.InteractionType.autocomplete:
-            return True
+        """Answer autocomplete for an option this release does not complete with no choices,
+        and a command whose option values cannot be read from its payload."""
         data: dict[str, Any] = dict(interaction.data or {})
-        if self._completes(data):
+        kind = interaction.type
+        if kind is discord.InteractionType.application_command and not options_readable(
+            data.get("options")
+        ):
+            await self.runner.command_failed(interaction, UnreadableOptions())
+            return False
+        if kind is not discord.InteractionType.autocomplete:
+            return True
+        if self._completes(data) and options_readable(data.get("options")):
             return True
         log.warning(
             "discord: autocomplete asked for an option /%s does not complete in this release "

@@ -36,7 +36,7 @@ from adapters.slack.render import ACTION_PREFIX, render
 from core.app import Staffroom
 from core.commands import Command
 from core.i18n import _
-from core.invocation import ChannelRef, Invocation
+from core.invocation import AttachedFile, ChannelRef, Invocation
 from core.reply import Reply
 
 log = logging.getLogger("staffroom.slack")
@@ -280,6 +280,7 @@ class SlackInbound:
                 kind=self.app.registry.kind_of(text),
                 channel=ChannelRef(id=channel_id, direct=True),
                 reply_to=str(thread) if thread else None,
+                attachments=shared_files(event),
             )
         )
         await self.messenger.post(
@@ -379,6 +380,33 @@ class SlackInbound:
                 log.info("slack: cannot answer in %s (%s); answering by DM", channel, error)
         dm = await self.messenger.dm_channel(team, user, client=client)
         await self.messenger.post(dm, reply, team_id=team, client=client)
+
+
+UNAVAILABLE_FILE_MODES = frozenset({"tombstone", "hidden_by_limit"})
+"""File objects Slack sends for a file that is gone, or hidden by a free workspace's limit."""
+
+
+def shared_files(event: dict[str, Any]) -> tuple[AttachedFile, ...]:
+    """The files shared with a message (``file_share``), as references: Slack's file id and its
+    permalink, which opens for whoever Slack lets see the file (the conversations it is shared
+    in). Staffroom never downloads them."""
+    files = event.get("files")
+    found: list[AttachedFile] = []
+    for shared in files if isinstance(files, list) else []:
+        if not isinstance(shared, dict) or not shared.get("id"):
+            continue
+        if shared.get("mode") in UNAVAILABLE_FILE_MODES:
+            continue
+        found.append(
+            AttachedFile(
+                name=str(shared.get("name") or shared.get("title") or ""),
+                size=shared.get("size") or 0,
+                content_type=str(shared.get("mimetype") or ""),
+                ref=str(shared["id"]),
+                url=str(shared.get("permalink") or "") or None,
+            )
+        )
+    return tuple(found)
 
 
 def _action_pattern() -> re.Pattern[str]:

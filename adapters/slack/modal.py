@@ -74,6 +74,8 @@ def build_modal(command: Command, *, channel_id: str | None) -> dict[str, Any]:
     """The modal view for ``command``: one input per parameter, required ones marked."""
     blocks: list[dict[str, Any]] = []
     for param in command.params:
+        if param.kind is Kind.FILE:
+            continue  # files come with a message in the DM, never typed into a modal
         block: dict[str, Any] = {
             "type": "input",
             "block_id": param.name,

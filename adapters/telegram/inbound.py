@@ -4,6 +4,11 @@ Identity is always the Telegram user who acted (``from.id``), under the bot's id
 are only shown, never used to identify. In groups the bot sees only commands and replies to its own
 messages (privacy mode); answers meant for one person (ephemeral replies) go to that person's private
 chat, so an export or a link code is never posted in a group.
+
+A document or photo whose caption is a command (``/inquiry post 12 note``, or in the private chat
+``inquiry post 12``) runs that command with the file attached, as a reference: its ``file_id``
+(which only this bot can use), name, size and type. Telegram gives no link to a file, and
+Staffroom does not download it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import re
 import weakref
 from dataclasses import dataclass
 
-from telegram import CallbackQuery, Chat, Message, MessageEntity, Update, User
+from telegram import CallbackQuery, Chat, Message, MessageEntity, PhotoSize, Update, User
 from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import BaseHandler, ContextTypes
@@ -28,7 +33,7 @@ from core.app import Staffroom
 from core.forms.questions import read_action
 from core.i18n import _, set_language
 from core.identity.service import language_of, likely_zones
-from core.invocation import ChannelRef, Invocation
+from core.invocation import AttachedFile, ChannelRef, Invocation
 from core.reply import Reply, Text, bold, spans
 
 log = logging.getLogger("staffroom.telegram")
@@ -104,6 +109,57 @@ class SlashCommandHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
         return found
 
 
+def attached_files(message: Message) -> tuple[AttachedFile, ...]:
+    """The file a message carries (a document, or the largest size of a photo), as a reference."""
+    if message.document is not None:
+        document = message.document
+        return (
+            AttachedFile(
+                name=document.file_name or "document",
+                size=document.file_size or 0,
+                content_type=document.mime_type or "",
+                ref=document.file_id,
+            ),
+        )
+    if message.photo:
+        largest: PhotoSize = max(
+            message.photo, key=lambda p: (p.width * p.height, p.file_size or 0)
+        )
+        return (
+            AttachedFile(
+                name=f"photo-{message.message_id}.jpg",  # photos have no name; Telegram sends JPEG
+                size=largest.file_size or 0,
+                content_type="image/jpeg",
+                ref=largest.file_id,
+            ),
+        )
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
+class CaptionedFile:
+    """A file sent to the bot, with the command its caption gives (None: the caption is not one)."""
+
+    command: SlashCommand | None
+    text: str | None
+
+
+class CaptionedFileHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
+    """Matches a new document or photo whose caption is a command for this bot, in any chat the
+    bot would take that command in as text; and, in the private chat, any other document or
+    photo (answered with how to add it as evidence)."""
+
+    def __init__(self, inbound: Inbound) -> None:
+        super().__init__(inbound.on_file)
+        self.inbound = inbound
+
+    def check_update(self, update: object) -> CaptionedFile | None:
+        """Decide without I/O whether this update is a file for us, and what its caption says."""
+        if not isinstance(update, Update) or update.message is None:
+            return None
+        return self.inbound.file_message(update.message, update.message.get_bot().username)
+
+
 class Inbound:
     """Handles commands, messages and button presses for one bot.
 
@@ -138,6 +194,7 @@ class Inbound:
         *,
         kind: str = "command",
         reply_to: int | None = None,
+        attachments: tuple[AttachedFile, ...] = (),
     ) -> Invocation:
         """An Invocation from the permanent ids of the Telegram user who acted."""
         channel = (
@@ -156,7 +213,29 @@ class Inbound:
             channel=channel,
             reply_to=str(reply_to) if reply_to is not None else None,
             locale=user.language_code,
+            attachments=attachments,
         )
+
+    def file_message(self, message: Message, bot_username: str) -> CaptionedFile | None:
+        """A document or photo for this bot, with the command its caption gives; None for one
+        that is not for us (another bot's command in a group, a file in a group without one)."""
+        if message.from_user is None or from_a_bot(message) or not attached_files(message):
+            return None
+        private = message.chat.type == ChatType.PRIVATE
+        caption = (message.caption or "").strip()
+        entities = message.caption_entities
+        if entities and entities[0].type == MessageEntity.BOT_COMMAND and entities[0].offset == 0:
+            found = parse_command(caption, bot_username)
+            if found is None:
+                return None
+            if not private and not (found.name in self.groups or found.addressed):
+                return None
+            return CaptionedFile(found, None)
+        is_command = bool(caption) and self.app.registry.kind_of(caption) == "command"
+        if not private or (message.media_group_id is not None and not is_command):
+            # An album's other photos come as messages without a caption: not one hint each.
+            return None
+        return CaptionedFile(None, caption if is_command else None)
 
     def command_text(self, command: SlashCommand) -> str:
         """``/cpd log 1.5 "Workshop"`` -> ``cpd log 1.5 "Workshop"`` (the core parses the rest)."""
@@ -191,6 +270,42 @@ class Inbound:
                     )
                     return
                 reply = await self.app.handle(self.invocation(user, message.chat, text))
+                await self.put_form_away(message.chat, user, reply)
+            await self.respond(context, message.chat, user, reply, quote=message)
+
+    async def on_file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A document or photo: the command of its caption, run with the file attached."""
+        message = update.message
+        assert message is not None and message.from_user is not None
+        sent = self.file_message(message, context.bot.username)
+        assert sent is not None
+        user = message.from_user
+        async with self.turn(message.chat.id):
+            if on_behalf_of_a_chat(message):
+                await self.refuse_chat_sender(context, message)
+                return
+            if sent.command is not None and sent.command.name == START:
+                text: str | None = None
+            elif sent.command is not None:
+                text = self.command_text(sent.command)
+            else:
+                text = sent.text
+            if text is None:
+                set_language(
+                    await asyncio.to_thread(self._language_of, self.invocation(user, None, ""))
+                )
+                reply = Reply.message(
+                    _(
+                        "To add a file to an inquiry as evidence, send it again with the caption "
+                        "/inquiry post ID, and a note after it if you like. Staffroom keeps a "
+                        "reference to the file here, not a copy."
+                    )
+                )
+            else:
+                files = attached_files(message)
+                reply = await self.app.handle(
+                    self.invocation(user, message.chat, text, attachments=files)
+                )
                 await self.put_form_away(message.chat, user, reply)
             await self.respond(context, message.chat, user, reply, quote=message)
 

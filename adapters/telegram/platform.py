@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 
 from adapters.errors import PlatformNotConfigured
-from adapters.telegram.inbound import Inbound, SlashCommandHandler
+from adapters.telegram.inbound import CaptionedFileHandler, Inbound, SlashCommandHandler
 from adapters.telegram.menu import publish_commands
 from adapters.telegram.messenger import PLATFORM, TelegramMessenger
 from adapters.telegram.webhook import WebhookReceiver, add_webhook_route
@@ -93,6 +93,7 @@ class TelegramPlatform:
         self.application: TelegramApplication = builder.build()
         self.inbound = Inbound(app, self.tenant)
         self.application.add_handler(SlashCommandHandler(self.inbound))
+        self.application.add_handler(CaptionedFileHandler(self.inbound))
         self.application.add_handler(
             MessageHandler(filters.TEXT & ~filters.COMMAND, self.inbound.on_message)
         )

@@ -34,9 +34,10 @@ class FormAction:
 
 
 def fields_of(command: Command) -> list[Param]:
-    """The parameters a form asks for, in the order it asks them: required ones first."""
-    required = [p for p in command.params if p.required]
-    return required + [p for p in command.params if not p.required]
+    """The parameters a form asks for, in the order it asks them: required ones first. Files are
+    never asked for: they come with the message that runs the command, not as an answer."""
+    typed = [p for p in command.params if p.kind is not Kind.FILE]
+    return [p for p in typed if p.required] + [p for p in typed if not p.required]
 
 
 def label(param: Param) -> str:

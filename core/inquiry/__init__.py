@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from core.commands import N_
 from core.feature import Feature
 from core.inquiry import commands, schedules
-from core.inquiry.models import Inquiry, InquiryMember, InquiryPost, InquiryStage
+from core.inquiry.models import Inquiry, InquiryFile, InquiryMember, InquiryPost, InquiryStage
 from core.inquiry.privacy import INQUIRY_DATA
 from core.inquiry.service import inquiries_for
 from core.suggestions import Suggestion, SuggestionSource, id_matches, id_source
@@ -81,5 +81,5 @@ FEATURE = Feature(
     kinds={schedules.PROMPT_KIND: schedules.produce_stage_prompt},
     suggestions=(INQUIRIES, POSTS),
     on_timezone_change=(schedules.move_prompts,),
-    tables=(Inquiry, InquiryStage, InquiryMember, InquiryPost),
+    tables=(Inquiry, InquiryStage, InquiryMember, InquiryPost, InquiryFile),
 )

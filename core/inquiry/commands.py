@@ -12,17 +12,18 @@ from core.communities.models import Community
 from core.context import Context
 from core.delivery.outbox import enqueue
 from core.errors import UserError
-from core.i18n import _, language, ngettext
+from core.i18n import _, format_number, language, ngettext
 from core.identity.models import Member
 from core.inquiry.cpd import log_inquiry, logged_activity
-from core.inquiry.models import POST_LENGTH, Inquiry, InquiryPost, Stage
-from core.inquiry.replies import STAGE_ASKS, inquiry_line, stage_name
+from core.inquiry.models import POST_LENGTH, Inquiry, InquiryFile, InquiryPost, Stage
+from core.inquiry.replies import STAGE_ASKS, file_spans, inquiry_line, stage_name
 from core.inquiry.service import (
     add_post,
     correct_post,
     create_inquiry,
     delete_inquiry,
     edit_inquiry,
+    files_of,
     findings_resource,
     inquiries_for,
     is_member,
@@ -34,6 +35,7 @@ from core.inquiry.service import (
     post_count,
     posts_of,
     publish_findings,
+    remove_post,
     require_lead,
     require_member,
     set_stage,
@@ -91,7 +93,10 @@ def _summary(ctx: Context, inquiry: Inquiry, community: Community, heading: str)
     return reply.fields(_fields(ctx, inquiry, community))
 
 
-def _post_line(ctx: Context, post: InquiryPost, author: Member) -> list[SpanLike]:
+def _post_line(
+    ctx: Context, post: InquiryPost, author: Member, files: list[InquiryFile] | None = None
+) -> list[SpanLike]:
+    """One post as a timeline line: its note, link and files (name, size, link), as given."""
     line: list[SpanLike] = [
         code(f"#{post.id}"),
         f" {post.created_at.astimezone(ctx.zone).date().isoformat()} · ",
@@ -100,7 +105,9 @@ def _post_line(ctx: Context, post: InquiryPost, author: Member) -> list[SpanLike
         post.text,
     ]
     if post.link:
-        line += [" — ", post.link]
+        line += [" — " if post.text else "", post.link]
+    for n, attached in enumerate(files or []):
+        line += [" · " if n or post.text or post.link else "", *file_spans(attached)]
     if post.edited_at is not None:
         line.append(_(" (corrected)"))
     return line
@@ -153,9 +160,12 @@ def inquiry_show(ctx: Context, *, id: InquiryId) -> Reply:
             timeline.append(((day, 0, stage.order), [f"{day.isoformat()} · ", name]))
     posts = posts_of(ctx.session, id)
     if member:
-        for post, author in posts[-TIMELINE_LIMIT:]:
+        shown = posts[-TIMELINE_LIMIT:]
+        files = files_of(ctx.session, [post.id for post, _a in shown if post.id is not None])
+        for post, author in shown:
             day = post.created_at.astimezone(ctx.zone).date()
-            timeline.append(((day, 1, post.id or 0), _post_line(ctx, post, author)))
+            line = _post_line(ctx, post, author, files.get(post.id or 0))
+            timeline.append(((day, 1, post.id or 0), line))
     timeline.sort(key=lambda item: item[0])
     reply.text(bold(_("Timeline")))
     reply.items([line for _when, line in timeline])
@@ -228,7 +238,13 @@ def inquiry_create(
 ) -> Reply:
     found = find_community(ctx.session, community)
     inquiry = create_inquiry(
-        ctx.session, found, lead=ctx.member, question=question, ends_on=ends, now=ctx.now
+        ctx.session,
+        found,
+        lead=ctx.member,
+        question=question,
+        ends_on=ends,
+        now=ctx.now,
+        install_language=ctx.settings.staffroom.language,
     )
     ctx.audit("inquiry.create", inquiry_id=inquiry.id, community=found.slug)
     reply = _summary(ctx, inquiry, found, _("Inquiry #{id} started", id=inquiry.id))
@@ -303,7 +319,11 @@ def inquiry_leave(ctx: Context, *, id: InquiryId) -> Reply:
 
 @command(
     "inquiry post",
-    help=N_("Add evidence to an inquiry you take part in: a note, with a link if you like."),
+    help=N_(
+        "Add evidence to an inquiry you take part in: a note, a link, files sent with it, or "
+        "all three. Staffroom notes where your platform keeps each file (its name, size and "
+        "link) and never downloads or stores the file itself."
+    ),
     examples=[
         'inquiry post 12 "Y9 starter quiz: 14 of 28 recalled all three terms"',
         'inquiry post 12 "Article on spacing" link=https://example.org/spacing',
@@ -314,12 +334,35 @@ def inquiry_post(
     *,
     id: InquiryId,
     text: Annotated[
-        str, Arg(N_("what you noticed, in quotes"), kind=Kind.LONG_TEXT, max_length=POST_LENGTH)
-    ],
+        str | None,
+        Arg(N_("what you noticed, in quotes"), kind=Kind.LONG_TEXT, max_length=POST_LENGTH),
+    ] = None,
     link: Link = None,
+    file: Annotated[
+        str | None,
+        Arg(
+            N_(
+                "a file as evidence: send it with this message (Staffroom keeps where it is, "
+                "not a copy)"
+            ),
+            kind=Kind.FILE,
+            positional=False,
+        ),
+    ] = None,
 ) -> Reply:
     inquiry, _community = visible_inquiry(ctx.session, id, ctx.member_id)
-    post = add_post(ctx.session, inquiry, ctx.member, text=text, link=link, now=ctx.now)
+    attached = ctx.invocation.attachments
+    post = add_post(
+        ctx.session,
+        inquiry,
+        ctx.member,
+        text=text or "",
+        link=link,
+        now=ctx.now,
+        files=attached,
+        platform=ctx.invocation.platform,
+    )
+    assert post.id is not None
     reply = Reply.success(
         _(
             "Added post #{post} to inquiry #{id}, under {stage}.",
@@ -328,7 +371,17 @@ def inquiry_post(
             stage=stage_name(post.stage),
         )
     )
-    reply.items([_post_line(ctx, post, ctx.member)])
+    reply.items([_post_line(ctx, post, ctx.member, files_of(ctx.session, [post.id]).get(post.id))])
+    if attached:
+        reply.note(
+            ngettext(
+                "The file stays where you sent it: Staffroom keeps its name, size and link, not "
+                "a copy, so removing it there removes it here too.",
+                "The {n} files stay where you sent them: Staffroom keeps their names, sizes and "
+                "links, not copies, so removing one there removes it here too.",
+                len(attached),
+            )
+        )
     return reply.note(
         _(
             "Only the inquiry's members see it. Correct it with inquiry correct {post} "
@@ -372,7 +425,9 @@ def inquiry_correct(
         now=ctx.now,
     )
     reply = Reply.success(_("Corrected post #{post}.", post=post))
-    return reply.items([_post_line(ctx, found, ctx.member)])
+    return reply.items(
+        [_post_line(ctx, found, ctx.member, files_of(ctx.session, [post]).get(post))]
+    )
 
 
 @command(
@@ -382,9 +437,8 @@ def inquiry_correct(
 )
 def inquiry_unpost(ctx: Context, *, post: PostId) -> Reply:
     found = own_post(ctx.session, post, ctx.member_id)
-    line = _post_line(ctx, found, ctx.member)
-    ctx.session.delete(found)
-    ctx.session.flush()
+    line = _post_line(ctx, found, ctx.member, files_of(ctx.session, [post]).get(post))
+    remove_post(ctx.session, found)
     reply = Reply.success(_("Removed post #{post}:", post=post))
     return reply.items([line])
 
@@ -477,6 +531,7 @@ def inquiry_findings(
         link=link,
         now=ctx.now,
         title_limit=ctx.settings.limits.title_length,
+        install_language=ctx.settings.staffroom.language,
     )
     ctx.audit("inquiry.findings", inquiry_id=id, resource_id=published.resource.id)
     reply = Reply.success(_("Findings of inquiry #{id} published.", id=id))
@@ -558,7 +613,7 @@ def inquiry_log(
     return reply.fields(
         [
             (_("Date"), activity.occurred_on.isoformat()),
-            (_("Hours"), f"{activity.hours:g}"),
+            (_("Hours"), format_number(activity.hours)),
             (_("Category"), activity.category),
         ]
     )

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from core.communities.models import Community
-from core.cpd import reminders
+from core.cpd import schedules
 from core.cpd.models import CpdActivity
 from core.cpd.service import ActivityInput, check_hours, log_activity
 from core.cpd.settings import CpdSettings
@@ -75,6 +75,6 @@ def log_inquiry(
     activity = log_activity(session, member.id, entry, now=now, today=today)
     row.cpd_activity_id = activity.id
     session.add(row)
-    reminders.keep_nudge(session, member.id, zone=member.timezone, now=now, settings=settings)
+    schedules.keep_nudge(session, member.id, zone=member.timezone, now=now, settings=settings)
     session.flush()
     return activity, True

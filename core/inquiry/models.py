@@ -1,21 +1,23 @@
 """Collaborative inquiries: a question a group in a community works on, the dates of its
-stages, who takes part, and the evidence they post."""
+stages, who takes part, and the evidence they post (with the files attached to it)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.communities.models import community_fk
 from core.db import UTCDateTime
 from core.identity.models import member_fk
+from core.invocation import FILE_NAME_LENGTH
 
 QUESTION_LENGTH = 300
 POST_LENGTH = 2000
 FINDINGS_LENGTH = 2000
+FILE_REF_LENGTH = 500
 
 
 class Stage(StrEnum):
@@ -108,3 +110,29 @@ class InquiryPost(SQLModel, table=True):
     link: str | None = Field(default=None, max_length=2000)
     created_at: datetime = Field(sa_type=UTCDateTime)
     edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class InquiryFile(SQLModel, table=True):
+    """A file attached to a post as evidence: a reference to where the platform keeps it (its
+    name, size and type, the platform's handle and link), never the file itself."""
+
+    __tablename__ = "inquiry_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("inquiry_post.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    member_id: int = Field(sa_column=member_fk())
+    """Who attached it (the post's author): their data in export, delete and merge."""
+    platform: str = Field(max_length=16)
+    """Where the file is kept (``slack``, ``telegram``, ``discord``, ``console``)."""
+    name: str = Field(max_length=FILE_NAME_LENGTH)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    """In bytes, as the platform said."""
+    content_type: str = Field(default="", max_length=100)
+    ref: str = Field(default="", max_length=FILE_REF_LENGTH)
+    """The platform's handle: a Slack file id, a Telegram file_id, a Discord attachment id."""
+    url: str | None = Field(default=None, max_length=2000)
+    """A link to it, when the platform gives one (Telegram does not)."""

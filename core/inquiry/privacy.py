@@ -1,16 +1,20 @@
 """The inquiry feature's part in ``privacy export``, ``privacy delete`` and account merging.
 
 What a member holds here: the inquiries they lead, the ones they take part in (with the CPD
-activity they logged for each), the evidence they posted, and the findings they published.
+activity they logged for each), the evidence they posted (with the references to the files they
+attached: Staffroom never held the files themselves, which stay on the member's platform), and
+the findings they published.
 
-Deleting a member removes their posts, their memberships and their stage prompts, and blanks the
+Deleting a member removes their posts with their files' references, their memberships and their
+stage prompts, and blanks the
 findings they published (their words; the resources feature removes the resource they shared).
 An inquiry they lead is the group's work as well as theirs, so it is not deleted while anyone
 else has a stake in it: it is handed to the member who joined it next, as when a lead leaves;
 with no one left to take it but other people's posts still in it, it is kept with no lead (the
 next person to join leads it); only an inquiry that holds nothing of anyone else is deleted.
 
-Merging two accounts of one person moves everything to the member kept; an inquiry both took
+Merging two accounts of one person moves everything to the member kept (a file's reference
+still names the platform that keeps it); an inquiry both took
 part in keeps one membership (and one CPD activity), and one prompt per stage.
 """
 
@@ -23,9 +27,9 @@ from sqlmodel import Session, col, select
 from core.delivery.models import Schedule
 from core.delivery.outbox import withdraw_unsent
 from core.identity.models import Member
-from core.inquiry.models import Inquiry, InquiryMember, InquiryPost
+from core.inquiry.models import Inquiry, InquiryFile, InquiryMember, InquiryPost
 from core.inquiry.schedules import PROMPT_KIND, drop_prompts, retime_prompt
-from core.inquiry.service import delete_inquiry, membership_of, next_lead
+from core.inquiry.service import delete_inquiry, files_of, membership_of, next_lead
 
 
 class InquiryData:
@@ -51,6 +55,7 @@ class InquiryData:
         findings = session.exec(
             select(Inquiry).where(Inquiry.findings_by == member_id).order_by(col(Inquiry.id))
         ).all()
+        files = files_of(session, [p.id for p in posts if p.id is not None])
         return {
             "led": [
                 {
@@ -81,6 +86,17 @@ class InquiryData:
                     "link": p.link,
                     "created_at": p.created_at.isoformat(),
                     "edited_at": p.edited_at.isoformat() if p.edited_at else None,
+                    "files": [
+                        {
+                            "name": f.name,
+                            "size": f.size,
+                            "content_type": f.content_type,
+                            "platform": f.platform,
+                            "ref": f.ref,
+                            "url": f.url,
+                        }
+                        for f in files.get(p.id or 0, [])
+                    ],
                 }
                 for p in posts
             ],
@@ -98,6 +114,9 @@ class InquiryData:
         }
 
     def delete(self, session: Session, member_id: int) -> None:
+        for attached in session.exec(select(InquiryFile).where(InquiryFile.member_id == member_id)):
+            session.delete(attached)
+        session.flush()
         for post in session.exec(select(InquiryPost).where(InquiryPost.author_id == member_id)):
             session.delete(post)
         for inquiry in session.exec(select(Inquiry).where(Inquiry.findings_by == member_id)):
@@ -136,6 +155,9 @@ class InquiryData:
         for post in session.exec(select(InquiryPost).where(InquiryPost.author_id == source_id)):
             post.author_id = target_id
             session.add(post)
+        for attached in session.exec(select(InquiryFile).where(InquiryFile.member_id == source_id)):
+            attached.member_id = target_id
+            session.add(attached)
         for inquiry in session.exec(select(Inquiry).where(Inquiry.lead_id == source_id)):
             inquiry.lead_id = target_id
             session.add(inquiry)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from core.commands import N_
 from core.communities.models import Community
-from core.i18n import _, ngettext
-from core.inquiry.models import Inquiry, Stage
-from core.reply import Reply, SpanLike, bold, code
+from core.i18n import _, current_language, ngettext
+from core.inquiry.models import Inquiry, InquiryFile, Stage
+from core.reply import Reply, SpanLike, bold, code, link
 
 STAGE_NAMES: dict[Stage, str] = {
     Stage.QUESTION: N_("Question"),
@@ -69,3 +69,35 @@ def stage_prompt(inquiry: Inquiry, community: Community, stage: Stage) -> Reply:
         )
     )
     return reply.action(_("Show the inquiry"), f"inquiry show {inquiry.id}")
+
+
+_SIZE_UNITS = (
+    (1000**3, "digital-gigabyte"),
+    (1000**2, "digital-megabyte"),
+    (1000, "digital-kilobyte"),
+)
+PLATFORM_NAMES = {"slack": "Slack", "telegram": "Telegram", "discord": "Discord"}
+
+
+def file_size(size: int) -> str:
+    """A size in bytes as the reader writes it, in the largest unit it fills (``1.2 MB``,
+    ``1,2 Mo`` in French, ``512 B``)."""
+    from babel.units import format_unit  # imported lazily: only replies with files need it
+
+    spoken = current_language()
+    locale = "en_GB" if spoken == "en" else spoken
+    for factor, unit in _SIZE_UNITS:
+        if size >= factor:
+            return str(format_unit(round(size / factor, 1), unit, length="short", locale=locale))
+    return str(format_unit(size, "digital-byte", length="short", locale=locale))
+
+
+def file_spans(attached: InquiryFile) -> list[SpanLike]:
+    """One file of a post: its name (a link to it where the platform gives one) and size; without
+    a link, which platform keeps it (a Telegram file opens only in the chat it was sent in)."""
+    name: SpanLike = link(attached.name, attached.url) if attached.url else bold(attached.name)
+    parts: list[SpanLike] = ["📎 ", name, f" ({file_size(attached.size)})"]
+    if not attached.url:
+        where = PLATFORM_NAMES.get(attached.platform, attached.platform)
+        parts.append(_(" on {platform}", platform=where) if where else "")
+    return parts

@@ -9,6 +9,13 @@ Choices made here, for the teachers who use it:
 - The lead (who started it, or whom it was handed to) sets the stages, edits, deletes and
   publishes the findings; members post evidence and can correct or remove their own posts at any
   time, even after leaving. A lead who leaves hands the inquiry to the member who joined next.
+- A post is a note, a link, files, or any of them together (never none). A file is kept as a
+  reference to where the member's platform keeps it (its name, size, type and link), never its
+  bytes: removing it from the platform removes it from the evidence too, and its link opens for
+  whoever the platform lets see it.
+- Starting the same inquiry again at once (the same question in the same community by the same
+  lead within :data:`REPEAT_WINDOW`) is the first request sent twice, after a lost answer: it
+  gives back the inquiry already started rather than a second one.
 - After its end date an inquiry takes no new members or posts, but the findings can still be
   written up and published; once published, the inquiry is finished.
 - Publishing findings posts them to the community's bound channels and shares them as a
@@ -18,9 +25,9 @@ Choices made here, for the teachers who use it:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
@@ -38,12 +45,14 @@ from core.inquiry.models import (
     POST_LENGTH,
     QUESTION_LENGTH,
     Inquiry,
+    InquiryFile,
     InquiryMember,
     InquiryPost,
     InquiryStage,
     Stage,
 )
 from core.inquiry.schedules import drop_prompts, sync_prompts
+from core.invocation import AttachedFile
 from core.params import BadValue
 from core.reply import Reply, bold
 from core.resources.models import Resource
@@ -51,6 +60,9 @@ from core.resources.service import delete_resource, share_resource
 
 NoticeBuilder = Callable[[Member], Reply]
 """Builds one member's copy of a notice, in their language."""
+
+REPEAT_WINDOW = timedelta(minutes=5)
+"""The same inquiry started again by its lead within this window is the first one sent twice."""
 
 TAGS = ["inquiry", "action-research"]
 """The findings resource's tags: ``resource search #inquiry`` finds every inquiry's findings."""
@@ -189,15 +201,29 @@ def create_inquiry(
     question: str,
     ends_on: date | None,
     now: datetime,
+    install_language: str | None = None,
 ) -> Inquiry:
     """A new inquiry in the community (its active members), led by its creator, who takes part;
-    its question stage starts today, and the community's channels hear about it."""
+    its question stage starts today, and the community's channels hear about it. The same one
+    started again within :data:`REPEAT_WINDOW` is the one already started."""
     assert community.id is not None and lead.id is not None
     require_role(session, community, lead.id, Role.MEMBER)
     today = today_for(lead, now)
+    question = _check_question(question)
+    repeat = session.exec(
+        select(Inquiry).where(
+            Inquiry.community_id == community.id,
+            Inquiry.lead_id == lead.id,
+            Inquiry.question == question,
+            col(Inquiry.findings_at).is_(None),
+            col(Inquiry.created_at) >= now - REPEAT_WINDOW,
+        )
+    ).first()
+    if repeat is not None:
+        return repeat  # sent twice (a retry after a lost answer): started once
     inquiry = Inquiry(
         community_id=community.id,
-        question=_check_question(question),
+        question=question,
         ends_on=_check_ends(ends_on, today) if ends_on is not None else None,
         lead_id=lead.id,
         created_at=now,
@@ -210,13 +236,20 @@ def create_inquiry(
         InquiryStage(inquiry_id=inquiry.id, stage=Stage.QUESTION, starts_on=today, prompt=False)
     )
     session.flush()
-    notice = Reply(ephemeral=False).heading(
-        _("New inquiry in {community}", community=community.name)
-    )
-    notice.text(bold(inquiry.question))
-    notice.note(_("Started by {name}. Anyone in the community can join.", name=lead.display_name))
-    notice.action(_("Join"), f"inquiry join {inquiry.id}", "primary")
-    notice.action(_("Show it"), f"inquiry show {inquiry.id}")
+
+    def notice() -> Reply:
+        # Built in the community's language (post_to_channels), not the lead's.
+        posted = Reply(ephemeral=False).heading(
+            _("New inquiry in {community}", community=community.name)
+        )
+        posted.text(bold(inquiry.question))
+        posted.note(
+            _("Started by {name}. Anyone in the community can join.", name=lead.display_name)
+        )
+        posted.action(_("Join"), f"inquiry join {inquiry.id}", "primary")
+        posted.action(_("Show it"), f"inquiry show {inquiry.id}")
+        return posted
+
     post_to_channels(
         session,
         community,
@@ -224,6 +257,7 @@ def create_inquiry(
         reply=notice,
         now=now,
         about=(lead.id,),
+        install_language=install_language,
     )
     return inquiry
 
@@ -397,6 +431,9 @@ def delete_inquiry(session: Session, inquiry: Inquiry) -> None:
     resource = findings_resource(session, inquiry)
     if resource is not None:
         delete_resource(session, resource)
+    posts = select(InquiryPost.id).where(InquiryPost.inquiry_id == inquiry.id)
+    for attached in session.exec(select(InquiryFile).where(col(InquiryFile.post_id).in_(posts))):
+        session.delete(attached)
     for model in (InquiryPost, InquiryMember, InquiryStage):
         for row in session.exec(select(model).where(model.inquiry_id == inquiry.id)):
             session.delete(row)
@@ -520,22 +557,73 @@ def add_post(
     text: str,
     link: str | None,
     now: datetime,
+    files: Sequence[AttachedFile] = (),
+    platform: str = "",
 ) -> InquiryPost:
-    """Add a note or link as evidence (members of an inquiry still running)."""
+    """Add a note, a link or files (kept on ``platform``) as evidence (members of an inquiry
+    still running); a post with none of them is refused."""
     assert inquiry.id is not None and author.id is not None
     require_member(session, inquiry, author.id)
     require_open(inquiry, today_for(author, now))
+    text = _check_post(text)
+    if not text and link is None and not files:
+        raise BadValue(
+            _(
+                'Say what you noticed, like inquiry post {id} "Y9 quiz: 14 of 28 recalled all '
+                'three", or send a file with the command.',
+                id=inquiry.id,
+            ),
+            "text",
+        )
     post = InquiryPost(
         inquiry_id=inquiry.id,
         author_id=author.id,
         stage=inquiry.stage,
-        text=_check_post(text),
+        text=text,
         link=link,
         created_at=now,
     )
     session.add(post)
     session.flush()
+    assert post.id is not None
+    for attached in files:
+        session.add(
+            InquiryFile(
+                post_id=post.id,
+                member_id=author.id,
+                platform=platform[:16],
+                name=attached.name,
+                size=attached.size,
+                content_type=attached.content_type,
+                ref=attached.ref,
+                url=attached.url,
+            )
+        )
+    session.flush()
     return post
+
+
+def files_of(session: Session, post_ids: Sequence[int]) -> dict[int, list[InquiryFile]]:
+    """The files of each post, in the order they were attached."""
+    found: dict[int, list[InquiryFile]] = {}
+    if not post_ids:
+        return found
+    for attached in session.exec(
+        select(InquiryFile)
+        .where(col(InquiryFile.post_id).in_(post_ids))
+        .order_by(col(InquiryFile.id))
+    ):
+        found.setdefault(attached.post_id, []).append(attached)
+    return found
+
+
+def remove_post(session: Session, post: InquiryPost) -> None:
+    """Remove a post with the references to its files."""
+    for attached in session.exec(select(InquiryFile).where(InquiryFile.post_id == post.id)):
+        session.delete(attached)
+    session.flush()
+    session.delete(post)
+    session.flush()
 
 
 def own_post(session: Session, post_id: int, member_id: int) -> InquiryPost:
@@ -610,6 +698,7 @@ def publish_findings(
     link: str | None,
     now: datetime,
     title_limit: int,
+    install_language: str | None = None,
 ) -> Published:
     """Publish the findings (the lead, once): a resource tagged ``inquiry`` in the community, a
     post in each of its channels, and a note to every other member offering to log it as CPD.
@@ -674,20 +763,24 @@ def publish_findings(
     session.flush()
     sync_prompts(session, inquiry, now)
 
-    post = Reply(ephemeral=False).heading(
-        _("Inquiry findings from {community}", community=community.name)
-    )
-    post.text(bold(inquiry.question))
-    post.text(summary)
-    if link:
-        post.text(link)
-    post.note(
-        _(
-            "Published by {name}. Find them again with resource show {id}.",
-            name=by.display_name,
-            id=resource.id,
+    def post() -> Reply:
+        # Built in the community's language (post_to_channels), not the publisher's.
+        posted = Reply(ephemeral=False).heading(
+            _("Inquiry findings from {community}", community=community.name)
         )
-    )
+        posted.text(bold(inquiry.question))
+        posted.text(summary)
+        if link:
+            posted.text(link)
+        posted.note(
+            _(
+                "Published by {name}. Find them again with resource show {id}.",
+                name=by.display_name,
+                id=resource.id,
+            )
+        )
+        return posted
+
     channels = post_to_channels(
         session,
         community,
@@ -695,6 +788,7 @@ def publish_findings(
         reply=post,
         now=now,
         about=(by.id,),
+        install_language=install_language,
     )
 
     def offer(member: Member) -> Reply:

@@ -52,6 +52,8 @@ def _declared(command: Command) -> list[Declared]:
                 int: AppCommandOptionType.integer,
                 float: AppCommandOptionType.number,
             }.get(python_type, AppCommandOptionType.string)
+        if arg.kind is Kind.FILE:
+            option_type = AppCommandOptionType.attachment
         required = parameter.default is inspect.Parameter.empty
         out.append(
             Declared(
