@@ -69,6 +69,30 @@ def format_day(day: date, pattern: str = "long") -> str:
     return str(format_date(day, pattern, locale=_locale()))
 
 
+def format_number(value: float, digits: int = 2) -> str:
+    """A number as the reader writes it: ``1.5`` and ``1,234`` in English, ``1,5`` and ``1234``
+    in Spanish, ``1,5`` and ``1 234`` in French. At most ``digits`` decimals, none trailing
+    (``2`` not ``2.0``). For what people read, never for a command line a button runs."""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(round(value, digits), locale=_locale()))
+
+
+def format_amount(value: float) -> str:
+    """A sum of money as the reader writes it, always with two decimals (``1,250.00``,
+    ``1.250,00``, ``1 250,00``). The currency is not known here, so none is shown."""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(value, format="#,##0.00", locale=_locale()))
+
+
+def format_percent(ratio: float) -> str:
+    """A share of a whole (``0.75``) as the reader writes percentages: ``75%``, ``75 %``."""
+    from babel.numbers import format_percent as babel_percent
+
+    return str(babel_percent(ratio, locale=_locale()))
+
+
 def _locale() -> str:
     code = _current_language.get()
     return "en_GB" if code == "en" else code

@@ -97,7 +97,7 @@ async def test_a_community_bound_to_a_local_channel_prints_its_posts(sqlite_app:
         'community create "Maths dept" "Our department"',
         "/in staffroom",
         "community bind maths-dept",
-        'community announce maths-dept "Books in by Friday"',
+        'community announce maths-dept "Books in by Friday" confirm',
         "/dm",
         "journal add Cold calling worked better than hands up.",
         "/journal share 1 maths-dept",
@@ -110,8 +110,8 @@ async def test_a_community_bound_to_a_local_channel_prints_its_posts(sqlite_app:
     shown = out.getvalue()
     assert "You are in #staffroom" in shown
     assert "This channel now belongs to Maths dept" in shown
-    announced = shown.index("» community announce")
-    assert "📬 to #staffroom:" in shown[announced:] and "Books in by Friday" in shown[announced:]
+    announced = shown[shown.index("» community announce") : shown.index("» /dm")]
+    assert "📬 to #staffroom:" in announced and "Books in by Friday" in announced
     shared = shown.index("» 1")
     assert "Cold calling worked better than hands up." in shown[shared:]
     assert shown[shared:].index("📬 to #staffroom:") < shown[shared:].index("» /as Ben")

@@ -56,6 +56,7 @@ FEATURE = Feature(
         commands.community_members,
         commands.community_create,
         commands.community_edit,
+        commands.community_delete,
         commands.community_remove,
         commands.community_approve,
         commands.community_reject,

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import time
 from typing import Annotated
 
-from core.commands import N_, Arg, command
-from core.communities.channels import announce, bind, bound_channels, unbind
+from core.commands import N_, Arg, command, confirmed
+from core.communities.channels import (
+    announce,
+    bind,
+    bound_channels,
+    channel_language,
+    draft_announcement,
+    post_announcement,
+    unbind,
+)
 from core.communities.digest import WEEKDAYS, digest_schedule, set_digest
 from core.communities.membership import (
     can_see_inside,
@@ -21,21 +31,32 @@ from core.communities.membership import (
     leave,
     list_communities,
     member_count,
+    members_named,
     members_of,
     membership,
+    moderated_by,
     remove_member,
     require_inside,
     require_role,
     role_of,
 )
 from core.communities.models import Community, MembershipStatus, Role
+from core.communities.privacy import delete_community
 from core.communities.replies import role_label, who
 from core.context import Context
 from core.errors import NotFound, UserError
-from core.i18n import _, ngettext
+from core.i18n import (
+    _,
+    available_languages,
+    format_number,
+    language,
+    language_name,
+    match_language,
+    ngettext,
+)
 from core.identity.models import Member
 from core.identity.service import find_member
-from core.params import Kind
+from core.params import BadValue, Kind
 from core.reply import Reply, SpanLike, bold, code
 
 MEMBERS_SHOWN = 50
@@ -49,11 +70,89 @@ CommunityRef = Annotated[
 
 
 def _member(ctx: Context, ref: str) -> Member:
-    """The member a role-changing command acts on. Display names are chosen by members themselves
-    (anyone can call themselves after a colleague), so only ids, mentions and handles count."""
+    """The member a role-changing command acts on, by id, mention or handle. Display names are
+    chosen by members themselves (anyone can call themselves after a colleague), so a name counts
+    only among a community's own people: see :func:`_people`."""
     return find_member(
         ctx.session, ref, ctx.invocation.platform, ctx.invocation.tenant, by_name=False
     )
+
+
+PENDING = MembershipStatus.PENDING
+_ID_OR_MENTION = re.compile(r"#?\d{1,12}|<@.*>")
+Person = tuple[Community | None, Member]
+"""Someone a moderator named, with the community where the name was found (None: by id)."""
+
+
+def _people(
+    ctx: Context, ref: str, community_ids: list[int], status: MembershipStatus
+) -> list[Person]:
+    """Who ``ref`` names: one member by id, mention or handle; else everyone of that name (or
+    starting with it) among the people of these communities with ``status``. Empty when nobody."""
+    try:
+        return [(None, _member(ctx, ref))]
+    except NotFound:
+        if _ID_OR_MENTION.fullmatch(ref.strip()):
+            raise
+    return list(members_named(ctx.session, community_ids, ref, status))
+
+
+def _choose(
+    ref: str,
+    people: list[Person],
+    command: Callable[[Community, Member], str],
+    question: str | None = None,
+) -> Reply:
+    """Who ``ref`` may mean, one button each naming them by id (and community). Asked even for
+    one: a name is whatever its owner typed (someone could take a colleague's), so the moderator
+    sees whom they are about to act on before anything happens."""
+    if question is not None:
+        reply = Reply.message(question)
+    elif len(people) == 1:
+        reply = Reply.message(
+            _("Is this who you mean by {name}? Press to go ahead.", name=ref[:60])
+        )
+    else:
+        reply = Reply.message(
+            _("Several people match {name}. Which one did you mean?", name=ref[:60])
+        )
+    shown = [(c, p) for c, p in people[:5] if c is not None]
+    reply.items([[*who(person), " — ", community.name] for community, person in shown])
+    for community, person in shown:
+        reply.action(
+            _(
+                "{name} (id {id}, {community})",
+                name=person.display_name[:30],
+                id=person.id,
+                community=community.slug,
+            ),
+            command(community, person),
+        )
+    return reply
+
+
+def _one_member(
+    ctx: Context,
+    community: Community,
+    ref: str,
+    command: Callable[[Community, Member], str],
+) -> Member | Reply:
+    """The active member of ``community`` that ``ref`` names, or a choice when several do."""
+    assert community.id is not None
+    people = _people(ctx, ref, [community.id], MembershipStatus.ACTIVE)
+    if not people:
+        raise NotFound(
+            _(
+                "Nobody called {name} is a member of {community}. See who is with "
+                "community members {slug}.",
+                name=ref[:60],
+                community=community.name,
+                slug=community.slug,
+            )
+        )
+    if people[0][0] is not None:  # found by name: confirm whom
+        return _choose(ref, people, command)
+    return people[0][1]
 
 
 @command(
@@ -133,17 +232,19 @@ def community_info(ctx: Context, *, community: CommunityRef) -> Reply:
         you = _("asked to join, waiting for a moderator")
     else:
         you = _("not a member")
+    posts_in = channel_language(found, ctx.settings.staffroom.language)
     fields = [
         (_("Short name"), found.slug),
         (_("Joining"), _("approval by a moderator") if found.approval_required else _("open")),
-        (_("Members"), str(member_count(ctx.session, found.id))),
+        (_("Members"), format_number(member_count(ctx.session, found.id))),
         (_("Run by"), ", ".join(runners) or "—"),
-        (_("Channels"), str(len(bound_channels(ctx.session, found.id)))),
+        (_("Channels"), format_number(len(bound_channels(ctx.session, found.id)))),
+        (_("Posts in"), language_name(posts_in or "en")),
         (_("You"), you),
     ]
     if role is not None and role.rank >= Role.MODERATOR.rank:
         pending = members_of(ctx.session, found.id, MembershipStatus.PENDING)
-        fields.append((_("Waiting to join"), str(len(pending))))
+        fields.append((_("Waiting to join"), format_number(len(pending))))
     reply.fields(fields)
     if own is None:
         reply.action(_("Join"), f"community join {found.slug}", "primary")
@@ -288,20 +389,92 @@ def community_edit(
     approval: Annotated[
         bool | None, Arg(N_("yes: a moderator approves each new member"), positional=False)
     ] = None,
+    language: Annotated[
+        str | None,
+        Arg(
+            N_("the language of its channel posts, by name or code (Español, fr), or default"),
+            positional=False,
+            max_length=32,
+        ),
+    ] = None,
 ) -> Reply:
     found = find_community(ctx.session, community)
     require_role(ctx.session, found, ctx.member_id, Role.OWNER)
-    if name is None and description is None and approval is None:
+    if name is None and description is None and approval is None and language is None:
         raise UserError(
             _('Say what to change, like community edit {slug} description="...".', slug=found.slug),
             show_usage=True,
         )
     edit_community(ctx.session, found, name=name, description=description, approval=approval)
+    if language is not None:
+        found.language = _channel_language_code(language)
+        ctx.session.add(found)
     ctx.audit("community.edit", community=found.slug)
     joining = _("members need approval") if found.approval_required else _("anyone can join")
-    return Reply.success(_("Updated "), bold(found.name), _(" ({joining}).", joining=joining)).note(
-        _("Its short name stays {slug}, so links and channels keep working.", slug=found.slug)
-    )
+    posts_in = language_name(channel_language(found, ctx.settings.staffroom.language) or "en")
+    return Reply.success(
+        _("Updated "),
+        bold(found.name),
+        _(" ({joining}; posts in {language}).", joining=joining, language=posts_in),
+    ).note(_("Its short name stays {slug}, so links and channels keep working.", slug=found.slug))
+
+
+def _channel_language_code(given: str) -> str | None:
+    """A community's language from what an owner typed, as ``settings language`` reads it;
+    ``default`` (None) follows the install's."""
+    if given.strip().lower() in ("default", "-", "none"):
+        return None
+    code = match_language(given)
+    if code is None:
+        known = ", ".join(f"{language_name(c)} ({c})" for c in available_languages())
+        raise BadValue(
+            _(
+                "Staffroom does not speak {language} yet. Available: {known}.",
+                language=given[:32],
+                known=known,
+            ),
+            "language",
+        )
+    return code
+
+
+@command(
+    "community delete",
+    help=N_("Owners: delete a community with its events, resources and digest. Asks first."),
+    examples=["community delete heads-of-science"],
+)
+def community_delete(
+    ctx: Context,
+    *,
+    community: CommunityRef,
+    confirm: Annotated[
+        str | None, Arg(N_("type confirm to delete without asking"), max_length=10)
+    ] = None,
+) -> Reply:
+    found = find_community(ctx.session, community)
+    assert found.id is not None
+    require_role(ctx.session, found, ctx.member_id, Role.OWNER)
+    if not confirmed(confirm):
+        members = member_count(ctx.session, found.id)
+        return (
+            Reply()
+            .heading(_("Delete {community}?", community=found.name))
+            .text(
+                ngettext(
+                    "Its {n} member loses it, with its events, shared resources, digest and "
+                    "channel bindings. This cannot be undone.",
+                    "Its {n} members lose it, with its events, shared resources, digest and "
+                    "channel bindings. This cannot be undone.",
+                    members,
+                )
+            )
+            .note(_("Members' own CPD records and journals are theirs and stay."))
+            .action(_("Delete it"), f"community delete {found.slug} confirm", "danger")
+        )
+    name, slug = found.name, found.slug
+    delete_community(ctx.session, found.id)
+    ctx.audit("community.delete", community=slug)
+    return Reply.success(_("Deleted "), bold(name), ".")
 
 
 @command(
@@ -313,24 +486,53 @@ def community_remove(
     ctx: Context,
     *,
     community: CommunityRef,
-    member: Annotated[str, Arg(N_("id or @mention"), kind=Kind.MEMBER, max_length=100)],
+    member: Annotated[str, Arg(N_("id, @mention or name"), kind=Kind.MEMBER, max_length=100)],
+    confirm: Annotated[
+        str | None, Arg(N_("type confirm to remove without asking"), max_length=10)
+    ] = None,
 ) -> Reply:
     found = find_community(ctx.session, community)
     actor = require_role(ctx.session, found, ctx.member_id, Role.MODERATOR)
-    target = _member(ctx, member)
+    target = _one_member(ctx, found, member, lambda c, m: f"community remove {c.slug} {m.id}")
+    if isinstance(target, Reply):
+        return target
     assert target.id is not None
     if target.id == ctx.member_id:
         raise UserError(_("To leave yourself, send community leave {slug}.", slug=found.slug))
+    if not confirmed(confirm):
+        assert found.id is not None
+        row = membership(ctx.session, found.id, target.id)
+        if row is None or Role(row.role).rank >= actor.rank:
+            # Not there, or not theirs to remove: the same refusal as when it is done.
+            remove_member(ctx.session, found, target, actor=actor, now=ctx.now)
+        return (
+            Reply()
+            .heading(
+                _("Remove {name} from {community}?", name=target.display_name, community=found.name)
+            )
+            .text(
+                *who(target),
+                _(
+                    " will be told they were removed. To come back they would have to ask to "
+                    "join again and be approved."
+                )
+                if found.approval_required
+                else _(" will be told they were removed. They can join again at any time."),
+            )
+            .action(_("Remove"), f"community remove {found.slug} {target.id} confirm", "danger")
+        )
     remove_member(ctx.session, found, target, actor=actor, now=ctx.now)
     ctx.audit("community.remove", community=found.slug, member_id=target.id)
     return Reply.success(*who(target), _(" is no longer in "), bold(found.name), ".")
 
 
 def _pending_target(
-    ctx: Context, community: str | None, member: str | None
-) -> tuple[Community, Member]:
-    """The community and member of an approve/reject. With only a member named, the community is
-    the one (of those the moderator runs) where that member waits; if several, ask which."""
+    ctx: Context, community: str | None, member: str | None, verb: str
+) -> tuple[Community, Member] | Reply:
+    """The community and member of an approve/reject (``verb``). With only a member named (by
+    id, mention or name), the community is the one of those the moderator runs where that member
+    waits; with several, or several people of that name, the moderator chooses. With only a
+    community named, its waiting list to choose from."""
     if member is None and community is None:
         raise UserError(
             _("Say who to decide on, like community approve maths-secondary @sam."), show_usage=True
@@ -338,33 +540,88 @@ def _pending_target(
     if community is None:
         # Only a member given by name (member=...): the same as one positional word.
         community, member = member, None
+
+    def again(c: Community, m: Member) -> str:
+        return f"community {verb} {c.slug} {m.id}"
+
     if member is None:
         assert community is not None
-        target = _member(ctx, community)
-        options = communities_with_request(ctx.session, ctx.member_id, target.id or 0)
-        if not options:
-            raise NotFound(
-                _(
-                    "{member} has no request waiting in a community you moderate.",
-                    member=target.display_name,
+        people = _people(ctx, community, moderated_by(ctx.session, ctx.member_id), PENDING)
+        pairs: list[Person] = []
+        for where, person in people:
+            if where is not None:
+                pairs.append((where, person))
+                continue
+            options = communities_with_request(ctx.session, ctx.member_id, person.id or 0)
+            if not options:
+                raise NotFound(
+                    _(
+                        "{member} has no request waiting in a community you moderate.",
+                        member=person.display_name,
+                    )
                 )
+            pairs += [(option, person) for option in options]
+        if not pairs:
+            return _waiting_list(ctx, community, verb)
+        if len({person.id for _where, person in pairs}) == 1 < len(pairs):
+            question = _(
+                "{member} asked to join several communities you moderate. Which one?",
+                member=pairs[0][1].display_name,
             )
-        if len(options) > 1:
-            raise UserError(
-                _(
-                    "{member} asked to join several communities you moderate ({slugs}). "
-                    "Say which, like community approve {slug} {ref}.",
-                    member=target.display_name,
-                    slugs=", ".join(c.slug for c in options),
-                    slug=options[0].slug,
-                    ref=str(target.id),
-                )
-            )
-        return options[0], target
+            return _choose(community, pairs, again, question)
+        if len(pairs) > 1 or people[0][0] is not None:
+            return _choose(community, pairs, again)
+        where, person = pairs[0]
+        assert where is not None
+        return where, person
     assert community is not None
     found = find_community(ctx.session, community)
+    assert found.id is not None
     require_role(ctx.session, found, ctx.member_id, Role.MODERATOR)
-    return found, _member(ctx, member)
+    people = _people(ctx, member, [found.id], PENDING)
+    if not people:
+        raise NotFound(
+            _(
+                "Nobody called {name} has asked to join {community}. See requests with "
+                "community members {slug}.",
+                name=member[:60],
+                community=found.name,
+                slug=found.slug,
+            )
+        )
+    if people[0][0] is not None:  # found by name: confirm whom
+        return _choose(member, people, again)
+    return found, people[0][1]
+
+
+def _waiting_list(ctx: Context, ref: str, verb: str) -> Reply:
+    """``community approve SLUG`` with nobody named: who waits there, one button each; a word
+    that is neither a person waiting nor a community says so."""
+    try:
+        found = find_community(ctx.session, ref)
+    except NotFound:
+        raise NotFound(
+            _(
+                "Nobody called {name} has asked to join a community you moderate, and no "
+                "community has that name. See requests with community members NAME.",
+                name=ref[:60],
+            )
+        ) from None
+    assert found.id is not None
+    require_role(ctx.session, found, ctx.member_id, Role.MODERATOR)
+    waiting = members_of(ctx.session, found.id, PENDING)
+    if not waiting:
+        return Reply.message(_("Nobody is waiting to join "), bold(found.name), ".")
+    reply = Reply().heading(_("Waiting to join {community}", community=found.name))
+    reply.items([who(m) for _row, m in waiting[:MEMBERS_SHOWN]])
+    label = _("Approve {name}") if verb == "approve" else _("Reject {name}")
+    for _row, person in waiting[:5]:
+        reply.action(
+            label.format(name=person.display_name[:30]),
+            f"community {verb} {found.slug} {person.id}",
+            "primary" if verb == "approve" else "danger",
+        )
+    return reply
 
 
 RequestCommunity = Annotated[
@@ -376,7 +633,7 @@ RequestCommunity = Annotated[
     ),
 ]
 RequestMember = Annotated[
-    str | None, Arg(N_("who asked: id or @mention"), kind=Kind.MEMBER, max_length=100)
+    str | None, Arg(N_("who asked: id, @mention or name"), kind=Kind.MEMBER, max_length=100)
 ]
 """The parameters of approve and reject, which decide one request to join."""
 
@@ -384,7 +641,11 @@ RequestMember = Annotated[
 @command(
     "community approve",
     help=N_("Let someone into an approval-only community you moderate."),
-    examples=["community approve heads-of-science @sam", "community approve 12"],
+    examples=[
+        "community approve heads-of-science Sam",
+        "community approve Sam",
+        "community approve heads-of-science",
+    ],
 )
 def community_approve(
     ctx: Context,
@@ -392,7 +653,10 @@ def community_approve(
     community: RequestCommunity = None,
     member: RequestMember = None,
 ) -> Reply:
-    found, target = _pending_target(ctx, community, member)
+    chosen = _pending_target(ctx, community, member, "approve")
+    if isinstance(chosen, Reply):
+        return chosen
+    found, target = chosen
     decide_request(
         ctx.session, found, moderator_id=ctx.member_id, member=target, approve=True, now=ctx.now
     )
@@ -405,7 +669,7 @@ def community_approve(
 @command(
     "community reject",
     help=N_("Turn down a request to join an approval-only community you moderate."),
-    examples=["community reject heads-of-science @sam"],
+    examples=["community reject heads-of-science Sam", "community reject Sam"],
 )
 def community_reject(
     ctx: Context,
@@ -413,7 +677,10 @@ def community_reject(
     community: RequestCommunity = None,
     member: RequestMember = None,
 ) -> Reply:
-    found, target = _pending_target(ctx, community, member)
+    chosen = _pending_target(ctx, community, member, "reject")
+    if isinstance(chosen, Reply):
+        return chosen
+    found, target = chosen
     decide_request(
         ctx.session, found, moderator_id=ctx.member_id, member=target, approve=False, now=ctx.now
     )
@@ -439,14 +706,18 @@ def community_promote(
     ctx: Context,
     *,
     community: CommunityRef,
-    member: Annotated[str, Arg(N_("id or @mention"), kind=Kind.MEMBER, max_length=100)],
+    member: Annotated[str, Arg(N_("id, @mention or name"), kind=Kind.MEMBER, max_length=100)],
     role: Annotated[
         str, Arg(N_("moderator or owner"), choices=("moderator", "owner"))
     ] = "moderator",
 ) -> Reply:
     found = find_community(ctx.session, community)
     require_role(ctx.session, found, ctx.member_id, Role.OWNER)
-    target = _member(ctx, member)
+    target = _one_member(
+        ctx, found, member, lambda c, m: f"community promote {c.slug} {m.id} {role}"
+    )
+    if isinstance(target, Reply):
+        return target
     new_role = Role(role)
     held = role_of(ctx.session, found, target.id or 0)
     if held is not None and held.rank > new_role.rank:
@@ -476,11 +747,13 @@ def community_demote(
     ctx: Context,
     *,
     community: CommunityRef,
-    member: Annotated[str, Arg(N_("id or @mention"), kind=Kind.MEMBER, max_length=100)],
+    member: Annotated[str, Arg(N_("id, @mention or name"), kind=Kind.MEMBER, max_length=100)],
 ) -> Reply:
     found = find_community(ctx.session, community)
     require_role(ctx.session, found, ctx.member_id, Role.OWNER)
-    target = _member(ctx, member)
+    target = _one_member(ctx, found, member, lambda c, m: f"community demote {c.slug} {m.id}")
+    if isinstance(target, Reply):
+        return target
     held = role_of(ctx.session, found, target.id or 0)
     if held is Role.MEMBER:
         raise UserError(
@@ -561,7 +834,8 @@ def community_unbind(ctx: Context, *, community: CommunityRef) -> Reply:
 @command(
     "community announce",
     help=N_(
-        "Post an announcement to every channel of a community you moderate, on every platform."
+        "Post an announcement to every channel of a community you moderate, on every platform. "
+        "You see it before it goes out."
     ),
     examples=['community announce maths-secondary "Teachmeet on Thursday, all welcome!"'],
 )
@@ -569,14 +843,70 @@ def community_announce(
     ctx: Context,
     *,
     community: CommunityRef,
-    text: Annotated[str, Arg(N_("the announcement"), kind=Kind.LONG_TEXT, max_length=2000)],
+    text: Annotated[
+        str | None, Arg(N_("the announcement"), kind=Kind.LONG_TEXT, max_length=2000)
+    ] = None,
+    confirm: Annotated[
+        str | None, Arg(N_("type confirm to post without a preview"), max_length=10)
+    ] = None,
+    post: Annotated[
+        int | None,
+        Arg(N_("the number of an announcement you previewed, to post it"), positional=False),
+    ] = None,
 ) -> Reply:
     found = find_community(ctx.session, community)
-    _announcement, posted = announce(ctx.session, found, author=ctx.member, text=text, now=ctx.now)
-    ctx.audit("community.announce", community=found.slug, channels=posted)
-    return Reply.success(
-        _("Announcement queued for {n} channels of ", n=posted), bold(found.name), "."
+    assert found.id is not None
+    install = ctx.settings.staffroom.language
+    if post is not None or (text is not None and confirmed(confirm)):
+        if post is not None:
+            draft = draft_announcement(ctx.session, found, post, ctx.member_id)
+        else:
+            assert text is not None
+            draft = announce(ctx.session, found, author=ctx.member, text=text, now=ctx.now)
+        posted = post_announcement(
+            ctx.session, found, draft, author=ctx.member, now=ctx.now, install_language=install
+        )
+        ctx.audit("community.announce", community=found.slug, channels=posted)
+        return Reply.success(
+            ngettext(
+                "Announcement posted to {n} channel of ",
+                "Announcement posted to {n} channels of ",
+                posted,
+            ),
+            bold(found.name),
+            ".",
+        )
+    if text is None:
+        raise UserError(
+            _(
+                'Say what to announce, like community announce {slug} "Teachmeet on Thursday".',
+                slug=found.slug,
+            ),
+            show_usage=True,
+        )
+    draft = announce(ctx.session, found, author=ctx.member, text=text, now=ctx.now)
+    channels = len(bound_channels(ctx.session, found.id))
+    posts_in = channel_language(found, install)
+    with language(posts_in):  # the post's own heading, as the channels will read it
+        title = _("{community}: announcement", community=found.name)
+    reply = Reply().heading(
+        ngettext(
+            "Post this to {n} channel of {community}?",
+            "Post this to {n} channels of {community}?",
+            channels,
+            community=found.name,
+        )
     )
+    reply.text(bold(title))
+    reply.text(draft.text)
+    reply.note(
+        _(
+            "Everyone in those channels will see it, in {language}, from you. Nothing is posted "
+            "until you press Post it.",
+            language=language_name(posts_in or "en"),
+        )
+    )
+    return reply.action(_("Post it"), f"community announce {found.slug} post={draft.id}", "primary")
 
 
 @command(

@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from core.communities.channels import bound_channels
+from core.communities.channels import bound_channels, channel_language
 from core.communities.membership import require_role
 from core.communities.models import Community, CommunityMember, MembershipStatus, Role
 from core.delivery.kinds import DigestSection, Occurrence, Outgoing
 from core.delivery.models import Schedule
 from core.delivery.schedules import cancel_schedule, create_schedule
 from core.errors import UserError
-from core.i18n import _
+from core.i18n import _, language
 from core.identity.models import Member
 from core.reply import Reply, SpanLike
 
@@ -135,7 +135,11 @@ def produce_digest(occ: Occurrence) -> list[Outgoing]:
     community = session.get(Community, schedule.community_id) if schedule.community_id else None
     if community is None or community.id is None:
         return []
-    reply = build_digest(session, community, at, ZoneInfo(schedule.timezone), occ.digest_sections)
+    # Planned with no member, so in the install's language unless the community has its own.
+    with language(channel_language(community)):
+        reply = build_digest(
+            session, community, at, ZoneInfo(schedule.timezone), occ.digest_sections
+        )
     if reply is None:
         return []
     return [

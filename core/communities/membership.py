@@ -21,7 +21,7 @@ from core.communities.models import Community, CommunityMember, MembershipStatus
 from core.delivery.models import OutboxMessage
 from core.delivery.outbox import enqueue, withdraw_unsent
 from core.errors import NotFound, PermissionDenied, UserError
-from core.i18n import _
+from core.i18n import _, language
 from core.identity.models import Member
 from core.params import BadValue
 
@@ -336,8 +336,11 @@ def _tell_moderators_of_request(
         .order_by(col(OutboxMessage.id).desc())
     ).first()
     prefix = _request_prefix(member.id, community.id) + f"{last_decision or 0}:"
-    reply = replies.join_request(community, member)
-    for moderator in moderators_of(session, community.id):
+    for moderator, person in members_of(session, community.id):
+        if Role(moderator.role).rank < Role.MODERATOR.rank:
+            continue
+        with language(person.language):  # each moderator reads it in their own language
+            reply = replies.join_request(community, member)
         enqueue(
             session,
             key=f"{prefix}{moderator.member_id}",
@@ -401,15 +404,17 @@ def remove_member(
         raise PermissionDenied(
             _(
                 "Only an owner can remove a {role}; demote them first.",
-                role=held.value,
+                role=replies.role_label(held),
             )
         )
     session.delete(row)
     session.flush()
+    with language(target.language):
+        notice = replies.removed(community)
     enqueue(
         session,
         key=f"community.removed:{community.id}:{target.id}:{now.isoformat()}",
-        reply=replies.removed(community),
+        reply=notice,
         due_at=now,
         now=now,
         member_id=target.id,
@@ -431,7 +436,8 @@ def leave(session: Session, community: Community, member_id: int) -> bool:
         raise UserError(
             _(
                 "You are the last owner of {name}, so you cannot leave yet. Make someone else "
-                "owner first: community promote {slug} MEMBER owner.",
+                "owner first (community promote {slug} MEMBER owner), or delete it with "
+                "community delete {slug}.",
                 name=community.name,
                 slug=community.slug,
             )
@@ -447,20 +453,52 @@ def leave(session: Session, community: Community, member_id: int) -> bool:
 # Moderation ----------------------------------------------------------------------------------
 
 
-def communities_with_request(
-    session: Session, moderator_id: int, member_id: int
-) -> list[Community]:
-    """Communities the moderator moderates in which the member waits for a decision."""
-    moderated = [
-        m.community_id
-        for m in session.exec(
-            select(CommunityMember).where(
-                CommunityMember.member_id == moderator_id,
+def members_named(
+    session: Session,
+    community_ids: list[int],
+    name: str,
+    status: MembershipStatus = MembershipStatus.ACTIVE,
+) -> list[tuple[Community, Member]]:
+    """People in these communities (or asking to join them, with ``status`` PENDING) called
+    ``name``, any case: their whole name if anyone has it, else names starting with it word by word
+    (``Ben`` finds Ben Jones). Looking only among the community's own people, where a moderator
+    sees who is who, makes a name safe to act on; anywhere else a name could be anyone's."""
+    if not community_ids:
+        return []
+    rows = session.exec(
+        select(Community, Member)
+        .join(CommunityMember, col(CommunityMember.community_id) == col(Community.id))
+        .join(Member, col(Member.id) == col(CommunityMember.member_id))
+        .where(col(Community.id).in_(community_ids), CommunityMember.status == status)
+        .order_by(col(Community.slug), col(Member.id))
+    ).all()
+    wanted = " ".join(name.lstrip("@").lower().split())
+    exact = [(c, m) for c, m in rows if " ".join(m.display_name.lower().split()) == wanted]
+    if exact or not wanted:
+        return list(exact)
+    return [
+        (c, m) for c, m in rows if " ".join(m.display_name.lower().split()).startswith(wanted + " ")
+    ]
+
+
+def moderated_by(session: Session, member_id: int) -> list[int]:
+    """The ids of the communities the member moderates or owns."""
+    return list(
+        session.exec(
+            select(CommunityMember.community_id).where(
+                CommunityMember.member_id == member_id,
                 CommunityMember.status == MembershipStatus.ACTIVE,
                 col(CommunityMember.role).in_([Role.MODERATOR, Role.OWNER]),
             )
         )
-    ]
+    )
+
+
+def communities_with_request(
+    session: Session, moderator_id: int, member_id: int
+) -> list[Community]:
+    """Communities the moderator moderates in which the member waits for a decision."""
+    moderated = moderated_by(session, moderator_id)
     if not moderated:
         return []
     return list(
@@ -515,10 +553,12 @@ def decide_request(
     else:
         session.delete(row)
     session.flush()
+    with language(member.language):  # the member's language, not the moderator's
+        notice = replies.request_decided(community, approved=approve)
     enqueue(
         session,
         key=f"community.decision:{community.id}:{member.id}:{now.isoformat()}",
-        reply=replies.request_decided(community, approved=approve),
+        reply=notice,
         due_at=now,
         now=now,
         member_id=member.id,
@@ -546,7 +586,7 @@ def change_role(
             _(
                 "{member} is already {role} of {community}.",
                 member=target.display_name,
-                role=role.value,
+                role=replies.role_label(role),
                 community=community.name,
             )
         )

@@ -44,6 +44,8 @@ class Community(SQLModel, table=True):
     name: str = Field(max_length=100)
     description: str = Field(default="", max_length=1000)
     approval_required: bool = False
+    language: str | None = Field(default=None, max_length=16)
+    """What Staffroom posts to the community's channels is written in; None: the install's."""
     created_by: int | None = Field(
         default=None, sa_column=member_fk(nullable=True, ondelete="SET NULL")
     )
@@ -87,7 +89,8 @@ class ChannelBinding(SQLModel, table=True):
 
 class Announcement(SQLModel, table=True):
     """A moderator's message to every channel bound to a community; its id keys the outbox rows,
-    so a retried send posts each announcement once per channel."""
+    so a retried send posts each announcement once per channel. Kept first as a draft (its text
+    never rides in a button), posted when the moderator confirms the preview."""
 
     __tablename__ = "community_announcement"
 
@@ -98,3 +101,5 @@ class Announcement(SQLModel, table=True):
     )
     text: str = Field(max_length=2000)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """None while the moderator has only previewed it: nothing goes out until they confirm."""

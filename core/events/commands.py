@@ -57,6 +57,7 @@ def event_create(
         link_url=link,
         timezone=ctx.member.timezone,
         now=ctx.now,
+        install_language=ctx.settings.staffroom.language,
     )
     ctx.audit("event.create", event_id=event.id, community=found.slug)
     reply = event_reply(event, found, ctx.zone)

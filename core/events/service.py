@@ -89,9 +89,11 @@ def create_event(
     link_url: str | None,
     timezone: str,
     now: datetime,
+    install_language: str | None = None,
 ) -> Event:
     """A new event in the community (active members); reminders are scheduled, the organiser
-    is down as coming, and the community's channels hear about it."""
+    is down as coming, and the community's channels hear about it, in the community's language
+    (``install_language`` for one with no language of its own)."""
     assert community.id is not None
     require_role(session, community, creator_id, Role.MEMBER)
     _check_when(starts_at, now)
@@ -125,24 +127,29 @@ def create_event(
     assert event.id is not None
     session.add(Rsvp(event_id=event.id, member_id=creator_id, answer=Answer.YES, answered_at=now))
     _schedule_reminders(session, event, now)
-    zone = ZoneInfo(timezone)
-    notice = Reply(ephemeral=False).heading(_("New event in {community}", community=community.name))
-    notice.text(bold(event.title))
-    notice.text(when_local(event.starts_at, zone))
-    if event.link:
-        notice.text(link(event.link, event.link))
-    notice.action(_("I'm going"), f"event rsvp {event.id} yes", "primary")
-    notice.action(_("Add to calendar"), f"event export {event.id}")
     post_to_channels(
         session,
         community,
         key=f"event.created:{event.id}",
-        reply=notice,
+        reply=lambda: _new_event_notice(event, community),
         now=now,
         about=(creator_id,),
+        install_language=install_language,
     )
     session.flush()
     return event
+
+
+def _new_event_notice(event: Event, community: Community) -> Reply:
+    """The post telling a community's channels about a new event (on the organiser's clock)."""
+    notice = Reply(ephemeral=False).heading(_("New event in {community}", community=community.name))
+    notice.text(bold(event.title))
+    notice.text(when_local(event.starts_at, ZoneInfo(event.timezone)))
+    if event.link:
+        notice.text(link(event.link, event.link))
+    notice.action(_("I'm going"), f"event rsvp {event.id} yes", "primary")
+    notice.action(_("Add to calendar"), f"event export {event.id}")
+    return notice
 
 
 def _schedule_reminders(session: Session, event: Event, now: datetime) -> None:
@@ -391,13 +398,21 @@ def cancel_event(
     for schedule in reminder_schedules(session, event.id):
         cancel_schedule(session, schedule)
     told = 0
-    for member_id in attendees(session, event.id, (Answer.YES, Answer.MAYBE)):
+    going = attendees(session, event.id, (Answer.YES, Answer.MAYBE))
+    spoken = {
+        member_id: code
+        for member_id, code in session.exec(
+            select(Member.id, Member.language).where(col(Member.id).in_(going))
+        ).all()
+    }
+    for member_id in going:
         if member_id == by:
             continue
-        notice = Reply().heading(_("Cancelled: {title}", title=event.title))
-        notice.text(
-            _("The event of "), bold(community.name), _(" you planned to attend was cancelled.")
-        )
+        with language(spoken.get(member_id)):  # each in their own language
+            notice = Reply().heading(_("Cancelled: {title}", title=event.title))
+            notice.text(
+                _("The event of "), bold(community.name), _(" you planned to attend was cancelled.")
+            )
         told += (
             enqueue(
                 session,

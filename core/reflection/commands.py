@@ -14,6 +14,7 @@ from typing import Annotated
 from sqlmodel import Session, col, select
 
 from core.commands import N_, Arg, command, confirmed
+from core.communities.channels import channel_language
 from core.communities.membership import find_community
 from core.communities.models import ChannelBinding, Community, CommunityMember, MembershipStatus
 from core.context import Context
@@ -21,7 +22,7 @@ from core.delivery import is_paused
 from core.delivery.models import Schedule
 from core.delivery.schedules import next_sent
 from core.errors import UserError
-from core.i18n import _, format_day, format_moment, ngettext
+from core.i18n import _, format_day, format_moment, format_number, language, ngettext
 from core.params import BadValue, Kind
 from core.reflection import library, schedules, service
 from core.reflection.models import JournalEntry
@@ -345,7 +346,7 @@ def reflect_status(ctx: Context) -> Reply:
             fields.append((_("Next prompt"), _local(ctx, coming)))
     open_now = service.open_prompts(ctx.session, ctx.member_id)
     entries = service.list_entries(ctx.session, ctx.member_id).total
-    fields.append((_("Journal entries"), str(entries)))
+    fields.append((_("Journal entries"), format_number(entries)))
     reply.fields(fields)
     if open_now:
         newest = max(open_now, key=lambda p: (p.sent_at, p.id or 0))
@@ -413,6 +414,12 @@ def answer_prompt(ctx: Context, text: str) -> Reply | None:
         window=timedelta(hours=ctx.settings.reflection.answer_window_hours),
         reply_to=ctx.invocation.reply_to,
     )
+    repeat = service.repeated_answer(ctx.session, ctx.member_id, text, ctx.now)
+    if repeat is not None and (
+        prompt is None or prompt.id == repeat.prompt_id or prompt.sent_at < repeat.created_at
+    ):
+        # The same answer sent again (a retry): kept once. A prompt sent since is answered anew.
+        return _saved(ctx, repeat)
     if prompt is None or _looks_like_a_command(ctx, text):
         return None
     entry = service.answer_prompt(
@@ -561,7 +568,8 @@ def journal_share(
     found = find_community(ctx.session, community)
     if not confirmed(confirm):
         service.check_can_share(ctx.session, ctx.member_id, entry, found)
-        preview = shared_reflection_reply(ctx.member.display_name, entry, found.name)
+        with language(channel_language(found, ctx.settings.staffroom.language)):
+            preview = shared_reflection_reply(ctx.member.display_name, entry, found.name)
         reply = Reply().heading(_("Share this reflection?"))
         reply.text(_("This is the post that would go to "), found.name, _("'s channels:"))
         reply.blocks.extend(preview.blocks[1:])
@@ -574,7 +582,9 @@ def journal_share(
         return reply.action(
             _("Post it"), f"journal share {id} community={found.slug} confirm", "primary"
         )
-    share = service.share_entry(ctx.session, ctx.member, entry, found, ctx.now)
+    share = service.share_entry(
+        ctx.session, ctx.member, entry, found, ctx.now, ctx.settings.staffroom.language
+    )
     ctx.audit("journal.share", entry=id, community=found.slug)
     return Reply.success(
         _(

@@ -17,13 +17,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from core.communities.channels import bound_channels
+from core.communities.channels import bound_channels, channel_language
 from core.communities.membership import role_of
 from core.communities.models import Community
 from core.delivery.models import OutboxMessage
 from core.delivery.outbox import enqueue, execute_many, withdraw_unsent
 from core.errors import NotFound, PermissionDenied, UserError
-from core.i18n import _, ngettext
+from core.i18n import _, language, ngettext
 from core.identity.models import Member
 from core.reflection import library
 from core.reflection.models import JournalEntry, JournalShare, ReflectionPrompt
@@ -339,8 +339,32 @@ def answer_prompt(
 
 
 REPEAT_WINDOW = timedelta(minutes=5)
-"""The same free entry again within this window is the same entry sent twice (a retry after a
-lost answer, a double submission), not a second reflection."""
+"""The same entry again within this window is the same entry sent twice (a retry after a lost
+answer, a double submission), not a second reflection: a free one, or an answer to a prompt."""
+
+
+def repeated_answer(
+    session: Session, member_id: int, text: str, now: datetime
+) -> JournalEntry | None:
+    """The member's answer to a prompt, saved within :data:`REPEAT_WINDOW`, that ``text`` repeats.
+
+    Sent again after its first sending's outcome was lost (:class:`~core.db.CommitOutcomeUnknown`,
+    a platform retry), an answer finds its prompt already answered: it would be taken for the
+    answer to an older open prompt, or (as a platform reply to the prompt's message) for a second
+    answer to the same one. It is the first answer, not a new reflection."""
+    body = text.strip()
+    if not body:
+        return None
+    return session.exec(
+        select(JournalEntry)
+        .where(
+            JournalEntry.member_id == member_id,
+            col(JournalEntry.prompt_id).is_not(None),
+            JournalEntry.body == body,
+            col(JournalEntry.created_at) >= now - REPEAT_WINDOW,
+        )
+        .order_by(col(JournalEntry.id).desc())
+    ).first()
 
 
 def add_entry(
@@ -511,9 +535,15 @@ def check_can_share(
 
 
 def share_entry(
-    session: Session, member: Member, entry: JournalEntry, community: Community, now: datetime
+    session: Session,
+    member: Member,
+    entry: JournalEntry,
+    community: Community,
+    now: datetime,
+    install_language: str | None = None,
 ) -> JournalShare:
-    """Post the entry to every channel bound to the community, once, and record the share."""
+    """Post the entry to every channel bound to the community, once, and record the share. The
+    post's own words are in the community's language (``install_language`` when it has none)."""
     assert member.id is not None and community.id is not None and entry.id is not None
     check_can_share(session, member.id, entry, community)
     channels = bound_channels(session, community.id)
@@ -526,7 +556,8 @@ def share_entry(
     )
     session.add(share)
     session.flush()
-    post = shared_reflection_reply(member.display_name, entry, community.name)
+    with language(channel_language(community, install_language)):
+        post = shared_reflection_reply(member.display_name, entry, community.name)
     for binding in channels:
         enqueue(
             session,

@@ -10,7 +10,7 @@ from core.communities.membership import find_community, require_role
 from core.communities.models import Community, Role
 from core.context import Context
 from core.errors import PermissionDenied, UserError
-from core.i18n import _, ngettext
+from core.i18n import _, format_number, ngettext
 from core.identity.commands import PHASES
 from core.identity.models import Member
 from core.params import Kind
@@ -217,7 +217,7 @@ def resource_show(
         (_("Link"), resource.url),
         (_("Shared by"), sharer.display_name if sharer else "—"),
         (_("Shared on"), resource.created_at.astimezone(ctx.zone).strftime("%Y-%m-%d")),
-        (_("Votes"), str(resource.vote_count)),
+        (_("Votes"), format_number(resource.vote_count)),
     ]
     if resource.community_id:
         community = ctx.session.get(Community, resource.community_id)

@@ -82,8 +82,19 @@ def test_announce_queues_one_post_per_binding_once(app: Staffroom) -> None:
     assert outbox(app, "community.announce:") == []
 
     text = "Teachmeet Thursday @everyone <!channel> *bold*"
-    reply = ok(app, f'community announce maths "{text}"', user="sam", platform="slack", tenant="T1")
-    assert "2 channels" in text_of(reply)
+    sam = {"user": "sam", "platform": "slack", "tenant": "T1"}
+    preview = ok(app, f'community announce maths "{text}"', **sam)
+    # It asks first: nothing goes out, and the button carries a number, never the text.
+    assert "Post this to 2 channels of Maths" in text_of(preview) and text in text_of(preview)
+    assert outbox(app, "community.announce:") == []
+    [post] = preview.actions
+    assert post.command.startswith("community announce maths post=") and text not in post.command
+    # Previewing the same words again is the same draft, not a second announcement.
+    assert ok(app, f'community announce maths "{text}"', **sam).actions[0].command == post.command
+    assert "no announcement" in refused(app, post.command, user="bob")  # only hers to post
+    reply = ok(app, post.command, **sam)
+    assert "posted to 2 channels" in text_of(reply)
+    assert "already posted" in refused(app, post.command, **sam)
     rows = outbox(app, "community.announce:")
     assert sorted((r.platform, r.tenant, r.channel_id) for r in rows) == [
         ("console", "local", "C-maths"),
@@ -165,7 +176,7 @@ def test_digest_setup_and_producer(app: Staffroom, clock: FixedClock) -> None:
 def test_privacy_export_merge_and_delete(app: Staffroom) -> None:
     _setup(app)
     ok(app, "community bind maths", channel="C-maths", direct=False)
-    ok(app, 'community announce maths "Welcome"')
+    ok(app, 'community announce maths "Welcome" confirm')
     ok(app, 'community create "Heads" "Leaders"', user="sam", platform="slack", tenant="T1")
     ok(app, "community join heads")
     data = json.loads(say(app, "privacy export").attachments[0].data)["communities"]
@@ -201,14 +212,14 @@ def test_deleting_a_member_withdraws_their_queued_posts_and_requests(app: Staffr
     _setup(app)
     ok(app, "community bind maths", channel="C-maths", direct=False)
     sam = {"user": "sam", "platform": "slack", "tenant": "T1"}
-    ok(app, 'community announce maths "Sent already"', **sam)
+    ok(app, 'community announce maths "Sent already" confirm', **sam)
     with Session(app.engine) as session:
         [sent] = session.exec(select(OutboxMessage)).all()
         sent.state = OutboxState.SENT
         session.add(sent)
         session.commit()
         sent_id = sent.id
-    ok(app, 'community announce maths "Still queued"', **sam)
+    ok(app, 'community announce maths "Still queued" confirm', **sam)
     ok(app, 'community create "Heads" "Leaders" approval=yes')
     ok(app, "community join heads", **sam)
     ok(app, 'community create "Deputies" "Deputies" approval=yes')
@@ -232,7 +243,7 @@ def test_a_community_left_with_nobody_is_deleted(app: Staffroom) -> None:
     ok(app, 'community create "Solo" "Just me" approval=yes')
     ok(app, "community bind solo", channel="C-solo", direct=False)
     ok(app, "community digest solo monday 08:00")
-    ok(app, 'community announce solo "Anyone?"')
+    ok(app, 'community announce solo "Anyone?" confirm')
     ok(app, "community join solo", user="bob")  # a request nobody but Ana could answer
     ok(app, 'community create "Shared" "Two of us"')
     ok(app, "community join shared", user="carol")
@@ -268,7 +279,11 @@ def test_owners_edit_and_moderators_remove(app: Staffroom) -> None:
     assert "Maths secondary" in text_of(ok(app, "community info maths"))
     assert "owner" in refused(app, 'community edit maths description="mine"', user="bob").lower()
     bob = member_id(app, "bob")
-    removed = ok(app, f"community remove maths #{bob}")
+    asked = ok(app, f"community remove maths #{bob}")
+    assert "Remove Bob from Maths secondary?" in text_of(asked)
+    assert outbox(app, "community.removed:") == []  # nothing happens before the button
+    assert [a.command for a in asked.actions] == [f"community remove maths {bob} confirm"]
+    removed = ok(app, asked.actions[0].command)
     assert "no longer in" in text_of(removed)
     assert "You are no longer a member" in str(outbox(app, "community.removed:")[0].payload)
     assert "not a member" in refused(app, "community leave maths", user="bob")

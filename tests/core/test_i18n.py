@@ -63,3 +63,22 @@ def test_languages_are_matched_by_name_and_code() -> None:
     if "es" in core.i18n.available_languages():
         for given in ("Español", "espanol", "es", "es-ES", "es_419", "Spanish"):
             assert match_language(given) == "es", given
+
+
+def test_numbers_are_written_the_readers_way() -> None:
+    """One helper for every number a reply shows: decimals and grouping by the language."""
+    from core.i18n import format_number, format_percent, language
+
+    with language("en"):
+        assert (format_number(1.5), format_number(2.0), format_number(1234.567)) == (
+            "1.5",
+            "2",
+            "1,234.57",
+        )
+        assert format_percent(0.75) == "75%"
+    with language("es"):
+        assert (format_number(1.5), format_number(0.26, digits=1)) == ("1,5", "0,3")
+        assert format_number(12345.5) == "12.345,5"
+        assert format_percent(0.75) == "75\xa0%"
+    with language("fr"):
+        assert format_number(1.5) == "1,5" and format_number(1234.5) == "1\u202f234,5"

@@ -13,6 +13,7 @@ from core.clock import FixedClock
 from core.delivery.kinds import Outgoing
 from core.delivery.models import Schedule
 from core.events.models import Event, Rsvp
+from core.reply import Reply
 from tests.communities.support import count, member_id, ok, outbox, refused
 from tests.core.test_privacy import rows_mentioning
 from tests.talk import say, text_of
@@ -259,3 +260,21 @@ def test_the_organiser_corrects_an_event_and_those_going_are_told(app: Staffroom
         )
     # A day and an hour before, and the CPD follow-up 15 minutes after it ends.
     assert [(at.day, at.hour) for at in starts] == [(1, 17), (2, 16), (2, 18)]
+
+
+def test_a_cancellation_reaches_each_attendee_in_their_own_language(app: Staffroom) -> None:
+    """The organiser cancels in English; those who were coming are told in theirs."""
+    _setup(app)
+    ok(app, "community join maths", user="carol")
+    ok(app, "settings language es", user="bob")
+    ok(app, CREATE)
+    event = _event(app)
+    for user in ("bob", "carol"):
+        ok(app, f"event rsvp {event.id} yes", user=user)
+    ok(app, f"event cancel {event.id}")
+    told = {
+        r.member_id: text_of(Reply.model_validate(r.payload))
+        for r in outbox(app, "event.cancelled:")
+    }
+    assert "Cancelado: Exit tickets teachmeet" in told[member_id(app, "bob")]
+    assert "Cancelled: Exit tickets teachmeet" in told[member_id(app, "carol")]

@@ -43,7 +43,7 @@ async def test_one_member_one_community_one_record_on_three_platforms(
     await e.on_slack("community bind maths", channel=SLACK_CHANNEL)
     assert "now belongs to" in await e.on_telegram("/community bind maths", chat=TG_GROUP)
     assert "now belongs to" in await e.on_discord(["community", "bind"], {"community": "maths"})
-    queued = await e.on_slack(f'community announce maths "{ANNOUNCEMENT}"')
+    queued = await e.on_slack(f'community announce maths "{ANNOUNCEMENT}" confirm')
     assert "3 channels" in queued
 
     await e.runner.delivery.deliver()

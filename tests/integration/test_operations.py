@@ -78,7 +78,7 @@ async def test_metrics_count_commands_latency_outbox_and_deliveries(
     assert ":warning:" in refused
     await e.on_slack('community create "Science" "Science teachers"')
     await e.on_slack("community bind science", channel=SLACK_CHANNEL)
-    await e.on_slack('community announce science "Lab safety refresher on Monday"')
+    await e.on_slack('community announce science "Lab safety refresher on Monday" confirm')
     await e.runner.delivery.deliver()
     # One message for next week stays in the outbox: the depth is read when scraped.
     now = e.app.clock.now()

@@ -164,6 +164,53 @@ def test_answering_a_delivered_prompt_and_replying_to_it_later(
     assert [e.model for e in entries_of(app, "ana")] == ["driscoll", "kolb"]
 
 
+def _answer(app: Staffroom, text: str, reply_to: str | None = None) -> Reply:
+    return app.dispatch(
+        Invocation(
+            platform="console",
+            tenant="local",
+            user_id="ana",
+            text=text,
+            kind="message",
+            channel=ChannelRef(id="dm-ana", direct=True),
+            reply_to=reply_to,
+        )
+    )
+
+
+def test_an_answer_sent_twice_is_one_journal_entry(app: Staffroom, clock: FixedClock) -> None:
+    """A retry after the first sending's outcome was lost (CommitOutcomeUnknown, a platform
+    resend) finds its prompt answered: it is neither a second answer to it nor the answer to the
+    prompt still open, and the member hears the same as the first time."""
+    say(app, "settings timezone Europe/London")
+    say(app, "reflect schedule mon 09:00 model=driscoll")
+    messenger = RecordingMessenger(clock)
+    run_for(app, clock, messenger, timedelta(days=7))
+    say(app, "reflect kolb")  # a prompt still open when the retry comes
+    clock.advance(timedelta(minutes=1))
+    first = _answer(app, "Monday's answer", reply_to="msg-1")
+    again = _answer(app, "Monday's answer", reply_to="msg-1")
+    plain = _answer(app, "Monday's answer")
+    [entry] = entries_of(app, "ana")
+    assert entry.model == "driscoll"
+    assert again.tone == plain.tone == "success"
+    assert text_of(again) == text_of(plain) == text_of(first)
+    # The kolb prompt was not taken by the retry: it answers the next new message.
+    tell(app, "Kolb answer")
+    assert [e.model for e in entries_of(app, "ana")] == ["driscoll", "kolb"]
+
+
+def test_the_same_words_to_a_prompt_sent_since_are_a_new_answer(
+    app: Staffroom, clock: FixedClock
+) -> None:
+    say(app, "reflect")
+    tell(app, "Cold calling worked.")
+    clock.advance(timedelta(minutes=1))
+    say(app, "reflect")
+    assert tell(app, "Cold calling worked.").tone == "success"
+    assert len(entries_of(app, "ana")) == 2
+
+
 def test_an_unanswered_prompt_gets_exactly_one_follow_up(app: Staffroom, clock: FixedClock) -> None:
     say(app, "settings timezone Europe/London")
     say(app, "reflect schedule mon 09:00")

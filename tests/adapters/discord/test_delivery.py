@@ -66,7 +66,9 @@ async def test_an_announcement_with_mentions_pings_nobody(synced: Bot) -> None:
     bound = await synced.command(ANA, ["community", "bind"], {"community": "maths-secondary"})
     assert "⚠️" not in text_of(bound["data"]), text_of(bound["data"])
     await synced.command(
-        ANA, ["community", "announce"], {"community": "maths-secondary", "text": RAW}
+        ANA,
+        ["community", "announce"],
+        {"community": "maths-secondary", "text": RAW, "confirm": "confirm"},
     )
 
     await deliver(synced)
