@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from core.commands import N_, Command, Param
-from core.cpd import commands, reminders
+from core.cpd import commands, schedules
 from core.cpd.models import CpdActivity, CpdGoal, CpdPreference
 from core.cpd.privacy import CPD_DATA
 from core.feature import Feature
@@ -68,7 +68,7 @@ FEATURE = Feature(
         commands.cpd_reminders,
     ),
     data=CPD_DATA,
-    kinds={reminders.GOAL_REMINDER: reminders.goal_reminder, reminders.NUDGE: reminders.nudge},
+    kinds={schedules.GOAL_REMINDER: schedules.goal_reminder, schedules.NUDGE: schedules.nudge},
     suggestions=(
         SuggestionSource("category", _is_category, _categories),
         id_source("activities", [("cpd edit", "id"), ("cpd delete", "id")], _activities),
@@ -78,6 +78,6 @@ FEATURE = Feature(
             _open_goals,
         ),
     ),
-    on_timezone_change=(reminders.move_goal_reminders,),
+    on_timezone_change=(schedules.move_goal_reminders,),
     tables=(CpdActivity, CpdGoal, CpdPreference),
 )

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from core.commands import N_, Arg, command, confirmed
 from core.context import Context
-from core.cpd import reminders
+from core.cpd import schedules
 from core.cpd.exports import PortfolioOwner, summary_csv, summary_ics, summary_pdf
 from core.cpd.frameworks import catalogue, load_framework, parse_standards
 from core.cpd.models import GoalStatus
@@ -35,7 +35,7 @@ from core.cpd.service import (
     summarise,
 )
 from core.errors import UserError
-from core.i18n import _, ngettext
+from core.i18n import _, format_percent, ngettext
 from core.identity.service import lock_member
 from core.params import (
     BadValue,
@@ -139,7 +139,7 @@ def cpd_log(
             )
         )
     activity = log_activity(ctx.session, ctx.member_id, entry, now=ctx.now, today=today)
-    reminders.keep_nudge(
+    schedules.keep_nudge(
         ctx.session, ctx.member_id, zone=ctx.member.timezone, now=ctx.now, settings=settings
     )
     reply = Reply.success(_("Logged #{id}: ", id=activity.id), bold(activity.title))
@@ -352,8 +352,8 @@ def cpd_summary(
         (_("Activities"), str(len(summary.activities))),
     ]
     if summary.target_hours:
-        percent = round(100 * summary.total_hours / summary.target_hours)
-        totals.append((_("Yearly target"), f"{hours_text(summary.target_hours)} h ({percent}%)"))
+        percent = format_percent(round(summary.total_hours / summary.target_hours, 2))
+        totals.append((_("Yearly target"), f"{hours_text(summary.target_hours)} h ({percent})"))
         left = round(summary.target_hours - summary.total_hours, 2)
         if left > 0:
             totals.append((_("Still to go"), f"{hours_text(left)} h"))
@@ -425,7 +425,10 @@ def cpd_export(
     if chosen == "csv":
         data, kind = summary_csv(ctx.session, ctx.member_id, summary), "text/csv"
     elif chosen == "ics":
-        data, kind = summary_ics(summary, member_name=name, now=ctx.now), "text/calendar"
+        data, kind = (
+            summary_ics(ctx.session, summary, member_name=name, now=ctx.now),
+            "text/calendar",
+        )
     else:
         data = summary_pdf(
             ctx.session,
@@ -500,10 +503,10 @@ def cpd_goal_add(
         settings=settings,
     )
     zone = ctx.member.timezone
-    schedule = reminders.sync_goal_reminder(
+    schedule = schedules.sync_goal_reminder(
         ctx.session, goal, zone=zone, now=ctx.now, settings=settings
     )
-    reminders.sync_nudge(ctx.session, ctx.member_id, zone=zone, now=ctx.now, settings=settings)
+    schedules.sync_nudge(ctx.session, ctx.member_id, zone=zone, now=ctx.now, settings=settings)
     reply = Reply.success(_("Goal #{id} set: ", id=goal.id), bold(goal.title))
     reply.items([goal_line(goal, goal_progress(ctx.session, goal))])
     if schedule is not None and schedule.active and goal.due is not None:
@@ -537,7 +540,7 @@ def cpd_goal_done(
     goal = get_goal(ctx.session, ctx.member_id, id)
     if not complete_goal(ctx.session, goal, ctx.now):
         return Reply.message(_("Goal #{id} was already marked done.", id=id))
-    reminders.sync_goal_reminder(
+    schedules.sync_goal_reminder(
         ctx.session, goal, zone=ctx.member.timezone, now=ctx.now, settings=ctx.settings.cpd
     )
     return Reply.success(_("Well done! Goal #{id} achieved: ", id=id), bold(goal.title))
@@ -596,7 +599,7 @@ def cpd_goal_edit(
         cleared = category.strip().lower() in CLEAR
         goal.category = None if cleared else match_category(category, settings.categories)
     ctx.session.add(goal)
-    reminders.sync_goal_reminder(
+    schedules.sync_goal_reminder(
         ctx.session, goal, zone=ctx.member.timezone, now=ctx.now, settings=settings
     )
     reply = Reply.success(_("Goal #{id} updated.", id=id))
@@ -615,7 +618,7 @@ def cpd_goal_reopen(ctx: Context, *, id: GoalId) -> Reply:
     goal.status = GoalStatus.OPEN
     goal.done_at = None
     ctx.session.add(goal)
-    reminders.sync_goal_reminder(
+    schedules.sync_goal_reminder(
         ctx.session, goal, zone=ctx.member.timezone, now=ctx.now, settings=ctx.settings.cpd
     )
     return Reply.success(_("Goal #{id} is open again: ", id=id), bold(goal.title))
@@ -642,7 +645,7 @@ def cpd_goal_delete(
         return reply.action(_("Delete it"), f"cpd goal delete {id} confirm", "danger")
     # Stop its reminder first (a done goal has none), then remove it.
     goal.status = GoalStatus.DONE
-    reminders.sync_goal_reminder(
+    schedules.sync_goal_reminder(
         ctx.session, goal, zone=ctx.member.timezone, now=ctx.now, settings=ctx.settings.cpd
     )
     ctx.session.delete(goal)
@@ -667,7 +670,7 @@ def cpd_reminders(
             _(" Change with cpd reminders on or cpd reminders off."),
         )
     on = state == "on"
-    reminders.set_reminders(
+    schedules.set_reminders(
         ctx.session,
         ctx.member_id,
         on,

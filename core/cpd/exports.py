@@ -32,7 +32,8 @@ from core.cpd.periods import Period
 from core.cpd.service import Summary, reflection_title
 from core.cpd.settings import CpdSettings
 from core.errors import NotFound
-from core.i18n import _, current_language, format_day, ngettext
+from core.i18n import _, current_language, format_day, format_number, ngettext
+from core.installations.install_id import install_id
 from core.reflection.service import get_entry
 
 if TYPE_CHECKING:
@@ -84,15 +85,21 @@ def summary_csv(session: Session, member_id: int, summary: Summary) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def summary_ics(summary: Summary, *, member_name: str, now: datetime) -> bytes:
-    """Activities as all-day events, and the due dates of goals that fall in the period."""
+def summary_ics(session: Session, summary: Summary, *, member_name: str, now: datetime) -> bytes:
+    """Activities as all-day events, and the due dates of goals that fall in the period.
+
+    UIDs name this install (:func:`~core.installations.install_id.install_id`), as events' do:
+    calendar apps take two items with one UID for one, and every Staffroom has a
+    ``cpd-activity-1``. The same activity exported again keeps its UID, so a re-import updates
+    it rather than adding a copy."""
+    install = install_id(session, now)
     calendar = Calendar()
     calendar.add("prodid", "-//Staffroom//CPD record//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", _("CPD record: {name}", name=member_name))
     for a in summary.activities:
         event = Event()
-        event.add("uid", f"cpd-activity-{a.id}@staffroom")
+        event.add("uid", f"cpd-activity-{a.id}@{install}.staffroom")
         event.add("dtstamp", now)
         event.add("dtstart", a.occurred_on)
         event.add("dtend", a.occurred_on + timedelta(days=1))
@@ -116,7 +123,7 @@ def summary_ics(summary: Summary, *, member_name: str, now: datetime) -> bytes:
         if goal.due is None or not summary.period.contains(goal.due):
             continue
         event = Event()
-        event.add("uid", f"cpd-goal-{goal.id}@staffroom")
+        event.add("uid", f"cpd-goal-{goal.id}@{install}.staffroom")
         event.add("dtstamp", now)
         event.add("dtstart", goal.due)
         event.add("dtend", goal.due + timedelta(days=1))
@@ -218,7 +225,7 @@ def _face(path: Path) -> int:
     return 0
 
 
-class _Typesetter:
+class Typesetter:
     """The fonts of one portfolio, and what becomes of characters none of them has.
 
     The text font is DejaVu Sans (or ``cpd.pdf_font``); a fallback font is added, through fpdf2's
@@ -328,7 +335,7 @@ class _Layout:
     """Rows of side-by-side cells, each wrapping inside its own column. A row that fits on a page
     is kept together; a longer one (a journal entry) runs on over the next pages in its column."""
 
-    def __init__(self, pdf: FPDF, fit: _Typesetter) -> None:
+    def __init__(self, pdf: FPDF, fit: Typesetter) -> None:
         self.pdf = pdf
         self.fit = fit
 
@@ -395,14 +402,7 @@ class _Layout:
         self.row([_Cell(self.pdf.epw, text, size=size, bold=bold, grey=grey)], gap=0.8)
 
 
-def _hours(value: float) -> str:
-    """Hours in the reader's way of writing numbers (``1.5`` in English, ``1,5`` in Spanish)."""
-    from babel.numbers import format_decimal
-
-    return str(format_decimal(round(value, 2), locale=current_language().replace("-", "_")))
-
-
-def _period_text(period: Period) -> str:
+def period_text(period: Period) -> str:
     if period.start is None and period.end is None:
         return _("all time")
     if period.start is None:
@@ -472,7 +472,7 @@ def summary_pdf(
     pdf.set_creation_date(now)
     pdf.set_creator("Staffroom")
     pdf.set_lang(current_language())
-    fit = _Typesetter(pdf, settings)
+    fit = Typesetter(pdf, settings)
     pdf.set_title(title)  # metadata is Unicode text, needing no font
     pdf.set_author(owner.name)
     layout = _Layout(pdf, fit)
@@ -482,7 +482,7 @@ def summary_pdf(
     layout.text(title, size=17, bold=True)
     pdf.ln(1)
     facts = [(_("School"), owner.school), (_("Role"), owner.role)]
-    facts.append((_("Period"), _period_text(summary.period)))
+    facts.append((_("Period"), period_text(summary.period)))
     for label, value in facts:
         if value:
             layout.row([_Cell(_LABEL_WIDTH, label, grey=True), _Cell(width - _LABEL_WIDTH, value)])
@@ -491,13 +491,13 @@ def summary_pdf(
         "{hours} hours in {n} activity",
         "{hours} hours in {n} activities",
         len(summary.activities),
-        hours=_hours(summary.total_hours),
+        hours=format_number(summary.total_hours),
     )
     if summary.target_hours:
         total += _(
             " — {percent}% of the yearly target of {target} hours",
             percent=round(100 * summary.total_hours / summary.target_hours),
-            target=_hours(summary.target_hours),
+            target=format_number(summary.target_hours),
         )
     layout.text(total, size=11, bold=True)
 
@@ -506,7 +506,7 @@ def summary_pdf(
             layout.row(
                 [
                     _Cell(width - _HOURS_WIDTH, label),
-                    _Cell(_HOURS_WIDTH, f"{_hours(hours)} h", align="R"),
+                    _Cell(_HOURS_WIDTH, f"{format_number(hours)} h", align="R"),
                 ],
                 gap=0.6,
             )
@@ -533,13 +533,13 @@ def summary_pdf(
             details.append(
                 _(
                     "{hours} of {target} h",
-                    hours=_hours(line.hours),
-                    target=_hours(goal.target_hours),
+                    hours=format_number(line.hours),
+                    target=format_number(goal.target_hours),
                 )
                 + f" ({min(100, round(100 * line.hours / goal.target_hours))}%)"
             )
         else:
-            details.append(f"{_hours(line.hours)} h")
+            details.append(f"{format_number(line.hours)} h")
         if goal.category:
             details.append(goal.category)
         if goal.due:
@@ -568,7 +568,7 @@ def summary_pdf(
             [
                 _Cell(_DATE_WIDTH, format_day(activity.occurred_on, "medium"), bold=True),
                 _Cell(width - _DATE_WIDTH - _HOURS_WIDTH, activity.title, size=10, bold=True),
-                _Cell(_HOURS_WIDTH, f"{_hours(activity.hours)} h", bold=True, align="R"),
+                _Cell(_HOURS_WIDTH, f"{format_number(activity.hours)} h", bold=True, align="R"),
             ],
             gap=0.6,
             keep=2 * _LINE,

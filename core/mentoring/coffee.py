@@ -18,8 +18,7 @@ from core.errors import NotFound, UserError
 from core.i18n import _
 from core.mentoring.coffee_groups import coffee_groups, pair_key
 from core.mentoring.models import CoffeeParticipant, CoffeeRotation, CoffeeRound, CoffeeSeat
-from core.mentoring.replies import Notice, contacts, name_of
-from core.reply import Reply, bold
+from core.mentoring.replies import Notice, alone_this_round, coffee_intro, met_question
 
 STARTERS = (
     N_("What is one routine that saves you time every week?"),
@@ -222,7 +221,7 @@ def run_round(
                 Notice(
                     member_id,
                     f"coffee:{round_.id}:{member_id}",
-                    _intro(
+                    coffee_intro(
                         session, community, round_, [m for m in group if m != member_id], starter
                     ),
                     about=tuple(m for m in group if m != member_id),
@@ -232,15 +231,7 @@ def run_round(
                 Notice(
                     member_id,
                     f"coffee:ask:{round_.id}:{member_id}",
-                    Reply.message(
-                        _(
-                            "Did you manage to meet for coffee in {name} (round {id})?",
-                            name=community.name,
-                            id=round_.id,
-                        )
-                    )
-                    .action(_("Yes, we met"), f"coffee met {round_.id} yes", "primary")
-                    .action(_("No"), f"coffee met {round_.id} no"),
+                    met_question(community, round_),
                     due_at=ask_at,
                 )
             )
@@ -251,41 +242,10 @@ def run_round(
                 Notice(
                     member_id,
                     f"coffee:{round_.id}:{member_id}",
-                    Reply.message(
-                        _(
-                            "You were the only one taking part in {name}'s coffee round "
-                            "{number}, so there is no partner this time. You stay in for the "
-                            "next round.",
-                            name=community.name,
-                            number=number,
-                        )
-                    ),
+                    alone_this_round(community, number),
                 )
             )
     return round_, groups, notices
-
-
-def _intro(
-    session: Session, community: Community, round_: CoffeeRound, partners: list[int], starter: str
-) -> Reply:
-    reply = Reply().heading(_("Coffee in {name} (round {id})", name=community.name, id=round_.id))
-    names = ", ".join(name_of(session, m) for m in partners)
-    reply.text(_("This round you are meeting "), bold(names), _(". Find a time that suits you."))
-    for partner in partners:
-        reply.text(bold(name_of(session, partner)))
-        reply.items([[line] for line in contacts(session, partner)])
-    reply.text(_("A question to start with: "), starter)
-    reply.note(
-        _(
-            "After you meet, tell me with coffee met {id} yes (or coffee met {id} no if it did "
-            "not happen).",
-            id=round_.id,
-        )
-    )
-    reply.note(
-        _("Pause with coffee pause {slug}, leave with coffee leave {slug}.", slug=community.slug)
-    )
-    return reply
 
 
 def record_met(

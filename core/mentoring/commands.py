@@ -1,11 +1,11 @@
-"""Commands for mentoring (``mentor ...``) and coffee rotations (``coffee ...``), their schedule
-kinds, and mentoring's privacy participant."""
+"""Commands for mentoring (``mentor ...``): offers and requests, rounds, answering proposals,
+check-ins, ending a pair and feedback. Coffee rotations' commands are in
+:mod:`core.mentoring.coffee_commands`; both put the notices a change produced in the outbox with
+:func:`send_notices`."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
@@ -17,9 +17,8 @@ from core.delivery.models import Schedule
 from core.delivery.outbox import enqueue
 from core.delivery.schedules import cancel_schedule, create_schedule
 from core.errors import UserError
-from core.i18n import _, format_moment, ngettext
+from core.i18n import _
 from core.identity.commands import PHASES
-from core.mentoring import coffee
 from core.mentoring.matching import (
     busy_places,
     offer_of,
@@ -42,21 +41,24 @@ from core.mentoring.pairs import (
 from core.mentoring.replies import (
     Notice,
     add_cpd_action,
-    contacts,
+    end_question,
     name_of,
     notes_reply,
+    offer_reply,
     other_party,
-    proposal_reply,
+    request_reply,
+    round_reply,
+    status_reply,
     status_word,
 )
-from core.params import BadValue, ConvertContext, Kind, parse_date, parse_id
-from core.reply import Reply, bold
+from core.params import BadValue, Kind
+from core.reply import Reply
 
 MAX_GOALS = 5
 MAX_TOPICS = 10
 
 
-def _send(ctx: Context, notices: list[Notice]) -> None:
+def send_notices(ctx: Context, notices: list[Notice]) -> None:
     """Put the notices a change produced in the outbox, due now unless they say otherwise."""
     for notice in notices:
         enqueue(
@@ -70,7 +72,7 @@ def _send(ctx: Context, notices: list[Notice]) -> None:
         )
 
 
-def _every(words: list[str], param: str) -> int | None:
+def every_weeks(words: list[str], param: str) -> int | None:
     """``every 2 weeks`` / ``every week`` / ``fortnightly`` -> weeks; ``off`` -> None."""
     text = " ".join(w.lower() for w in words).strip()
     if text in ("off", "stop", "none"):
@@ -126,20 +128,7 @@ def mentor_offer(
         settings=ctx.settings.mentoring,
         now=ctx.now,
     )
-    reply = Reply.success(
-        _("Thank you for offering to mentor, for up to {n} mentees at once.", n=offer.capacity)
-    )
-    if offer.topics:
-        reply.text(_("Topics: "), ", ".join(offer.topics))
-    else:
-        reply.note(
-            _('Add topics so mentees find you: mentor offer "behaviour management" "assessment".')
-        )
-    if not ctx.member.subjects or not ctx.member.phases:
-        reply.note(
-            _("Matching also uses your profile: profile set subjects=maths phases=secondary.")
-        )
-    return reply
+    return offer_reply(offer, has_profile=bool(ctx.member.subjects and ctx.member.phases))
 
 
 @command("mentor pause", help=N_("Stop receiving new mentee proposals for now."))
@@ -195,60 +184,24 @@ def mentor_request(
     request = save_request(
         ctx.session, ctx.member_id, goals=goals, phase=phase, language=language, now=ctx.now
     )
-    reply = Reply.success(_("Your mentoring request is in the queue for the next round."))
-    reply.items([[goal] for goal in request.goals], ordered=True)
-    reply.note(_("Your first goal counts most. See where you are with mentor status."))
-    return reply
+    return request_reply(request)
 
 
 @command("mentor status", help=N_("Your offer, your request and your mentoring pairs."))
 def mentor_status(ctx: Context) -> Reply:
     from core.mentoring.pairs import expire_due
 
-    _send(ctx, expire_due(ctx.session, ctx.now))
+    send_notices(ctx, expire_due(ctx.session, ctx.now))
     session, me = ctx.session, ctx.member_id
-    reply = Reply().heading(_("Mentoring"))
     offer = offer_of(session, me)
-    if offer is not None:
-        state = _("open") if offer.active else _("paused")
-        reply.fields(
-            [
-                (_("Your offer"), state),
-                (_("Places"), f"{busy_places(session, me)}/{offer.capacity}"),
-                (_("Topics"), ", ".join(offer.topics) or "—"),
-            ]
-        )
-    request = request_of(session, me)
-    if request is not None:
-        reply.text(_("Your request: "), "; ".join(request.goals))
-        if request.status == RequestStatus.OPEN:
-            reply.note(_("Waiting for the next round."))
-    for match in matches_of(session, me)[:10]:
-        other_id = other_party(match, me)
-        other = name_of(session, other_id)
-        role = _("mentor") if match.mentor_id == other_id else _("mentee")
-        if match.status == MatchStatus.PROPOSED:
-            reply.blocks.extend(proposal_reply(session, match, me).blocks)
-            reply.action(_("Accept #{id}", id=match.id), f"mentor accept {match.id}", "primary")
-            reply.action(_("Decline #{id}", id=match.id), f"mentor decline {match.id}", "danger")
-        elif match.status == MatchStatus.ACTIVE:
-            reply.text(
-                bold(f"#{match.id}"), " ", _("Active with your {role} ", role=role), bold(other)
-            )
-            reply.items([[line] for line in contacts(session, other_id)])
-            add_cpd_action(reply, other)
-            reply.action(_("Notes #{id}", id=match.id), f"mentor notes {match.id}")
-        else:
-            shown = other if match.status == MatchStatus.COMPLETED else _("a proposed match")
-            reply.text(f"#{match.id} ", shown, " — ", status_word(match.status))
-    if len(reply.blocks) == 1:
-        reply.text(
-            _(
-                'Nothing yet. Ask for a mentor with mentor request "your goal", or offer with '
-                'mentor offer "your topic".'
-            )
-        )
-    return reply
+    return status_reply(
+        session,
+        me,
+        offer=offer,
+        places=busy_places(session, me) if offer is not None else 0,
+        request=request_of(session, me),
+        matches=matches_of(session, me)[:10],
+    )
 
 
 @command("mentor withdraw", help=N_("Withdraw your mentoring request (or your offer)."))
@@ -271,7 +224,7 @@ def mentor_withdraw(
             raise UserError(_("You have no mentoring offer to withdraw."))
         notices = _close_proposals(ctx, as_mentor=True)
         ctx.session.delete(offer)
-        _send(ctx, notices)
+        send_notices(ctx, notices)
         return Reply.success(
             _("Your offer is withdrawn. Active pairs carry on; end them with mentor end ID.")
         )
@@ -282,7 +235,7 @@ def mentor_withdraw(
     notices = _close_proposals(ctx, as_mentor=False)
     request.status = RequestStatus.WITHDRAWN
     ctx.session.add(request)
-    _send(ctx, notices)
+    send_notices(ctx, notices)
     return Reply.success(_("Your mentoring request is withdrawn."))
 
 
@@ -335,22 +288,8 @@ def mentor_match(
         community_id=found.id if found else None,
         run_by=ctx.member_id,
     )
-    _send(ctx, notices)
-    reply = Reply.success(
-        _(
-            "Round done: {proposed} proposals for {mentees} waiting mentees and {mentors} mentors "
-            "with free places.",
-            proposed=round_.proposed,
-            mentees=round_.mentees,
-            mentors=round_.mentors,
-        )
-    )
-    left = round_.mentees - round_.proposed
-    if left:
-        reply.note(
-            _("{n} mentees had no good fit this time; they get priority next round.", n=left)
-        )
-    return reply
+    send_notices(ctx, notices)
+    return round_reply(round_)
 
 
 @command(
@@ -369,7 +308,7 @@ def mentor_schedule(
     words = every or []
     if community in ("every", "off", "weekly", "fortnightly"):
         words, community = [community, *words], None
-    weeks = _every(words, "every")
+    weeks = every_weeks(words, "every")
     found = _community_or_admin(ctx, community)
     community_id = found.id if found else None
     existing = ctx.session.exec(
@@ -421,7 +360,7 @@ MatchId = Annotated[int, Arg(N_("the match number, like 12"), kind=Kind.ID)]
 def _answered(ctx: Context, change: tuple[Reply, list[Notice]]) -> Reply:
     """The reply to a change of a match, after putting the notices it produced in the outbox."""
     reply, notices = change
-    _send(ctx, notices)
+    send_notices(ctx, notices)
     return reply
 
 
@@ -495,18 +434,7 @@ def mentor_end(
         if match.status != MatchStatus.ACTIVE:
             return _answered(ctx, end_match(ctx.session, id, ctx.member_id, ctx.now))
         other = name_of(ctx.session, other_party(match, ctx.member_id))
-        return (
-            Reply()
-            .heading(_("End your mentoring with {name}?", name=other))
-            .text(
-                _(
-                    "Check-ins stop and you are both asked for feedback; {name} is told. "
-                    "An ended pair cannot be restarted (you can ask for a new one).",
-                    name=other,
-                )
-            )
-            .action(_("End it"), f"mentor end {id} confirm", "danger")
-        )
+        return end_question(id, other)
     return _answered(ctx, end_match(ctx.session, id, ctx.member_id, ctx.now))
 
 
@@ -533,208 +461,3 @@ def mentor_feedback(
             id=id,
         )
     )
-
-
-# Coffee -----------------------------------------------------------------------------------------
-CoffeeCommunity = Annotated[
-    str, Arg(N_("the community, by name or short name"), kind=Kind.COMMUNITY, autocomplete=True)
-]
-
-
-@command(
-    "coffee join",
-    help=N_("Join a community's coffee rotation."),
-    examples=["coffee join maths-secondary"],
-)
-def coffee_join(ctx: Context, *, community: CoffeeCommunity) -> Reply:
-    found = find_community(ctx.session, community)
-    rotation = coffee.join(ctx.session, found, ctx.member_id, ctx.now)
-    when = (
-        _("Rounds run every {n} weeks.", n=rotation.every_weeks)
-        if rotation.every_weeks
-        else _("A moderator starts the rounds.")
-    )
-    return Reply.success(_("You are in {name}'s coffee rotation. ", name=found.name) + when)
-
-
-@command("coffee leave", help=N_("Leave a community's coffee rotation."))
-def coffee_leave(ctx: Context, *, community: CoffeeCommunity) -> Reply:
-    found = find_community(ctx.session, community)
-    _rotation, seat = coffee.require_participant(ctx.session, found, ctx.member_id)
-    ctx.session.delete(seat)
-    return Reply.success(_("You have left {name}'s coffee rotation.", name=found.name))
-
-
-@command(
-    "coffee pause",
-    help=N_("Skip coffee rounds for a while, or until a date."),
-    examples=["coffee pause maths-secondary", "coffee pause maths-secondary until 2027-01-10"],
-)
-def coffee_pause(
-    ctx: Context,
-    *,
-    community: CoffeeCommunity,
-    until: Annotated[list[str] | None, Arg(N_("a date"), max_length=40)] = None,
-) -> Reply:
-    found = find_community(ctx.session, community)
-    _rotation, seat = coffee.require_participant(ctx.session, found, ctx.member_id)
-    words = [w for w in (until or []) if w.lower() != "until"]
-    if words:
-        day = parse_date(" ".join(words), "until", ConvertContext(ctx.now, ctx.member.timezone))
-        end = datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(ctx.member.timezone))
-        if end <= ctx.now:
-            raise BadValue(_("The date must be in the future, like 2027-01-10."), "until")
-        seat.paused_until, seat.paused = end, False
-        message = _("Paused until {date}.", date=day.isoformat())
-    else:
-        seat.paused_until, seat.paused = None, True
-        message = _("Paused until you send coffee resume {slug}.", slug=found.slug)
-    ctx.session.add(seat)
-    return Reply.success(message)
-
-
-@command("coffee resume", help=N_("Take part in coffee rounds again."))
-def coffee_resume(ctx: Context, *, community: CoffeeCommunity) -> Reply:
-    found = find_community(ctx.session, community)
-    _rotation, seat = coffee.require_participant(ctx.session, found, ctx.member_id)
-    seat.paused, seat.paused_until = False, None
-    ctx.session.add(seat)
-    return Reply.success(_("You are back in {name}'s coffee rounds.", name=found.name))
-
-
-@command(
-    "coffee schedule",
-    help=N_("Set how often coffee rounds run and the group size (moderators)."),
-    examples=["coffee schedule maths-secondary every 2 weeks size=2"],
-)
-def coffee_schedule(
-    ctx: Context,
-    *,
-    community: CoffeeCommunity,
-    every: Annotated[list[str] | None, Arg(N_('"every 2 weeks" or "off"'), max_length=20)] = None,
-    size: Annotated[
-        int | None, Arg(N_("people per group"), positional=False, min_value=2, max_value=4)
-    ] = None,
-) -> Reply:
-    weeks = _every(every or [], "every")
-    found = find_community(ctx.session, community)
-    require_role(ctx.session, found, ctx.member_id, Role.MODERATOR)
-    rotation = coffee.ensure_rotation(ctx.session, found, ctx.now)
-    coffee.set_schedule(
-        ctx.session,
-        rotation,
-        every_weeks=weeks,
-        size=size or rotation.size,
-        avoid_repeat_rounds=ctx.settings.mentoring.coffee_avoid_repeat_rounds,
-        timezone=ctx.member.timezone,
-        now=ctx.now,
-    )
-    if weeks is None:
-        return Reply.success(_("Coffee rounds in {name} are off.", name=found.name))
-    return Reply.success(
-        _(
-            "Coffee rounds in {name} run every {weeks} weeks, in groups of {size}.",
-            name=found.name,
-            weeks=weeks,
-            size=rotation.size,
-        )
-    )
-
-
-@command(
-    "coffee round",
-    help=N_("Run a coffee round now (moderators). Asks first if the last one was recent."),
-    examples=["coffee round maths-secondary"],
-)
-def coffee_round(
-    ctx: Context,
-    *,
-    community: CoffeeCommunity,
-    confirm: Annotated[
-        str | None,
-        Arg(N_("type confirm to run it even if the last round was recent"), max_length=10),
-    ] = None,
-) -> Reply:
-    found = find_community(ctx.session, community)
-    require_role(ctx.session, found, ctx.member_id, Role.MODERATOR)
-    rotation = coffee.rotation_of(ctx.session, found)
-    if rotation is None:
-        raise UserError(
-            _(
-                "Nobody has joined {name}'s coffee rotation yet: coffee join {slug}.",
-                name=found.name,
-                slug=found.slug,
-            )
-        )
-    recent = coffee.ran_within(ctx.session, rotation, ctx.now, coffee.period(rotation))
-    if recent is not None and not confirmed(confirm):
-        # A second round re-pairs everyone before most have met: only on purpose.
-        return (
-            Reply()
-            .heading(_("Run another coffee round in {name} already?", name=found.name))
-            .text(
-                _(
-                    "Round {number} ran on {when}.",
-                    number=recent.number,
-                    when=format_moment(recent.at.astimezone(ctx.zone)),
-                ),
-                " ",
-                ngettext(
-                    "Rounds here are {n} week apart.",
-                    "Rounds here are {n} weeks apart.",
-                    rotation.every_weeks or 1,
-                ),
-                " ",
-                _("A new round now gives everyone new partners before most have met."),
-            )
-            .action(_("Run it anyway"), f"coffee round {found.slug} confirm", "danger")
-        )
-    round_, groups, notices = coffee.run_round(
-        ctx.session, rotation, ctx.settings.mentoring.coffee_avoid_repeat_rounds, ctx.now
-    )
-    _send(ctx, notices)
-    people = sum(len(g) for g in groups)
-    return Reply.success(
-        _("Coffee round {number}: ", number=round_.number)
-        + ngettext("{n} person", "{n} people", people)
-        + ngettext(" in {n} group.", " in {n} groups.", len(groups))
-    )
-
-
-_ANSWERS = ("yes", "no")
-
-
-@command(
-    "coffee met",
-    help=N_("Say whether you met your coffee partner: coffee met yes, or with a round's number."),
-    examples=["coffee met yes", "coffee met 12 no"],
-)
-def coffee_met(
-    ctx: Context,
-    *,
-    # Text, not an id: "coffee met yes" leaves the round out (the latest), and buttons already
-    # sent say "coffee met 12 yes", so the first word is either.
-    round: Annotated[
-        str,
-        Arg(
-            N_("the round number from your introduction, or yes or no for your latest"),
-            max_length=12,
-        ),
-    ],
-    answer: Annotated[str | None, Arg(N_("yes or no"), choices=_ANSWERS)] = None,
-) -> Reply:
-    round_id: int | None = None
-    if answer is None:
-        answer = round.strip().lower()
-        if answer not in _ANSWERS:
-            raise BadValue(_("Say whether you met: coffee met yes, or coffee met no."), "answer")
-    else:
-        round_id = parse_id(round, "round")
-    seat, where = coffee.record_met(ctx.session, round_id, ctx.member_id, answer == "yes", ctx.now)
-    if answer == "yes":
-        reply = Reply.success(_("Lovely. Thanks for letting us know."))
-    else:
-        reply = Reply.success(_("Thanks for telling us. There is always the next round."))
-    if where is not None:
-        reply.note(_("Noted for round {id} in {name}.", id=seat.round_id, name=where.name))
-    return reply

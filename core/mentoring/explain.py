@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from core.i18n import _
+from core.i18n import _, format_number
 
 
 def _ordinal_goal(index: int, *, own: bool, name: str) -> str:
@@ -19,7 +19,7 @@ def _ordinal_goal(index: int, *, own: bool, name: str) -> str:
 def _hours(hours: float) -> str:
     if hours < 0.5:
         return _("same time zone")
-    shown = f"{hours:g}"
+    shown = format_number(hours)
     return _("{hours} h apart", hours=shown)
 
 

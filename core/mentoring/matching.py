@@ -15,6 +15,7 @@ from core.communities.models import CommunityMember, MembershipStatus
 from core.errors import UserError
 from core.i18n import _
 from core.identity.models import Member
+from core.identity.service import lock_member
 from core.mentoring.assignment import assign
 from core.mentoring.fit import MenteeProfile, MentorProfile, fit_matrix, reasons
 from core.mentoring.models import (
@@ -96,8 +97,24 @@ def save_request(
     language: str | None,
     now: datetime,
 ) -> MentorRequest:
-    """Create the member's request, or update the waiting one (not while a proposal is out)."""
+    """Create the member's request, or update the waiting one (not while a proposal is out).
+
+    The same request again (same goals, phase and language as the waiting one) is the first
+    sent twice, a retry after a lost answer: it is returned as it stands, even with a proposal
+    out, and nothing changes. A member has one waiting request at most, so unlike observation
+    requests no time window is needed to tell a repeat from a second one. Two sends at once
+    take turns on the member's row, so the second sees the first."""
+    lock_member(session, member_id)
     request = request_of(session, member_id)
+    cleaned = list(dict.fromkeys(g.strip() for g in goals if g.strip()))
+    wanted_language = language.strip().lower() if language else None
+    if (
+        request is not None
+        and request.goals == cleaned
+        and request.phase == phase
+        and request.language == wanted_language
+    ):
+        return request  # already asked: a retry, not a change
     if request is not None and request.status == RequestStatus.PROPOSED:
         raise UserError(
             _(
@@ -107,9 +124,9 @@ def save_request(
         )
     if request is None:
         request = MentorRequest(member_id=member_id, created_at=now)
-    request.goals = list(dict.fromkeys(g.strip() for g in goals if g.strip()))
+    request.goals = cleaned
     request.phase = phase
-    request.language = language.strip().lower() if language else None
+    request.language = wanted_language
     session.add(request)
     return request
 

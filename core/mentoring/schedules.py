@@ -9,13 +9,11 @@ from sqlmodel import Session
 from core.communities.models import Community
 from core.delivery.kinds import Occurrence, Outgoing
 from core.delivery.outbox import enqueue
-from core.i18n import _
 from core.mentoring import coffee
 from core.mentoring.matching import run_round
 from core.mentoring.models import MatchStatus, MentorMatch
-from core.mentoring.replies import Notice, add_cpd_action, name_of, other_party
+from core.mentoring.replies import Notice, checkin_prompt, name_of, other_party
 from core.mentoring.settings import MentoringSettings
-from core.reply import Reply, bold
 
 
 def _outgoing(notices: list[Notice], session: Session, at: datetime) -> list[Outgoing]:
@@ -71,17 +69,7 @@ def plan_mentor_checkin(occ: Occurrence) -> list[Outgoing]:
         return []
     out = []
     for member_id in sides if schedule.member_id is None else (schedule.member_id,):
-        other = name_of(session, other_party(match, member_id))
-        reply = Reply().heading(_("Mentoring check-in"))
-        reply.text(
-            _("How is it going with "),
-            bold(other),
-            _(
-                '? Note it with mentor checkin {id} "what we did", or finish with mentor end {id}.',
-                id=match.id,
-            ),
-        )
-        add_cpd_action(reply, other)
+        reply = checkin_prompt(match, name_of(session, other_party(match, member_id)))
         out.append(
             Outgoing(
                 reply=reply,

@@ -16,17 +16,33 @@ from core.cpd.frameworks import parse_standards
 from core.cpd.models import CpdActivity
 from core.cpd.service import ActivityInput, check_hours, log_activity, match_category
 from core.errors import UserError
-from core.events.service import when_local
-from core.i18n import _, ngettext
+from core.i18n import _, format_number, ngettext
 from core.identity.models import Member
 from core.identity.service import find_member, lock_member
 from core.observation import lesson_study, service
 from core.observation.models import LessonStudy, Observation, ObservationStatus
+from core.observation.replies import (
+    accepted_reply,
+    asked_reply,
+    cancel_question,
+    delete_question,
+    discussion_question,
+    name_of,
+    notes_sent_reply,
+    observation_line,
+    offered_reply,
+    show_reply,
+    step_question,
+    study_cancel_question,
+    study_line,
+    study_reply,
+    summary_reply,
+)
 from core.params import Kind
 from core.reflection import library
 from core.reflection import service as journal
 from core.reflection.models import JournalEntry
-from core.reply import Reply, SpanLike, bold, code, link
+from core.reply import Reply, SpanLike, bold, code
 
 CATEGORY = "peer observation"
 """The CPD category an observation is logged under, when the install offers it."""
@@ -55,19 +71,6 @@ def _colleague(ctx: Context, ref: str) -> Member:
     return find_member(
         ctx.session, ref, ctx.invocation.platform, ctx.invocation.tenant, visible=ctx.may_see
     )
-
-
-def _line(ctx: Context, o: Observation) -> list[SpanLike]:
-    who = (
-        _("observed by {name}", name=service.name_of(ctx.session, o.observer_id))
-        if o.observed_id == ctx.member_id
-        else _("{name}'s lesson", name=service.name_of(ctx.session, o.observed_id))
-    )
-    line: list[SpanLike] = [bold(f"#{o.id} "), o.focus, " — ", who]
-    if o.at is not None:
-        line += [", ", when_local(o.at, ctx.zone)]
-    line += [" (", service.status_word(o.status), ")"]
-    return line
 
 
 def _propose(
@@ -118,16 +121,7 @@ def observe_request(
     found, other = _propose(
         ctx, colleague, as_observed=True, focus=focus, hope=hope, lesson=lesson, at=date
     )
-    reply = service.summary_reply(
-        found, ctx.zone, _("Asked {name} to observe your lesson", name=other.display_name)
-    )
-    reply.tone = "success"
-    return reply.note(
-        _(
-            "They will be asked with Accept and Decline buttons, and you will hear back. The "
-            "notes will come to you alone.",
-        )
-    )
+    return asked_reply(found, ctx.zone, other.display_name)
 
 
 @command(
@@ -146,17 +140,7 @@ def observe_offer(
     found, other = _propose(
         ctx, colleague, as_observed=False, focus=focus, hope=None, lesson=lesson, at=date
     )
-    reply = service.summary_reply(
-        found, ctx.zone, _("Offered to observe {name}'s lesson", name=other.display_name)
-    )
-    reply.tone = "success"
-    return reply.note(
-        _(
-            "{name} is asked with Accept and Decline buttons, and may change the focus. Your "
-            "notes will go to them alone.",
-            name=other.display_name,
-        )
-    )
+    return offered_reply(found, ctx.zone, other.display_name)
 
 
 @command(
@@ -166,19 +150,7 @@ def observe_offer(
 )
 def observe_accept(ctx: Context, *, id: ObservationId) -> Reply:
     found = service.answer(ctx.session, id, ctx.member_id, accept=True, now=ctx.now)
-    reply = service.summary_reply(found, ctx.zone, _("Accepted: observation {id}", id=id))
-    reply.tone = "success"
-    if found.at is None:
-        reply.note(
-            _(
-                'Agree a lesson together, then add it with observe edit {id} date="YYYY-MM-DD '
-                'HH:MM" so you are both reminded.',
-                id=id,
-            )
-        )
-    else:
-        reply.note(_("You will both be reminded a day and an hour before."))
-    return reply
+    return accepted_reply(found, ctx.zone)
 
 
 @command(
@@ -213,7 +185,7 @@ def observe_list(ctx: Context) -> Reply:
     for title, rows in sections:
         if rows:
             reply.text(bold(title))
-            reply.items([_line(ctx, o) for o in rows])
+            reply.items([observation_line(ctx.session, o, ctx.member_id, ctx.zone) for o in rows])
     return reply.note(_("See one with observe show ID."))
 
 
@@ -224,19 +196,7 @@ def observe_list(ctx: Context) -> Reply:
 )
 def observe_show(ctx: Context, *, id: ObservationId) -> Reply:
     found = service.get_observation(ctx.session, id, ctx.member_id)
-    observed = service.name_of(ctx.session, found.observed_id)
-    observer = service.name_of(ctx.session, found.observer_id)
-    reply = service.notes_reply(
-        found,
-        ctx.zone,
-        _(
-            "Observation {id}: {observer} observes {observed}",
-            id=id,
-            observer=observer,
-            observed=observed,
-        ),
-    )
-    reply.text(bold(_("Status: ")), service.status_word(found.status))
+    reply = show_reply(ctx.session, found, ctx.zone)
     if found.drafting is not None and ctx.member_id == found.observer_id:
         reply.note(_("Your notes are a draft; finish them with observe notes {id}.", id=id))
     if found.status == ObservationStatus.PROPOSED and ctx.member_id == service.answerer(found):
@@ -245,7 +205,7 @@ def observe_show(ctx: Context, *, id: ObservationId) -> Reply:
         return reply
     if ctx.member_id != found.observed_id:
         return _actions_for_observer(reply, found) if ctx.member_id == found.observer_id else reply
-    names = [service.name_of(ctx.session, m) for m in service.shared_with(ctx.session, id)]
+    names = [name_of(ctx.session, m) for m in service.shared_with(ctx.session, id)]
     if names:
         reply.text(bold(_("Shared with: ")), ", ".join(names))
     entry = _reflection_of(ctx, found)
@@ -302,7 +262,7 @@ def observe_edit(
     found = service.edit(
         ctx.session, id, ctx.member_id, focus=focus, hope=hope, lesson=lesson, at=date, now=ctx.now
     )
-    reply = service.summary_reply(found, ctx.zone, _("Changed observation {id}", id=id))
+    reply = summary_reply(found, ctx.zone, _("Changed observation {id}", id=id))
     reply.tone = "success"
     return reply
 
@@ -351,43 +311,10 @@ def observe_notes(
     }
     if all(v is None for v in given.values()):
         found = service.start_draft(ctx.session, id, ctx.member_id, ctx.now)
-        return _ask_step(ctx, found)
+        return step_question(found)
     found = service.record_notes(ctx.session, id, ctx.member_id, given, ctx.now)
     ctx.audit("observation.notes", observation_id=id)
-    return _sent(ctx, found)
-
-
-def _ask_step(ctx: Context, found: Observation) -> Reply:
-    step = found.drafting
-    assert step is not None
-    number = service.NOTE_FIELDS.index(step) + 1
-    reply = Reply().heading(
-        _(
-            "Notes for observation {id}, part {n} of {total}",
-            id=found.id,
-            n=number,
-            total=len(service.NOTE_FIELDS),
-        )
-    )
-    reply.text(service.note_question(step, found.focus))
-    return reply.note(_("Reply here. Send skip to leave this part empty, or stop to finish later."))
-
-
-def _sent(ctx: Context, found: Observation) -> Reply:
-    observed = service.name_of(ctx.session, found.observed_id)
-    reply = service.notes_reply(found, ctx.zone, _("Notes sent to {name}", name=observed))
-    reply.tone = "success"
-    reply.note(
-        _(
-            "Only {name} sees them, unless they choose to share them. You can correct them with "
-            "observe notes {id}.",
-            name=observed,
-            id=found.id,
-        )
-    )
-    if found.observer_cpd_id is None:
-        reply.action(_("Log as CPD"), f"observe cpd {found.id}")
-    return reply
+    return notes_sent_reply(ctx.session, found, ctx.zone)
 
 
 def answer_notes(ctx: Context, text: str) -> Reply | None:
@@ -403,12 +330,12 @@ def answer_notes(ctx: Context, text: str) -> Reply | None:
     )
     if outcome == "sent":
         ctx.audit("observation.notes", observation_id=found.id)
-        return _sent(ctx, found)
+        return notes_sent_reply(ctx.session, found, ctx.zone)
     if outcome == "stopped":
         return Reply.message(
             _("Saved as a draft. Carry on any time with observe notes {id}.", id=found.id)
         )
-    return _ask_step(ctx, found)
+    return step_question(found)
 
 
 @command(
@@ -528,7 +455,7 @@ def observe_cpd(
     return reply.note(
         _(
             "Hours: {hours}; category: {category}. Change it with cpd edit {id}.",
-            hours=f"{activity.hours:g}",
+            hours=format_number(activity.hours),
             category=category,
             id=activity.id,
         )
@@ -593,13 +520,8 @@ def observe_cancel(
 ) -> Reply:
     if not confirmed(confirm):
         found = service.get_observation(ctx.session, id, ctx.member_id)
-        other = service.name_of(ctx.session, service.other_side(found, ctx.member_id))
-        return (
-            Reply()
-            .heading(_("Cancel observation {id}?", id=id))
-            .text(_("{name} is told, and the reminders stop. This cannot be undone.", name=other))
-            .action(_("Cancel it"), f"observe cancel {id} confirm", "danger")
-        )
+        other = name_of(ctx.session, service.other_side(found, ctx.member_id))
+        return cancel_question(id, other)
     service.cancel(ctx.session, id, ctx.member_id, ctx.now)
     return Reply.success(_("Cancelled observation {id}.", id=id))
 
@@ -620,17 +542,7 @@ def observe_delete(
     found = service.get_observation(ctx.session, id, ctx.member_id)
     service.check_may_delete(found, ctx.member_id)
     if not confirmed(confirm):
-        return (
-            Reply()
-            .heading(_("Delete observation {id}?", id=id))
-            .text(
-                _(
-                    "The plan and the notes go for good, for you and anyone you shared them "
-                    "with. Your journal and CPD record keep what you wrote there."
-                )
-            )
-            .action(_("Delete it"), f"observe delete {id} confirm", "danger")
-        )
+        return delete_question(id)
     if found.status in (ObservationStatus.PROPOSED, ObservationStatus.ACCEPTED):
         raise UserError(
             _(
@@ -652,21 +564,8 @@ StudyId = Annotated[
 
 
 def _study_reply(ctx: Context, study: LessonStudy, community: Community, heading: str) -> Reply:
-    names = [
-        service.name_of(ctx.session, m) for m in lesson_study.observers(ctx.session, study.id or 0)
-    ]
-    reply = Reply().heading(heading)
-    reply.text(bold(_("Focus: ")), study.focus)
-    reply.text(bold(_("Teacher: ")), service.name_of(ctx.session, study.teacher_id))
-    if study.lesson:
-        reply.text(bold(_("Lesson: ")), study.lesson)
-    reply.text(bold(_("When: ")), when_local(study.at, ctx.zone))
-    if study.plan_url:
-        reply.text(bold(_("Plan: ")), link(study.plan_url, study.plan_url))
-    if names:
-        reply.text(bold(_("Observers: ")), ", ".join(names))
-    reply.text(lesson_study.study_summary(study, community, len(names)))
-    return reply
+    observers = lesson_study.observers(ctx.session, study.id or 0)
+    return study_reply(ctx.session, study, community, observers, ctx.zone, heading)
 
 
 @command(
@@ -703,6 +602,7 @@ def observe_study_create(
         lesson=lesson,
         plan_url=plan,
         now=ctx.now,
+        install_language=ctx.settings.staffroom.language,
     )
     ctx.audit("observation.study.create", study_id=study.id, community=found.slug)
     reply = _study_reply(ctx, study, found, _("Lesson study {id} opened", id=study.id))
@@ -724,12 +624,12 @@ def observe_study_create(
 )
 def observe_study_join(ctx: Context, *, id: StudyId) -> Reply:
     observation = lesson_study.join_study(ctx.session, id, ctx.member_id, ctx.now)
-    reply = service.summary_reply(
+    reply = summary_reply(
         observation,
         ctx.zone,
         _(
             "You observe {name}'s research lesson",
-            name=service.name_of(ctx.session, observation.observed_id),
+            name=name_of(ctx.session, observation.observed_id),
         ),
     )
     reply.tone = "success"
@@ -768,18 +668,7 @@ def observe_study_list(ctx: Context) -> Reply:
     lines: list[list[SpanLike]] = []
     for study in studies:
         count = len(lesson_study.observers(ctx.session, study.id or 0))
-        lines.append(
-            [
-                bold(f"#{study.id} "),
-                study.focus,
-                " — ",
-                service.name_of(ctx.session, study.teacher_id),
-                ", ",
-                when_local(study.at, ctx.zone),
-                " · ",
-                ngettext("{n} observer", "{n} observers", count),
-            ]
-        )
+        lines.append(study_line(ctx.session, study, ctx.zone, count))
     return (
         Reply()
         .heading(_("Lesson studies"))
@@ -823,7 +712,7 @@ def observe_study_reflect(ctx: Context, *, id: StudyId) -> Reply:
         stage="discuss",
         stage_title="",
         stage_index=0,
-        text=lesson_study.discussion_question(study.focus),
+        text=discussion_question(study.focus),
     )
     journal.open_prompt(ctx.session, ctx.member_id, question, ctx.now)
     reply = Reply().heading(_("Lesson study {id}", id=id))
@@ -848,12 +737,7 @@ def observe_study_cancel(
 ) -> Reply:
     if not confirmed(confirm):
         lesson_study.get_study(ctx.session, id, ctx.member_id)
-        return (
-            Reply()
-            .heading(_("Cancel lesson study {id}?", id=id))
-            .text(_("Every observer is told, and the reminders stop. This cannot be undone."))
-            .action(_("Cancel it"), f"observe study cancel {id} confirm", "danger")
-        )
+        return study_cancel_question(id)
     told = lesson_study.cancel_study(ctx.session, id, ctx.member_id, ctx.now)
     return Reply.success(
         ngettext(

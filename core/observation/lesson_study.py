@@ -9,7 +9,6 @@ reminders, notes and privacy as any other observation (the notes go to the teach
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -19,28 +18,30 @@ from core.communities.models import Community, CommunityMember, MembershipStatus
 from core.delivery.models import Schedule
 from core.delivery.schedules import cancel_schedule, create_schedule
 from core.errors import NotFound, PermissionDenied, UserError
-from core.i18n import _, language, ngettext
-from core.identity.models import Member
+from core.i18n import _
 from core.observation.models import (
     OPEN,
     LessonStudy,
     Observation,
     ObservationStatus,
 )
+from core.observation.replies import (
+    joined_notice,
+    left_notice,
+    speaking_to,
+    study_cancelled_notice,
+    study_invitation,
+)
 from core.observation.service import (
     cancel_reminders,
     check_when,
-    name_of,
     schedule_reminders,
     tell,
 )
-from core.reply import Reply, bold
 
 DISCUSSION_KIND = "observation.study_discussion"
 DISCUSS_AFTER = timedelta(hours=2)
 """The group is prompted to discuss the lesson this long after it starts."""
-GROUP_SIZE = 3
-"""A lesson study needs the teacher and at least two observers."""
 
 
 def get_study(session: Session, study_id: int, member_id: int) -> tuple[LessonStudy, Community]:
@@ -102,6 +103,7 @@ def create_study(
     lesson: str | None,
     plan_url: str | None,
     now: datetime,
+    install_language: str | None = None,
 ) -> LessonStudy:
     """Open a study of a lesson the creator teaches, and invite the community's channels."""
     require_role(session, community, teacher_id, Role.MEMBER)
@@ -129,25 +131,14 @@ def create_study(
         subject_id=study.id,
         follow_member_timezone=False,
     )
-    notice = Reply(ephemeral=False).heading(
-        _("Lesson study in {community}", community=community.name)
-    )
-    notice.text(
-        _(
-            "{name} will teach a research lesson and invites colleagues to observe it with one "
-            "shared focus: ",
-            name=name_of(session, teacher_id),
-        ),
-        bold(study.focus),
-    )
-    notice.action(_("Join as an observer"), f"observe study join {study.id}", "primary")
     post_to_channels(
         session,
         community,
         key=f"observation.study:{study.id}",
-        reply=notice,
+        reply=lambda: study_invitation(session, study, community),
         now=now,
         about=(teacher_id,),
+        install_language=install_language,
     )
     return study
 
@@ -179,16 +170,9 @@ def join_study(session: Session, study_id: int, member_id: int, now: datetime) -
     session.add(observation)
     session.flush()
     schedule_reminders(session, observation, now)
-    teacher = session.get(Member, study.teacher_id)
-    with language(teacher.language if teacher else None):
-        count = len(observers(session, study_id))
-        notice = Reply().heading(
-            _(
-                "{name} joined your lesson study as an observer",
-                name=name_of(session, member_id),
-            )
-        )
-        notice.text(study_summary(study, community, count))
+    count = len(observers(session, study_id))
+    with speaking_to(session, study.teacher_id):
+        notice = joined_notice(session, community, by=member_id, count=count)
     tell(
         session,
         study.teacher_id,
@@ -212,7 +196,8 @@ def leave_study(session: Session, study_id: int, member_id: int, now: datetime) 
             session.add(observation)
             assert observation.id is not None
             cancel_reminders(session, observation.id)
-    notice = Reply().heading(_("{name} left your lesson study", name=name_of(session, member_id)))
+    with speaking_to(session, study.teacher_id):
+        notice = left_notice(session, by=member_id)
     tell(
         session,
         study.teacher_id,
@@ -242,10 +227,8 @@ def cancel_study(session: Session, study_id: int, member_id: int, now: datetime)
             session.add(observation)
             assert observation.id is not None
             cancel_reminders(session, observation.id)
-            notice = Reply().heading(
-                _("Cancelled: the lesson study in {community}", community=community.name)
-            )
-            notice.text(bold(_("Focus: ")), study.focus)
+            with speaking_to(session, observation.observer_id):
+                notice = study_cancelled_notice(study, community)
             tell(
                 session,
                 observation.observer_id,
@@ -284,33 +267,3 @@ def studies_for(session: Session, member_id: int, now: datetime) -> list[LessonS
             .order_by(col(LessonStudy.at), col(LessonStudy.id))
         )
     )
-
-
-def study_summary(study: LessonStudy, community: Community, count: int) -> str:
-    """How far the group has got: observers so far and how many more a study needs."""
-    if count < GROUP_SIZE - 1:
-        return ngettext(
-            "{community}: {n} of the {needed} observers a lesson study needs so far.",
-            "{community}: {n} of the {needed} observers a lesson study needs so far.",
-            count,
-            community=community.name,
-            needed=GROUP_SIZE - 1,
-        )
-    return ngettext(
-        "{community}: {n} observer, enough for a lesson study.",
-        "{community}: {n} observers, enough for a lesson study.",
-        count,
-        community=community.name,
-    )
-
-
-def discussion_question(focus: str) -> str:
-    return _(
-        "Lesson study on {focus}: what did pupils do that you did not expect, and what would "
-        "you change in the plan before it is taught again?",
-        focus=focus,
-    )
-
-
-def zone_of(member: Member | None) -> ZoneInfo:
-    return ZoneInfo(member.timezone if member else "UTC")

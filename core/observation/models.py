@@ -25,6 +25,12 @@ class ObservationStatus(StrEnum):
 
 OPEN = (ObservationStatus.PROPOSED, ObservationStatus.ACCEPTED)
 
+NOTE_FIELDS = ("went_well", "evidence", "question", "next_step")
+"""The notes, in the order they are asked for step by step."""
+
+GROUP_SIZE = 3
+"""A lesson study needs the teacher and at least two observers."""
+
 
 class LessonStudy(SQLModel, table=True):
     """A research lesson planned by a group in a community: one teaches, the others observe it

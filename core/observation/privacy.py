@@ -14,13 +14,14 @@ from sqlmodel import Session, col, or_, select
 from core.delivery.schedules import cancel_schedule
 from core.observation.lesson_study import stop_discussion
 from core.observation.models import (
+    NOTE_FIELDS,
     OPEN,
     LessonStudy,
     Observation,
     ObservationShare,
     ObservationStatus,
 )
-from core.observation.service import NOTE_FIELDS, reminders_of
+from core.observation.service import reminders_of
 
 
 def _as_dict(o: Observation) -> dict[str, Any]:

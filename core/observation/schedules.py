@@ -3,15 +3,10 @@ nudge to write their notes after it, each in the reader's language and on their 
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from core.delivery.kinds import Occurrence, Outgoing
-from core.i18n import _, language
-from core.identity.models import Member
-from core.observation.lesson_study import discussion_question, observations_of
+from core.observation.lesson_study import observations_of
 from core.observation.models import LessonStudy, Observation, ObservationStatus
-from core.observation.service import name_of, summary_reply
-from core.reply import Reply
+from core.observation.replies import discussion_reply, reminder_reply, speaking_to
 
 
 def produce_reminder(occ: Occurrence) -> list[Outgoing]:
@@ -29,28 +24,9 @@ def produce_reminder(occ: Occurrence) -> list[Outgoing]:
     people = [found.observer_id] if after else [found.observed_id, found.observer_id]
     out = []
     for member_id in people:
-        member = session.get(Member, member_id)
         other = found.observed_id if member_id == found.observer_id else found.observer_id
-        with language(member.language if member else None):
-            zone = ZoneInfo(member.timezone if member else "UTC")
-            if after:
-                heading = _("How did {name}'s lesson go?", name=name_of(session, found.observed_id))
-            elif member_id == found.observer_id:
-                heading = _("Coming up: you observe {name}'s lesson", name=name_of(session, other))
-            else:
-                heading = _("Coming up: {name} observes your lesson", name=name_of(session, other))
-            reply = summary_reply(found, zone, heading)
-            if after:
-                reply.note(
-                    _(
-                        "Write your notes while it is fresh: what went well, the evidence, one "
-                        "question and one next step. They go to {name} alone.",
-                        name=name_of(session, found.observed_id),
-                    )
-                )
-                reply.action(_("Write my notes"), f"observe notes {found.id}", "primary")
-            else:
-                reply.action(_("See it"), f"observe show {found.id}")
+        with speaking_to(session, member_id) as zone:
+            reply = reminder_reply(session, found, zone, member_id=member_id, after=after)
         out.append(
             Outgoing(
                 reply=reply,
@@ -76,21 +52,8 @@ def produce_discussion(occ: Occurrence) -> list[Outgoing]:
         return []  # nobody came to observe: nothing to discuss
     out = []
     for member_id in people:
-        member = session.get(Member, member_id)
-        with language(member.language if member else None):
-            reply = Reply().heading(_("Lesson study: time to talk it over"))
-            reply.text(discussion_question(study.focus))
-            reply.note(
-                _(
-                    "Talk it over together, then note what you take from it in your journal. "
-                    "Observers' notes go to {name} alone.",
-                    name=name_of(session, study.teacher_id),
-                )
-            )
-            reply.action(_("Reflect on it"), f"observe study reflect {study.id}", "primary")
-            mine = standing.get(member_id)
-            if mine is not None and mine.status == ObservationStatus.ACCEPTED:
-                reply.action(_("Write my notes"), f"observe notes {mine.id}")
+        with speaking_to(session, member_id):
+            reply = discussion_reply(session, study, standing.get(member_id))
         out.append(
             Outgoing(
                 reply=reply,

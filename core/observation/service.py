@@ -28,14 +28,30 @@ from core.delivery.models import Schedule
 from core.delivery.outbox import enqueue
 from core.delivery.schedules import cancel_schedule, create_schedule
 from core.errors import NotFound, PermissionDenied, UserError
-from core.events.service import when_local
-from core.i18n import _, language
+from core.i18n import _
 from core.identity.models import Member
 from core.mentoring.models import MatchStatus, MentorMatch
-from core.observation.models import OPEN, Observation, ObservationShare, ObservationStatus
+from core.observation.models import (
+    NOTE_FIELDS,
+    OPEN,
+    Observation,
+    ObservationShare,
+    ObservationStatus,
+)
+from core.observation.replies import (
+    answered_notice,
+    cancelled_notice,
+    changed_notice,
+    name_of,
+    notes_notice,
+    proposed_notice,
+    shared_notice,
+    speaking_to,
+    status_word,
+)
 from core.params import BadValue
 from core.reflection.models import ReflectionPrompt
-from core.reply import Reply, bold, italic
+from core.reply import Reply
 from core.schools.service import LEADS, roles_of, school_of
 
 REMINDER_KIND = "observation.reminder"
@@ -49,42 +65,6 @@ DRAFT_WINDOW = timedelta(hours=12)
 REPEAT_WINDOW = timedelta(minutes=5)
 """The same request (or offer) to the same colleague again within this window is the first one
 sent twice (a retry after a lost answer), not a second lesson."""
-
-NOTE_FIELDS = ("went_well", "evidence", "question", "next_step")
-"""The notes, in the order they are asked for step by step."""
-
-
-def note_label(name: str) -> str:
-    return {
-        "went_well": _("What went well"),
-        "evidence": _("Evidence seen"),
-        "question": _("A question to think about"),
-        "next_step": _("One next step"),
-    }[name]
-
-
-def note_question(name: str, focus: str) -> str:
-    """What the observer is asked, step by step, for each part of the notes."""
-    return {
-        "went_well": _("What went well, with the focus ({focus}) in mind?", focus=focus),
-        "evidence": _("What did you see or hear that shows it? (Evidence, not judgements.)"),
-        "question": _("One question for your colleague to think about."),
-        "next_step": _("One next step they might try."),
-    }[name]
-
-
-def name_of(session: Session, member_id: int | None) -> str:
-    member = session.get(Member, member_id) if member_id is not None else None
-    return member.display_name if member else _("a former colleague")
-
-
-def _member(session: Session, member_id: int) -> Member | None:
-    return session.get(Member, member_id)
-
-
-def _zone(member: Member | None) -> ZoneInfo:
-    return ZoneInfo(member.timezone if member else "UTC")
-
 
 # Finding observations ---------------------------------------------------------------------------
 
@@ -227,23 +207,8 @@ def propose(
     session.add(observation)
     session.flush()
     assert observation.id is not None
-    asker = name_of(session, by)
-    recipient = _member(session, other)
-    with language(recipient.language if recipient else None):
-        heading = (
-            _("{name} asks you to observe a lesson", name=asker)
-            if as_observed
-            else _("{name} offers to observe one of your lessons", name=asker)
-        )
-        notice = summary_reply(observation, _zone(recipient), heading)
-        notice.note(
-            _(
-                "Observation here is developmental: the notes go to the observed teacher only, "
-                "who decides whether anyone else sees them."
-            )
-        )
-        notice.action(_("Accept"), f"observe accept {observation.id}", "primary")
-        notice.action(_("Decline"), f"observe decline {observation.id}")
+    with speaking_to(session, other) as zone:
+        notice = proposed_notice(session, observation, zone, by=by, as_observed=as_observed)
     tell(session, other, f"observation.proposed:{observation.id}", notice, now, about=(by,))
     return observation
 
@@ -293,22 +258,8 @@ def answer(
         schedule_reminders(session, observation, now)
     waiting = asked(observation)
     if waiting is not None:
-        recipient = _member(session, waiting)
-        with language(recipient.language if recipient else None):
-            who = name_of(session, member_id)
-            heading = (
-                _("{name} accepted: observation {id}", name=who, id=observation_id)
-                if accept
-                else _("{name} declined observation {id}", name=who, id=observation_id)
-            )
-            notice = summary_reply(observation, _zone(recipient), heading)
-            if accept and waiting == observation.observed_id:
-                notice.note(
-                    _(
-                        'Tell them what you want to learn with observe edit {id} hope="...".',
-                        id=observation_id,
-                    )
-                )
+        with speaking_to(session, waiting) as zone:
+            notice = answered_notice(session, observation, zone, by=member_id, accept=accept)
         tell(
             session,
             waiting,
@@ -339,17 +290,8 @@ def cancel(session: Session, observation_id: int, member_id: int, now: datetime)
     cancel_reminders(session, observation_id)
     other = other_side(observation, member_id)
     if other is not None:
-        recipient = _member(session, other)
-        with language(recipient.language if recipient else None):
-            notice = summary_reply(
-                observation,
-                _zone(recipient),
-                _(
-                    "{name} cancelled observation {id}",
-                    name=name_of(session, member_id),
-                    id=observation_id,
-                ),
-            )
+        with speaking_to(session, other) as zone:
+            notice = cancelled_notice(session, observation, zone, by=member_id)
         tell(
             session,
             other,
@@ -412,17 +354,8 @@ def edit(
     session.add(observation)
     other = other_side(observation, member_id)
     if other is not None:
-        recipient = _member(session, other)
-        with language(recipient.language if recipient else None):
-            notice = summary_reply(
-                observation,
-                _zone(recipient),
-                _(
-                    "{name} changed observation {id}",
-                    name=name_of(session, member_id),
-                    id=observation_id,
-                ),
-            )
+        with speaking_to(session, other) as zone:
+            notice = changed_notice(session, observation, zone, by=member_id)
         tell(
             session,
             other,
@@ -659,23 +592,8 @@ def _finish(session: Session, observation: Observation, now: datetime) -> Observ
     for schedule in reminders_of(session, observation.id):
         if schedule.payload.get("notes"):
             cancel_schedule(session, schedule)
-    recipient = _member(session, observation.observed_id)
-    observer = name_of(session, observation.observer_id)
-    with language(recipient.language if recipient else None):
-        heading = (
-            _("{name} corrected their notes on your lesson", name=observer)
-            if again
-            else _("{name}'s notes on your lesson", name=observer)
-        )
-        notice = notes_reply(observation, _zone(recipient), heading)
-        notice.note(
-            _(
-                "Only you can see these notes. Reflect on them in your journal, log the "
-                "observation as CPD, or share them with your mentor or CPD lead if you choose."
-            )
-        )
-        notice.action(_("Reflect on it"), f"observe reflect {observation.id}", "primary")
-        notice.action(_("Log as CPD"), f"observe cpd {observation.id}")
+    with speaking_to(session, observation.observed_id) as zone:
+        notice = notes_notice(session, observation, zone, again=again)
     tell(
         session,
         observation.observed_id,
@@ -757,15 +675,8 @@ def share(
     if target.id in shared_with(session, observation_id):
         return False
     session.add(ObservationShare(observation_id=observation_id, member_id=target.id, shared_at=now))
-    with language(target.language):
-        notice = notes_reply(
-            observation,
-            ZoneInfo(target.timezone),
-            _(
-                "{name} shared the notes of an observation of their lesson",
-                name=name_of(session, member_id),
-            ),
-        )
+    with speaking_to(session, target.id) as zone:
+        notice = shared_notice(session, observation, zone, by=member_id)
     tell(
         session,
         target.id,
@@ -795,39 +706,7 @@ def unshare(session: Session, observation_id: int, member_id: int, target: Membe
     return True
 
 
-# Replies ----------------------------------------------------------------------------------------
-
-
-def status_word(status: ObservationStatus) -> str:
-    return {
-        ObservationStatus.PROPOSED: _("waiting for an answer"),
-        ObservationStatus.ACCEPTED: _("planned"),
-        ObservationStatus.DECLINED: _("declined"),
-        ObservationStatus.CANCELLED: _("cancelled"),
-        ObservationStatus.DONE: _("done"),
-    }[status]
-
-
-def summary_reply(observation: Observation, zone: ZoneInfo, heading: str) -> Reply:
-    """Who observes whom, the focus, the lesson and when: what both agreed to."""
-    reply = Reply().heading(heading)
-    reply.text(bold(_("Focus: ")), observation.focus)
-    if observation.hope:
-        reply.text(bold(_("Hoping to learn: ")), observation.hope)
-    if observation.lesson:
-        reply.text(bold(_("Lesson: ")), observation.lesson)
-    if observation.at is not None:
-        reply.text(bold(_("When: ")), when_local(observation.at, zone))
-    return reply
-
-
-def notes_reply(observation: Observation, zone: ZoneInfo, heading: str) -> Reply:
-    reply = summary_reply(observation, zone, heading)
-    for name in NOTE_FIELDS:
-        value = getattr(observation, name)
-        if value:
-            reply.text(bold(note_label(name) + ": "), italic(value))
-    return reply
+# Telling the other side --------------------------------------------------------------------------
 
 
 def tell(

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from core.app import Staffroom
 from core.cpd.models import CpdActivity, CpdGoal
-from core.cpd.reminders import NUDGE_TIME, NUDGE_WEEKDAY, next_weekly
+from core.cpd.schedules import NUDGE_TIME, NUDGE_WEEKDAY, next_weekly
 from core.delivery.models import OutboxMessage, Schedule
 from core.delivery.outbox import enqueue
 from core.identity.models import Account

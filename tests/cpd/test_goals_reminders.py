@@ -115,7 +115,7 @@ def test_no_reminder_once_done_or_when_switched_off(app: Staffroom, clock: Fixed
     assert [s.active for s in schedules(app, "cpd.goal_reminder")] == [False, False]
     # Even a schedule planned before the switch produces nothing.
     with app.session() as session:
-        from core.cpd.reminders import goal_reminder
+        from core.cpd.schedules import goal_reminder
 
         schedule = schedules(app, "cpd.goal_reminder")[1]
         assert schedule.next_due_at is not None
@@ -190,7 +190,7 @@ def test_logging_resets_the_quiet_spell(app: Staffroom, clock: FixedClock) -> No
     say(app, 'cpd log 1 "Webinar"')
     clock.set(datetime(2026, 12, 25, 16, 0, tzinfo=UTC))
     with Session(app.engine) as session:
-        from core.cpd.reminders import nudge
+        from core.cpd.schedules import nudge
 
         [schedule] = schedules(app, "cpd.nudge")
         assert nudge(Occurrence(session, schedule, clock.now())) == []

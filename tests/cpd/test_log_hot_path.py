@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from core.app import Staffroom
 from core.clock import FixedClock
-from core.cpd.reminders import NUDGE
+from core.cpd.schedules import NUDGE
 from tests.conftest import make_settings
 from tests.cpd.helpers import schedules
 from tests.talk import say, text_of

@@ -30,7 +30,8 @@ def test_loading_every_feature_imports_no_numeric_library() -> None:
         f"""
         import sys
         from core.features import FEATURES
-        import core.mentoring.commands, core.mentoring.matching, core.mentoring.pairs, core.mentoring.coffee
+        import core.mentoring.commands, core.mentoring.coffee_commands
+        import core.mentoring.matching, core.mentoring.pairs, core.mentoring.coffee
         import bots.cli
         print(sorted(m for m in {HEAVY!r} if m in sys.modules))
         """

@@ -32,7 +32,7 @@ def setup_pair(app: Staffroom) -> int:
     ok(say(app, 'mentor request "behaviour management" "marking"', user="bob"))
     community(app, "maths", {"ana": "member", "bob": "member", "mod": "moderator"})
     done = ok(say(app, "mentor match maths", user="mod"))
-    assert "1 proposals" in text_of(done)
+    assert "Proposed: 1." in text_of(done)
     proposal = dms(app, "bob")[-1]
     return int(proposal.actions[0].command.split()[-1])
 
@@ -72,7 +72,7 @@ def test_decline_is_private_and_pair_never_proposed_again(mapp: Staffroom) -> No
     assert "did not work out" in heard and "declin" not in heard
     assert say(mapp, f"mentor accept {match}", user="bob").tone == "error"
     again = ok(say(mapp, "mentor match maths", user="mod"))
-    assert "0 proposals" in text_of(again)
+    assert "Proposed: 0." in text_of(again)
 
 
 def test_proposal_expires(mapp: Staffroom, clock: FixedClock) -> None:
@@ -82,7 +82,7 @@ def test_proposal_expires(mapp: Staffroom, clock: FixedClock) -> None:
     assert late.tone == "error" and "expired" in text_of(late)
     assert "expired" in text_of(dms(mapp, "ana")[-1])
     # Back in the queue: the next round proposes again.
-    assert "1 proposals" in text_of(ok(say(mapp, "mentor match maths", user="mod")))
+    assert "Proposed: 1." in text_of(ok(say(mapp, "mentor match maths", user="mod")))
 
 
 def test_capacity_and_priority_across_rounds(mapp: Staffroom) -> None:

@@ -21,14 +21,13 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from core.cpd.models import CpdGoal, CpdPreference, GoalStatus
+from core.cpd.replies import goal_reminder_reply, nudge_reply
 from core.cpd.service import goal_progress, last_logged_at, preference_of
 from core.cpd.settings import CpdSettings
 from core.delivery.kinds import Occurrence, Outgoing
 from core.delivery.models import Schedule
 from core.delivery.schedules import create_schedule
-from core.i18n import _, ngettext
 from core.identity.models import Member
-from core.reply import Reply, bold
 
 GOAL_REMINDER = "cpd.goal_reminder"
 NUDGE = "cpd.nudge"
@@ -237,23 +236,8 @@ def goal_reminder(occ: Occurrence) -> list[Outgoing]:
     ):
         return []
     local_day = occurrence.astimezone(ZoneInfo(schedule.timezone)).date()
-    days = (goal.due - local_day).days
-    reply = Reply(tone="info").heading(
-        ngettext("A CPD goal is due tomorrow", "A CPD goal is due in {n} days", days)
-        if days > 0
-        else _("A CPD goal is due today")
-    )
-    reply.text(bold(goal.title), _(" (#{id}), due {due}.", id=goal.id, due=goal.due.isoformat()))
-    if goal.target_hours:
-        reply.text(
-            _(
-                "So far: {hours} of {target} hours.",
-                hours=f"{goal_progress(session, goal):g}",
-                target=f"{goal.target_hours:g}",
-            )
-        )
-    reply.action(_("Mark it done"), f"cpd goal done {goal.id}", "primary")
-    reply.action(_("Turn off CPD reminders"), "cpd reminders off")
+    hours = goal_progress(session, goal) if goal.target_hours else 0.0
+    reply = goal_reminder_reply(goal, (goal.due - local_day).days, hours)
     return [Outgoing(reply=reply, member_id=goal.member_id)]
 
 
@@ -275,20 +259,7 @@ def nudge(occ: Occurrence) -> list[Outgoing]:
         return []
     preference.last_nudged_at = occurrence
     session.add(preference)
-    reply = Reply.message(
-        ngettext(
-            "Nothing new in your CPD record for a week.",
-            "Nothing new in your CPD record for {n} weeks.",
-            weeks,
-        ),
-        _(
-            " Small things count: an article, a webinar, a conversation with a colleague "
-            "about a lesson. Log one with "
-        ),
-        bold('cpd log 0.5 "What I read"'),
-        ".",
-    )
-    reply.action(_("Turn off CPD reminders"), "cpd reminders off")
+    reply = nudge_reply(weeks)
     return [Outgoing(reply=reply, member_id=member_id)]
 
 
