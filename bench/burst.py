@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -145,6 +146,23 @@ def plan(app: Staffroom, at: datetime, producers: Producers) -> tuple[int, float
     return planned, time.perf_counter() - started, max(0.0, _status_mib("VmHWM") - before)
 
 
+def plan_allocations(app: Staffroom, at: datetime, producers: Producers) -> float:
+    """MiB of the peak of Python's own allocations while planning (``tracemalloc``).
+
+    The RSS figure of :func:`plan` under-reads when planning reuses memory that populating freed
+    (the allocator keeps it, so the resident size does not grow); the traced peak counts every
+    object planning holds at its busiest, wherever it lives. Tracing slows the run, so this is
+    a pass of its own and its time is not reported."""
+    tracemalloc.start()
+    try:
+        with Session(app.engine) as session:
+            plan_due(session, at, app.settings.delivery, producers)
+            session.commit()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
 def plan_together(app: Staffroom, at: datetime, planners: int) -> tuple[list[int], float]:
     """Rows each of ``planners`` concurrent planners added, and the seconds until all were done."""
     start = threading.Barrier(planners)
@@ -167,8 +185,10 @@ def plan_together(app: Staffroom, at: datetime, planners: int) -> tuple[list[int
 
 async def deliver(
     app: Staffroom, workers: int, rate: int, seconds: float, at: datetime
-) -> tuple[int, int, int]:
-    """Delivered, 429s, duplicates, with ``workers`` loops sharing the outbox."""
+) -> tuple[int, int, int, float]:
+    """Delivered, 429s, duplicates and the seconds the loops ran, with ``workers`` loops sharing
+    the outbox. The loops stop starting batches after ``seconds`` but finish the one under way,
+    so the achieved rate is the count over the time they really ran, not over ``seconds``."""
     platform = LimitedPlatform(rate)
     # Each loop paces itself: at its share of the limit, the loops together stay within it.
     share = DeliverySettings(telegram_per_second=max(1, rate // workers), batch_size=rate)
@@ -189,9 +209,11 @@ async def deliver(
             if stats.claimed == 0:
                 await asyncio.sleep(0.05)
 
+    started = time.perf_counter()
     await asyncio.gather(*(loop(f"bench-{n}") for n in range(workers)))
+    ran = time.perf_counter() - started
     duplicates = sum(n - 1 for n in platform.received.values() if n > 1)
-    return sum(platform.received.values()), platform.violations, duplicates
+    return sum(platform.received.values()), platform.violations, duplicates, ran
 
 
 def main() -> None:
@@ -251,11 +273,13 @@ def main() -> None:
     latest = populate(app, args.members)
     base_rows, base_seconds, _ = plan(app, latest, Producers({PROMPT_KIND: trivial}))
     latest = populate(app, args.members)
+    traced = plan_allocations(app, latest, app.producers)
+    latest = populate(app, args.members)
     rows, seconds, mib = plan(app, latest, app.producers)
-    sent, violations, duplicates = asyncio.run(
+    sent, violations, duplicates, ran = asyncio.run(
         deliver(app, args.workers, args.rate, args.seconds, latest + timedelta(minutes=1))
     )
-    achieved = sent / args.seconds
+    achieved = sent / ran
     with app.engine.connect() as connection:
         prompts = connection.execute(text("SELECT count(*) FROM reflection_prompt")).scalar_one()
     figures = [
@@ -282,10 +306,11 @@ def main() -> None:
             met=seconds <= 5,
         ),
         Figure(
-            f"burst: memory added by planning ({db})",
-            f"{mib:.0f} MiB",
+            f"burst: peak memory of planning ({db}, traced)",
+            f"{traced:.0f} MiB",
+            f"{mib:.0f} MiB resident growth",
             goal="<= 50 MiB",
-            met=mib <= 50,
+            met=traced <= 50,
         ),
         Figure(
             f"burst: the whole burst at {args.rate}/s",

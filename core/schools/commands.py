@@ -3,6 +3,7 @@ school or a trust), the CPD lead's report, and the training a school requires.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
@@ -13,13 +14,14 @@ from core.context import Context
 from core.cpd.periods import parse_period
 from core.cpd.service import check_day, get_activity
 from core.errors import NotFound, PermissionDenied, UserError
-from core.i18n import _, ngettext
+from core.i18n import _, format_number, ngettext
 from core.identity.models import Member
 from core.identity.service import find_member
 from core.params import Kind
 from core.reply import Reply, SpanLike, bold, code
 from core.schools.exports import report_csv
 from core.schools.models import RoleName, School, Training, Trust
+from core.schools.report_pdf import cpd_report_pdf
 from core.schools.service import (
     LEADS,
     TrainingState,
@@ -29,6 +31,7 @@ from core.schools.service import (
     find_school,
     get_training,
     grant_role,
+    hours_by_month,
     in_school,
     join_school,
     map_tenant,
@@ -62,6 +65,37 @@ from core.schools.trusts import (
 )
 
 LIST_LIMIT = 30
+ReportFormat = Annotated[
+    str | None,
+    Arg(
+        N_("the file that comes with the report: csv (the default) or pdf"),
+        choices=("csv", "pdf"),
+        positional=False,
+    ),
+]
+
+
+def attach_report(
+    reply: Reply,
+    stem: str,
+    format: str | None,
+    csv: Callable[[], bytes],
+    pdf: Callable[[], bytes],
+) -> Reply:
+    """The report's file: the CSV, or the PDF when asked for (a large school's PDF takes about a
+    second to draw, so only on request). A trust's reports come as CSV only."""
+    if format == "pdf":
+        return reply.attach(f"{stem}.pdf", "application/pdf", pdf())
+    return reply.attach(f"{stem}.csv", "text/csv", csv())
+
+
+def trust_file_note(reply: Reply, format: str | None) -> Reply:
+    """A trust admin asked for a PDF: say it is made per school and the CSV came instead."""
+    if format == "pdf":
+        reply.note(_("PDFs are made for one school at a time (scope=school); this is the CSV."))
+    return reply
+
+
 ROLE_CHOICES = tuple(r.value for r in RoleName)
 _PERIOD_HELP = N_("this-year (default), last-year, month, last-month, week, all or FROM..TO")
 
@@ -80,8 +114,8 @@ TrainingId = Annotated[int, Arg(N_("the training's number, from training list"),
 
 
 def hours_text(value: float) -> str:
-    """Hours as a plain number: ``1.5``, ``2``."""
-    return f"{value:g}"
+    """Hours as the reader writes them: ``1.5`` (``1,5`` in Spanish), ``2``."""
+    return format_number(value)
 
 
 def who(member: Member) -> list[SpanLike]:
@@ -593,6 +627,7 @@ def admin_list(
         "report cpd last-year",
         "report cpd 2026-09-01..2026-12-31",
         "report cpd scope=school",
+        "report cpd last-year format=pdf",
     ],
 )
 def report_cpd(
@@ -601,11 +636,12 @@ def report_cpd(
     period: Annotated[str | None, Arg(_PERIOD_HELP, max_length=40)] = None,
     scope: ScopeArg = None,
     trust: TrustArg = None,
+    format: ReportFormat = None,
 ) -> Reply:
     found = report_trust(ctx, scope, trust)
     if found is not None:
         chosen = parse_period(period, ctx.local_now.date(), ctx.settings.cpd.cycle_start_month)
-        return trust_cpd_reply(ctx, found, chosen)
+        return trust_file_note(trust_cpd_reply(ctx, found, chosen), format)
     school = your_school(ctx)
     assert school.id is not None
     require_role(ctx.session, school, ctx.member_id, LEADS)
@@ -646,7 +682,21 @@ def report_cpd(
             "notes or journal entries."
         )
     )
-    return reply.attach(f"school-cpd-{chosen.slug()}.csv", "text/csv", report_csv(report))
+    school_id = school.id
+    return attach_report(
+        reply,
+        f"school-cpd-{chosen.slug()}",
+        format,
+        lambda: report_csv(report),
+        lambda: cpd_report_pdf(
+            report,
+            school=school.name,
+            by_month=hours_by_month(ctx.session, school_id, chosen),
+            now=ctx.now,
+            today=ctx.local_now.date(),
+            settings=ctx.settings.cpd,
+        ),
+    )
 
 
 # Training ------------------------------------------------------------------------------------

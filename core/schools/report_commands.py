@@ -9,13 +9,21 @@ from typing import Annotated
 from core.commands import N_, Arg, command
 from core.context import Context
 from core.errors import PermissionDenied
-from core.i18n import _, ngettext
+from core.i18n import _, format_number, format_percent, ngettext
 from core.reply import Reply, SpanLike, bold, code
-from core.schools.commands import LIST_LIMIT, hours_text, your_school
+from core.schools.commands import (
+    LIST_LIMIT,
+    ReportFormat,
+    attach_report,
+    hours_text,
+    trust_file_note,
+    your_school,
+)
 from core.schools.exports import coffee_csv, mentoring_csv, training_csv
 from core.schools.glance import Glance, school_glance, term_of, total_glance
 from core.schools.models import School
 from core.schools.programme import MIN_GROUP, coffee_report, mentoring_report
+from core.schools.report_pdf import coffee_report_pdf, mentoring_report_pdf, training_report_pdf
 from core.schools.service import (
     LEADS,
     Standing,
@@ -82,13 +90,18 @@ def _training_line(row: TrainingRow) -> list[SpanLike]:
         "Who at your school has training expired, expiring or never done (CPD leads); "
         "for trust admins, each school's counts."
     ),
-    examples=["report training", "report training page=2"],
+    examples=["report training", "report training page=2", "report training format=pdf"],
 )
 def report_training(
-    ctx: Context, *, page: Page = 1, scope: ScopeArg = None, trust: TrustArg = None
+    ctx: Context,
+    *,
+    page: Page = 1,
+    scope: ScopeArg = None,
+    trust: TrustArg = None,
+    format: ReportFormat = None,
 ) -> Reply:
     if (found := report_trust(ctx, scope, trust)) is not None:
-        return trust_training_reply(ctx, found, ctx.local_now.date())
+        return trust_file_note(trust_training_reply(ctx, found, ctx.local_now.date()), format)
     school = _lead_school(ctx)
     assert school.id is not None
     today = ctx.local_now.date()
@@ -128,7 +141,15 @@ def report_training(
             if page > 1:
                 reply.action(_("Back"), f"report training page={page - 1}")
     reply.note(_("The file has every member against every requirement, with dates."))
-    return reply.attach(f"school-training-{today.isoformat()}.csv", "text/csv", training_csv(rows))
+    return attach_report(
+        reply,
+        f"school-training-{today.isoformat()}",
+        format,
+        lambda: training_csv(rows),
+        lambda: training_report_pdf(
+            rows, school=school.name, now=ctx.now, today=today, settings=ctx.settings.cpd
+        ),
+    )
 
 
 def _names(names: list[str]) -> list[list[SpanLike]]:
@@ -139,9 +160,12 @@ def _names(names: list[str]) -> list[list[SpanLike]]:
     "report mentoring",
     help=N_("Your school's mentoring: pairs, overdue check-ins, who waits for a mentor."),
 )
-def report_mentoring(ctx: Context, *, scope: ScopeArg = None, trust: TrustArg = None) -> Reply:
+def report_mentoring(
+    ctx: Context, *, scope: ScopeArg = None, trust: TrustArg = None, format: ReportFormat = None
+) -> Reply:
     if (found := report_trust(ctx, scope, trust)) is not None:
-        return trust_mentoring_reply(ctx, found, ctx.now, ctx.local_now.date())
+        reply = trust_mentoring_reply(ctx, found, ctx.now, ctx.local_now.date())
+        return trust_file_note(reply, format)
     school = _lead_school(ctx)
     assert school.id is not None
     report = mentoring_report(
@@ -202,7 +226,11 @@ def report_mentoring(ctx: Context, *, scope: ScopeArg = None, trust: TrustArg = 
     for group in report.ratings:
         label = _("Rated by mentees") if group.side == "mentees" else _("Rated by mentors")
         if group.average is not None:
-            value = _("{average} of 5 ({n} ratings)", average=f"{group.average:g}", n=group.count)
+            value = _(
+                "{average} of 5 ({n} ratings)",
+                average=format_number(group.average, 1),
+                n=group.count,
+            )
         else:
             value = ngettext(
                 "{n} rating: averages show from {least}",
@@ -218,10 +246,20 @@ def report_mentoring(ctx: Context, *, scope: ScopeArg = None, trust: TrustArg = 
             "or feedback, and no one outside your school by name."
         )
     )
-    return reply.attach(
-        f"school-mentoring-{ctx.local_now.date().isoformat()}.csv",
-        "text/csv",
-        mentoring_csv(report, outsider),
+    today = ctx.local_now.date()
+    return attach_report(
+        reply,
+        f"school-mentoring-{today.isoformat()}",
+        format,
+        lambda: mentoring_csv(report, outsider),
+        lambda: mentoring_report_pdf(
+            report,
+            outsider,
+            school=school.name,
+            now=ctx.now,
+            today=today,
+            settings=ctx.settings.cpd,
+        ),
     )
 
 
@@ -229,9 +267,11 @@ def report_mentoring(ctx: Context, *, scope: ScopeArg = None, trust: TrustArg = 
     "report coffee",
     help=N_("Your school's coffee rounds: met rate, who never meets, who was left out."),
 )
-def report_coffee(ctx: Context, *, scope: ScopeArg = None, trust: TrustArg = None) -> Reply:
+def report_coffee(
+    ctx: Context, *, scope: ScopeArg = None, trust: TrustArg = None, format: ReportFormat = None
+) -> Reply:
     if (found := report_trust(ctx, scope, trust)) is not None:
-        return trust_coffee_reply(ctx, found, ctx.local_now.date())
+        return trust_file_note(trust_coffee_reply(ctx, found, ctx.local_now.date()), format)
     school = _lead_school(ctx)
     assert school.id is not None
     report = coffee_report(ctx.session, school.id)
@@ -242,7 +282,7 @@ def report_coffee(ctx: Context, *, scope: ScopeArg = None, trust: TrustArg = Non
             (_("Rounds"), str(report.rounds)),
             (_("Taking part"), str(len(report.members))),
             (_("Answers"), f"{report.answered} / {report.seats}"),
-            (_("Met rate"), f"{rate:.0%}" if rate is not None else _("no answers yet")),
+            (_("Met rate"), format_percent(rate) if rate is not None else _("no answers yet")),
         ]
     )
     never = report.never_met
@@ -271,8 +311,15 @@ def report_coffee(ctx: Context, *, scope: ScopeArg = None, trust: TrustArg = Non
         reply.items(_names([m.name for m in left]))
     if not never and not left:
         reply.text(_("Everyone taking part has met someone, and no one was left out."))
-    return reply.attach(
-        f"school-coffee-{ctx.local_now.date().isoformat()}.csv", "text/csv", coffee_csv(report)
+    today = ctx.local_now.date()
+    return attach_report(
+        reply,
+        f"school-coffee-{today.isoformat()}",
+        format,
+        lambda: coffee_csv(report),
+        lambda: coffee_report_pdf(
+            report, school=school.name, now=ctx.now, today=today, settings=ctx.settings.cpd
+        ),
     )
 
 

@@ -14,7 +14,7 @@ from core.commands import N_, Arg, command, confirmed
 from core.context import Context
 from core.cpd.service import check_hours, match_category
 from core.delivery.outbox import enqueue
-from core.i18n import _
+from core.i18n import _, format_amount
 from core.identity.models import Member
 from core.identity.service import find_member
 from core.params import Kind
@@ -64,7 +64,7 @@ def _ask_reply(ctx: Context, request: CpdRequest) -> Reply:
     reply = Reply().heading(_("CPD request from {name}", name=ctx.member.display_name))
     fields = [(_("Title"), request.title), (_("Date"), request.day.isoformat())]
     if request.cost is not None:
-        fields.append((_("Cost"), f"{request.cost:.2f}"))
+        fields.append((_("Cost"), format_amount(request.cost)))
     if request.provider:
         fields.append((_("Provider"), request.provider))
     fields.append((_("Reason"), request.reason))

@@ -365,6 +365,40 @@ def cpd_report(session: Session, school_id: int, period: Period) -> SchoolReport
 # Training ------------------------------------------------------------------------------------
 
 
+def hours_by_month(session: Session, school_id: int, period: Period) -> list[tuple[date, float]]:
+    """The school's hours in each month of ``period`` (the first of the month, hours), from the
+    days and hours of its members' activities only; months with nothing logged count 0. An
+    open-ended period runs from the first month anything was logged to the last."""
+    conditions: list[ColumnElement[bool]] = [
+        col(CpdActivity.member_id).in_(
+            select(SchoolMember.member_id).where(SchoolMember.school_id == school_id)
+        )
+    ]
+    if period.start is not None:
+        conditions.append(col(CpdActivity.occurred_on) >= period.start)
+    if period.end is not None:
+        conditions.append(col(CpdActivity.occurred_on) <= period.end)
+    # Summed by day in SQL (at most a few hundred rows a year) and by month here: the same
+    # statement on SQLite and PostgreSQL, which name months differently.
+    months: dict[date, float] = {}
+    for day, hours in session.exec(
+        select(col(CpdActivity.occurred_on), func.sum(CpdActivity.hours))
+        .where(*conditions)
+        .group_by(col(CpdActivity.occurred_on))
+    ):
+        month = day.replace(day=1)
+        months[month] = months.get(month, 0.0) + float(hours)
+    first = period.start or min(months, default=None)
+    last = period.end or max(months, default=None)
+    if first is None or last is None:
+        return []
+    out, month = [], first.replace(day=1)
+    while month <= last:
+        out.append((month, round(months.get(month, 0.0), 2)))
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return out
+
+
 def add_months(day: date, months: int) -> date:
     """The same day ``months`` later; the last of the month when that month is shorter."""
     index = day.month - 1 + months

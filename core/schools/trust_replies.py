@@ -15,7 +15,7 @@ from core.commands import N_, Arg
 from core.context import Context
 from core.cpd.periods import Period
 from core.errors import NotFound, PermissionDenied, UserError
-from core.i18n import _
+from core.i18n import _, format_number, format_percent
 from core.reply import Reply, SpanLike, bold
 from core.schools.exports import (
     trust_coffee_csv,
@@ -82,10 +82,6 @@ def report_trust(ctx: Context, scope: str | None, trust: str | None) -> Trust | 
     return mine[0]
 
 
-def _hours(value: float) -> str:
-    return f"{value:g}"
-
-
 def _privacy_note(reply: Reply) -> Reply:
     return reply.note(
         _(
@@ -107,7 +103,7 @@ def trust_cpd_reply(ctx: Context, trust: Trust, period: Period) -> Reply:
         [
             (_("Schools"), str(len(report.schools))),
             (_("Members"), str(report.members)),
-            (_("Hours"), _hours(report.hours)),
+            (_("Hours"), format_number(report.hours)),
             (_("Activities"), str(report.activities)),
             (_("Quiet members"), str(report.quiet)),
         ]
@@ -127,7 +123,7 @@ def trust_cpd_reply(ctx: Context, trust: Trust, period: Period) -> Reply:
                         "members {members} · hours {hours} · activities {activities} · "
                         "quiet {quiet}",
                         members=s.members,
-                        hours=_hours(s.hours),
+                        hours=format_number(s.hours),
                         activities=s.activities,
                         quiet=s.quiet,
                     ),
@@ -137,7 +133,7 @@ def trust_cpd_reply(ctx: Context, trust: Trust, period: Period) -> Reply:
         )
     if report.by_category:
         reply.text(bold(_("By category, all schools")))
-        reply.items([[f"{c}: {_hours(h)} h"] for c, h in report.by_category])
+        reply.items([[f"{c}: {format_number(h)} h"] for c, h in report.by_category])
     _privacy_note(reply)
     return reply.attach(
         f"{_slug(trust)}-cpd-{period.slug()}.csv", "text/csv", trust_cpd_csv(report)
@@ -239,7 +235,7 @@ def trust_coffee_reply(ctx: Context, trust: Trust, today: date) -> Reply:
         [
             (_("Taking part"), str(sum(r.taking_part for r in rows))),
             (_("Answers"), f"{answered} / {sum(r.seats for r in rows)}"),
-            (_("Met rate"), f"{met / answered:.0%}" if answered else _("no answers yet")),
+            (_("Met rate"), format_percent(met / answered) if answered else _("no answers yet")),
             (_("Never met anyone"), str(sum(r.never_met for r in rows))),
             (_("Left out"), str(sum(r.left_out for r in rows))),
         ]
@@ -255,7 +251,7 @@ def trust_coffee_reply(ctx: Context, trust: Trust, today: date) -> Reply:
                         "{taking_part} taking part · met rate {rate} · {never} never met · "
                         "{left} left out",
                         taking_part=r.taking_part,
-                        rate=f"{r.met_rate:.0%}" if r.met_rate is not None else "–",
+                        rate=format_percent(r.met_rate) if r.met_rate is not None else "–",
                         never=r.never_met,
                         left=r.left_out,
                     ),

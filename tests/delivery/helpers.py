@@ -1,16 +1,22 @@
-"""Small fakes and builders for delivery tests: a scripted Messenger, members with accounts."""
+"""Small fakes and builders for delivery tests: a scripted Messenger, a recording one, members
+with accounts, and one pass of the worker (plan, then deliver) for any test that needs it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import random
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
 from core.app import Staffroom
+from core.clock import Clock, FixedClock
+from core.delivery import DeliveryStats, deliver_due, plan_due
 from core.delivery.kinds import Occurrence, Outgoing, Producer, Producers
-from core.delivery.ports import DeliveryError, Recipient
+from core.delivery.models import OutboxMessage
+from core.delivery.ports import DeliveryError, Messenger, Recipient
 from core.identity.models import Account, Member
 from core.reply import Reply
 
@@ -34,6 +40,70 @@ class ScriptedMessenger:
 
     def texts(self) -> list[str]:
         return [reply.plain_text() for _r, reply in self.delivered]
+
+
+class RecordingMessenger:
+    """The console's Messenger port, writing down what it was asked to send, to whom (a user id,
+    or ``#channel`` for a channel post) and when; every send succeeds."""
+
+    platform = "console"
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.sent: list[tuple[str, Reply, datetime]] = []
+
+    async def send(self, recipient: Recipient, reply: Reply) -> str:
+        who = recipient.user_id or f"#{recipient.channel_id}"
+        self.sent.append((who, reply, self.clock.now()))
+        return f"msg-{len(self.sent)}"
+
+    def to(self, who: str) -> list[tuple[Reply, datetime]]:
+        """What ``who`` was sent, with when, oldest first."""
+        return [(reply, at) for user, reply, at in self.sent if user == who]
+
+    def texts_to(self, who: str) -> list[str]:
+        """The plain text of what ``who`` was sent, oldest first."""
+        return [reply.plain_text() for reply, _at in self.to(who)]
+
+
+async def worker_pass(
+    app: Staffroom, messengers: Mapping[str, Messenger], worker: str = "test-worker"
+) -> DeliveryStats:
+    """One pass of the worker at the app's time: plan what is due, then deliver it."""
+    now = app.clock.now()
+    with app.session() as session:
+        plan_due(session, now, app.settings.delivery, app.producers)
+    return await deliver_due(app.engine, messengers, now, app.settings.delivery, worker)
+
+
+def tick(app: Staffroom, messenger: Messenger, runner: asyncio.Runner | None = None) -> None:
+    """:func:`worker_pass` with one messenger, from synchronous code (on ``runner`` if given,
+    so a test that ticks many times keeps one event loop)."""
+    work = worker_pass(app, {messenger.platform: messenger})
+    if runner is None:
+        asyncio.run(work)
+    else:
+        runner.run(work)
+
+
+async def deliver(app: Staffroom, clock: FixedClock, *messengers: Messenger) -> DeliveryStats:
+    """One delivery round (no planning) at ``clock``'s time, with a seeded jitter."""
+    return await deliver_due(
+        app.engine,
+        {m.platform: m for m in messengers},
+        clock.now(),
+        app.settings.delivery,
+        "worker-1",
+        rng=random.Random(7),
+        clock=clock.now,
+    )
+
+
+def row_of(app: Staffroom, row_id: int) -> OutboxMessage:
+    with session_of(app) as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None
+        return row
 
 
 def add_member(

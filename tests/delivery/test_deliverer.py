@@ -30,22 +30,18 @@ from core.delivery.models import OutboxMessage, OutboxState, Schedule
 from core.delivery.ports import PermanentFailure, Recipient, RetryAfter, TransientFailure
 from core.identity.models import AuditEntry
 from core.reply import Reply
-from tests.delivery.helpers import ScriptedMessenger, add_member, kind, note_producer, session_of
+from tests.delivery.helpers import (
+    ScriptedMessenger,
+    add_member,
+    deliver,
+    kind,
+    note_producer,
+    row_of,
+    session_of,
+)
 from tests.talk import say
 
 NOTE = "test.note"
-
-
-async def deliver(app: Staffroom, clock: FixedClock, *messengers: ScriptedMessenger):  # type: ignore[no-untyped-def]
-    return await deliver_due(
-        app.engine,
-        {m.platform: m for m in messengers},
-        clock.now(),
-        app.settings.delivery,
-        "worker-1",
-        rng=random.Random(7),
-        clock=clock.now,
-    )
 
 
 def one_dm(app: Staffroom, clock: FixedClock, **member: object) -> int:
@@ -63,13 +59,6 @@ def one_dm(app: Staffroom, clock: FixedClock, **member: object) -> int:
         session.commit()
         assert row is not None and row.id is not None
         return row.id
-
-
-def row_of(app: Staffroom, row_id: int) -> OutboxMessage:
-    with session_of(app) as session:
-        row = session.get(OutboxMessage, row_id)
-        assert row is not None
-        return row
 
 
 async def test_429_then_500_then_success_arrives_once(app: Staffroom, clock: FixedClock) -> None:

@@ -4,7 +4,6 @@ re-install sends what is still timely and drops the rest."""
 
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 
 from cryptography.fernet import Fernet
@@ -12,8 +11,8 @@ from sqlmodel import select
 
 from core.app import Staffroom
 from core.clock import FixedClock
-from core.delivery import DeliveryStats, deliver_due, enqueue
-from core.delivery.models import OutboxMessage, OutboxState
+from core.delivery import enqueue
+from core.delivery.models import OutboxState
 from core.identity.models import Account, AuditEntry, Member
 from core.installations.reach import PAUSE_REASON, removed_workspaces
 from core.installations.sealing import TokenSeal
@@ -24,7 +23,7 @@ from core.installations.service import (
     save_installation,
 )
 from core.reply import Reply
-from tests.delivery.helpers import ScriptedMessenger, session_of
+from tests.delivery.helpers import ScriptedMessenger, deliver, row_of, session_of
 
 SEAL = TokenSeal(Fernet.generate_key().decode())
 REMOVED_T2 = f"{PAUSE_REASON} (slack /T2)"
@@ -115,27 +114,6 @@ def post(
         )
         assert row is not None and row.id is not None
         return row.id
-
-
-def row_of(app: Staffroom, row_id: int) -> OutboxMessage:
-    with session_of(app) as session:
-        row = session.get(OutboxMessage, row_id)
-        assert row is not None
-        return row
-
-
-async def deliver(
-    app: Staffroom, clock: FixedClock, *messengers: ScriptedMessenger
-) -> DeliveryStats:
-    return await deliver_due(
-        app.engine,
-        {m.platform: m for m in messengers},
-        clock.now(),
-        app.settings.delivery,
-        "worker-1",
-        rng=random.Random(7),
-        clock=clock.now,
-    )
 
 
 def failures(app: Staffroom) -> list[AuditEntry]:

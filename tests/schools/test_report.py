@@ -107,3 +107,23 @@ def test_names_that_look_like_formulas_are_kept_as_text(app: Staffroom) -> None:
     say(app, f"school join {code}", user="eve", name="=HYPERLINK(1)")
     rows = _csv(say(app, "report cpd", user="ana").attachments[0].data)
     assert [r[1] for r in rows[1:]] == ["'=HYPERLINK(1)", "Ana"]
+
+
+@pytest.mark.parametrize("name", ["cpd", "training", "mentoring", "coffee"])
+def test_each_report_comes_as_a_pdf_when_asked_and_as_csv_otherwise(
+    school: Staffroom, name: str
+) -> None:
+    from pypdf import PdfReader
+
+    say(school, 'training require "Safeguarding" every=12', user="ana")
+    as_csv = say(school, f"report {name}", user="ana")
+    assert [a.content_type for a in as_csv.attachments] == ["text/csv"], text_of(as_csv)
+    as_pdf = say(school, f"report {name} format=pdf", user="ana")
+    assert as_pdf.tone != "error", text_of(as_pdf)
+    [file] = as_pdf.attachments
+    assert file.content_type == "application/pdf" and file.filename.endswith(".pdf")
+    pages = "".join(p.extract_text() for p in PdfReader(io.BytesIO(file.data)).pages)
+    assert "Hillside Primary" in pages
+    assert not any(secret in pages for secret in SECRETS)
+    wrong = say(school, f"report {name} format=docx", user="ana")
+    assert wrong.tone == "error" and "pdf" in text_of(wrong)
