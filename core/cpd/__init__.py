@@ -8,7 +8,11 @@ from core.commands import N_, Command, Param
 from core.cpd import commands, schedules
 from core.cpd.models import CpdActivity, CpdGoal, CpdPreference
 from core.cpd.privacy import CPD_DATA
+from core.cpd.replies import category_label
+from core.cpd.service import fold_name
 from core.feature import Feature
+from core.i18n import language
+from core.identity.models import Member
 from core.suggestions import Suggestion, SuggestionSource, Typed, id_matches, id_source, matches
 
 
@@ -17,7 +21,13 @@ def _is_category(command: Command, param: Param) -> bool:
 
 
 def _categories(session: Session, typed: Typed) -> list[Suggestion]:
-    return [(c, c) for c in typed.settings.cpd.categories if matches(typed.text, c)]
+    """The configured categories, named in the member's language, each with its stored value (a
+    Discord choice's name and value): typing either name finds it."""
+    spoken = session.get(Member, typed.member_id) if typed.member_id is not None else None
+    with language(spoken.language if spoken is not None else None):
+        labelled = [(category_label(c), c) for c in typed.settings.cpd.categories]
+    word = fold_name(typed.text)
+    return [(label, c) for label, c in labelled if matches(word, fold_name(label), fold_name(c))]
 
 
 def _activities(session: Session, member_id: int, typed: str) -> list[Suggestion]:

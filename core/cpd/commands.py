@@ -14,7 +14,13 @@ from core.cpd.exports import PortfolioOwner, summary_csv, summary_ics, summary_p
 from core.cpd.frameworks import catalogue, load_framework, parse_standards
 from core.cpd.models import GoalStatus
 from core.cpd.periods import Period, parse_period
-from core.cpd.replies import activity_fields, activity_line, goal_line, hours_text
+from core.cpd.replies import (
+    activity_fields,
+    activity_line,
+    category_label,
+    goal_line,
+    hours_text,
+)
 from core.cpd.service import (
     ActivityInput,
     activities_in,
@@ -149,7 +155,7 @@ def cpd_log(
         reply.note(
             _(
                 "Filed under {category}. Change it with cpd edit {id} category=…",
-                category=chosen,
+                category=category_label(chosen),
                 id=activity.id,
             )
         )
@@ -360,7 +366,7 @@ def cpd_summary(
     reply.fields(totals)
     if summary.by_category:
         reply.text(bold(_("By category")))
-        reply.items([[f"{c}: {hours_text(h)} h"] for c, h in summary.by_category])
+        reply.items([[f"{category_label(c)}: {hours_text(h)} h"] for c, h in summary.by_category])
     if summary.by_standard or (summary.activities and summary.untagged_hours):
         reply.text(bold(_("By standard")))
         lines: list[list[SpanLike]] = [

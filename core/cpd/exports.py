@@ -26,9 +26,11 @@ from typing import TYPE_CHECKING
 from icalendar import Calendar, Event
 from sqlmodel import Session
 
+from core.commands import N_
 from core.cpd.frameworks import catalogue
 from core.cpd.models import GoalStatus
 from core.cpd.periods import Period
+from core.cpd.replies import category_label
 from core.cpd.service import Summary, reflection_title
 from core.cpd.settings import CpdSettings
 from core.errors import NotFound
@@ -40,18 +42,20 @@ if TYPE_CHECKING:
     from fpdf import FPDF
 
 CSV_COLUMNS = (
-    "id",
-    "date",
-    "hours",
-    "category",
-    "title",
-    "provider",
-    "evidence_url",
-    "standards",
-    "notes",
-    "reflection",
-    "logged_at",
+    N_("id"),
+    N_("date"),
+    N_("hours"),
+    N_("category"),
+    N_("title"),
+    N_("provider"),
+    N_("evidence_url"),
+    N_("standards"),
+    N_("notes"),
+    N_("reflection"),
+    N_("logged_at"),
 )
+"""The CSV's columns, in English as written here (what existing imports read) and in the member's
+language otherwise; the cells below them stay machine-readable in every language."""
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -62,10 +66,11 @@ def _cell(text: str | None) -> str:
 
 
 def summary_csv(session: Session, member_id: int, summary: Summary) -> bytes:
-    """One row per activity in the period, every field, oldest first."""
+    """One row per activity in the period, every field, oldest first: headers in the current
+    language, cells the same in every language (ISO dates, ``1.5`` hours, stored categories)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([_(column) for column in CSV_COLUMNS])
     for a in summary.activities:
         writer.writerow(
             [
@@ -104,7 +109,7 @@ def summary_ics(session: Session, summary: Summary, *, member_name: str, now: da
         event.add("dtstart", a.occurred_on)
         event.add("dtend", a.occurred_on + timedelta(days=1))
         event.add("summary", f"{a.title} ({a.hours:g} h)")
-        event.add("categories", [a.category])
+        event.add("categories", [category_label(a.category)])
         details = [_("Hours: {hours}", hours=f"{a.hours:g}")]
         if a.provider:
             details.append(_("Provider: {provider}", provider=a.provider))
@@ -514,7 +519,7 @@ def summary_pdf(
     layout.heading(_("Hours by category"))
     if not summary.by_category:
         layout.text(_("Nothing logged in this period."), grey=True)
-    totals(summary.by_category)
+    totals([(category_label(c), h) for c, h in summary.by_category])
     layout.heading(_("Hours by standard"))
     by_standard = [(f"{s.code} {s.title}", h) for s, h in summary.by_standard]
     if not by_standard:
@@ -541,7 +546,7 @@ def summary_pdf(
         else:
             details.append(f"{format_number(line.hours)} h")
         if goal.category:
-            details.append(goal.category)
+            details.append(category_label(goal.category))
         if goal.due:
             details.append(_("due {due}", due=format_day(goal.due, "medium")))
         state = _("done") if goal.status == GoalStatus.DONE else _("open")
@@ -578,7 +583,7 @@ def summary_pdf(
             for code in activity.standards
         ]
         fields = [
-            (_("Category"), activity.category),
+            (_("Category"), category_label(activity.category)),
             (_("Standards"), "\n".join(standards)),
             (_("Provider"), activity.provider or ""),
             (_("Evidence"), activity.evidence_url or ""),

@@ -1,9 +1,11 @@
-"""How the CPD record is shown in answers: hours, an activity as a line or as fields, a goal as a
-line; and the reminders its schedules send (a goal falling due, a nudge after quiet weeks)."""
+"""How the CPD record is shown in answers: hours, a category's name, an activity as a line or as
+fields, a goal as a line; and the reminders its schedules send (a goal falling due, a nudge after
+quiet weeks)."""
 
 from __future__ import annotations
 
 from core.cpd.models import CpdActivity, CpdGoal, GoalStatus
+from core.cpd.settings import DEFAULT_CATEGORIES
 from core.i18n import _, format_number, ngettext
 from core.reply import Reply, SpanLike, bold, code
 
@@ -14,12 +16,19 @@ def hours_text(value: float) -> str:
     return format_number(value)
 
 
+def category_label(value: str) -> str:
+    """A stored category as the member reads it: a shipped one in the current language
+    (``reading`` is ``lectura`` in Spanish), one the organisation configured as it wrote it.
+    The stored value stays the English word: reports, CSV data and command lines keep it."""
+    return _(value) if value in DEFAULT_CATEGORIES else value
+
+
 def activity_line(activity: CpdActivity) -> list[SpanLike]:
     """One activity as a list line: its number, date, hours, category, title and standards."""
     parts: list[SpanLike] = [
         code(f"#{activity.id}"),
         f" {activity.occurred_on.isoformat()} · {hours_text(activity.hours)} h"
-        f" · {activity.category} · ",
+        f" · {category_label(activity.category)} · ",
         bold(activity.title),
     ]
     if activity.standards:
@@ -32,7 +41,7 @@ def activity_fields(activity: CpdActivity) -> list[tuple[str, str]]:
     fields = [
         (_("Date"), activity.occurred_on.isoformat()),
         (_("Hours"), hours_text(activity.hours)),
-        (_("Category"), activity.category),
+        (_("Category"), category_label(activity.category)),
     ]
     if activity.provider:
         fields.append((_("Provider"), activity.provider))
@@ -58,7 +67,7 @@ def goal_line(goal: CpdGoal, hours: float) -> list[SpanLike]:
             )
         )
     if goal.category:
-        details.append(goal.category)
+        details.append(category_label(goal.category))
     if goal.due:
         details.append(_("due {due}", due=goal.due.isoformat()))
     if goal.status == GoalStatus.DONE:

@@ -6,6 +6,7 @@ plain reason when input does not fit. Reminders live in :mod:`core.cpd.schedules
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -15,6 +16,7 @@ from sqlmodel import Session, col, select
 from core.cpd.frameworks import Standard, catalogue
 from core.cpd.models import CpdActivity, CpdGoal, CpdPreference, GoalStatus
 from core.cpd.periods import Period, cycle_start
+from core.cpd.replies import category_label
 from core.cpd.settings import CpdSettings
 from core.errors import NotFound
 from core.i18n import _, format_number
@@ -27,20 +29,35 @@ REPEAT_WINDOW = timedelta(minutes=5)
 """The same activity logged again within this window is a double click or a resent command."""
 
 
+def fold_name(text: str) -> str:
+    """A name as compared: no case, no accents, single spaces (``Investigación`` matches
+    ``investigacion``)."""
+    decomposed = unicodedata.normalize("NFKD", " ".join(text.split()).lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def match_category(text: str, categories: list[str]) -> str:
-    """The configured category ``text`` names: exact or a unique prefix, any case."""
-    word = text.strip().lower()
-    by_lower = {c.lower(): c for c in categories}
-    if word in by_lower:
-        return by_lower[word]
-    starts = [c for c in categories if c.lower().startswith(word)] if word else []
+    """The configured category ``text`` names, as stored (the English word of a shipped one).
+
+    A member may type its stored name or its name in their language (``lectura``), in any case,
+    with or without accents, or a unique start of either. Stored names are looked at first, so
+    the command lines buttons and other features send always mean what they say."""
+    word = fold_name(text)
+    names = [(c, {fold_name(c), fold_name(category_label(c))}) for c in categories]
+    for category in categories:
+        if fold_name(category) == word:
+            return category
+    for category, said in names:
+        if word in said:
+            return category
+    starts = [c for c, said in names if any(n.startswith(word) for n in said)] if word else []
     if len(starts) == 1:
         return starts[0]
     raise BadValue(
         _(
             "{category} is not a CPD category here. Choose one of: {known}.",
             category=text.strip()[:40] or '""',
-            known=", ".join(categories),
+            known=", ".join(category_label(c) for c in categories),
         ),
         "category",
     )

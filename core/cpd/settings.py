@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
+from core.commands import N_
 from core.config_section import Section
 
 DEFAULT_CATEGORIES = [
-    "course",
-    "conference",
-    "workshop",
-    "reading",
-    "online learning",
-    "peer observation",
-    "coaching/mentoring",
-    "action research",
-    "collaborative enquiry",
-    "lesson study",
-    "presenting",
+    N_("course"),
+    N_("conference"),
+    N_("workshop"),
+    N_("reading"),
+    N_("online learning"),
+    N_("peer observation"),
+    N_("coaching/mentoring"),
+    N_("action research"),
+    N_("collaborative enquiry"),
+    N_("lesson study"),
+    N_("presenting"),
 ]
+"""The shipped categories. Stored, configured and written in command lines as these English words;
+members see them in their own language (:func:`core.cpd.replies.category_label`)."""
 
 
 class CpdSettings(Section):

@@ -10,6 +10,7 @@ from core.commands import N_, Arg, command, confirmed
 from core.communities.membership import find_community
 from core.communities.models import Community
 from core.context import Context
+from core.cpd.replies import category_label
 from core.delivery.outbox import enqueue
 from core.errors import UserError
 from core.i18n import _, format_number, language, ngettext
@@ -614,7 +615,7 @@ def inquiry_log(
         [
             (_("Date"), activity.occurred_on.isoformat()),
             (_("Hours"), format_number(activity.hours)),
-            (_("Category"), activity.category),
+            (_("Category"), category_label(activity.category)),
         ]
     )
 

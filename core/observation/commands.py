@@ -14,6 +14,7 @@ from core.communities.models import Community
 from core.context import Context
 from core.cpd.frameworks import parse_standards
 from core.cpd.models import CpdActivity
+from core.cpd.replies import category_label
 from core.cpd.service import ActivityInput, check_hours, log_activity, match_category
 from core.errors import UserError
 from core.i18n import _, format_number, ngettext
@@ -456,7 +457,7 @@ def observe_cpd(
         _(
             "Hours: {hours}; category: {category}. Change it with cpd edit {id}.",
             hours=format_number(activity.hours),
-            category=category,
+            category=category_label(category),
             id=activity.id,
         )
     )

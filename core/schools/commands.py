@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from core.commands import N_, Access, Arg, command, confirmed
 from core.context import Context
 from core.cpd.periods import parse_period
+from core.cpd.replies import category_label
 from core.cpd.service import check_day, get_activity
 from core.errors import NotFound, PermissionDenied, UserError
 from core.i18n import _, format_number, ngettext
@@ -659,7 +660,7 @@ def report_cpd(
     )
     if report.by_category:
         reply.text(bold(_("By category")))
-        reply.items([[f"{c}: {hours_text(h)} h"] for c, h in report.by_category])
+        reply.items([[f"{category_label(c)}: {hours_text(h)} h"] for c, h in report.by_category])
     quiet = report.quiet
     if quiet:
         reply.text(

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from core.cpd.exports import Typesetter, period_text
 from core.cpd.periods import Period
+from core.cpd.replies import category_label
 from core.cpd.settings import CpdSettings
 from core.i18n import _, current_language, format_day, format_number, ngettext
 from core.schools.programme import MIN_GROUP, CoffeeReport, MentoringReport
@@ -376,7 +377,7 @@ def cpd_report_pdf(
         document.text(_("Nothing logged in this period."), grey=True)
     document.heading(_("Hours by category"))
     if report.by_category:
-        document.bar_chart(report.by_category)
+        document.bar_chart([(category_label(c), h) for c, h in report.by_category])
     else:
         document.text(_("Nothing logged in this period."), grey=True)
     document.heading(_("Members"))

@@ -14,6 +14,7 @@ from typing import Annotated
 from core.commands import N_, Arg
 from core.context import Context
 from core.cpd.periods import Period
+from core.cpd.replies import category_label
 from core.errors import NotFound, PermissionDenied, UserError
 from core.i18n import _, format_number, format_percent
 from core.reply import Reply, SpanLike, bold
@@ -133,7 +134,7 @@ def trust_cpd_reply(ctx: Context, trust: Trust, period: Period) -> Reply:
         )
     if report.by_category:
         reply.text(bold(_("By category, all schools")))
-        reply.items([[f"{c}: {format_number(h)} h"] for c, h in report.by_category])
+        reply.items([[f"{category_label(c)}: {format_number(h)} h"] for c, h in report.by_category])
     _privacy_note(reply)
     return reply.attach(
         f"{_slug(trust)}-cpd-{period.slug()}.csv", "text/csv", trust_cpd_csv(report)

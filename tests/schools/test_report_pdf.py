@@ -269,7 +269,7 @@ def test_in_spanish_dates_numbers_and_known_labels_follow_the_reader(school: Sta
     assert "Horas por categoría" in shown and "Centro Hillside Primary" in shown
     assert "1 de septiembre de 2026 – 31 de agosto de 2027" in shown  # Babel's CLDR words
     assert "23 de noviembre de 2026" in shown
-    assert re.search(r"reading\s+1,5 h", shown), shown  # a decimal comma
+    assert re.search(r"lectura\s+1,5 h", shown), shown  # a decimal comma
     assert in_order(shown, ("sept", "oct", "nov", "dic", "ene", "feb", "ago")), shown
     for secret in SECRETS:
         assert secret not in shown
