@@ -6,10 +6,10 @@ from sqlmodel import Session, col, select
 
 from core.commands import N_, Command, Param
 from core.communities import commands
-from core.communities.digest import DIGEST_KIND, produce_digest
 from core.communities.membership import like_escaped, share_a_community
 from core.communities.models import Announcement, ChannelBinding, Community, CommunityMember
 from core.communities.privacy import COMMUNITY_DATA
+from core.communities.schedules import DIGEST_KIND, produce_digest
 from core.feature import Feature
 from core.params import Kind
 from core.suggestions import Suggestion, SuggestionSource, Typed

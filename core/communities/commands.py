@@ -17,7 +17,6 @@ from core.communities.channels import (
     post_announcement,
     unbind,
 )
-from core.communities.digest import WEEKDAYS, digest_schedule, set_digest
 from core.communities.membership import (
     can_see_inside,
     change_role,
@@ -43,6 +42,7 @@ from core.communities.membership import (
 from core.communities.models import Community, MembershipStatus, Role
 from core.communities.privacy import delete_community
 from core.communities.replies import role_label, who
+from core.communities.schedules import WEEKDAYS, digest_schedule, set_digest
 from core.context import Context
 from core.errors import NotFound, UserError
 from core.i18n import (

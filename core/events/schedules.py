@@ -11,8 +11,8 @@ from core.communities.membership import can_see_inside
 from core.communities.models import Community
 from core.delivery.kinds import Occurrence, Outgoing
 from core.events.models import Answer, Event
-from core.events.replies import event_reply
-from core.events.service import attendees, cpd_command, when_local
+from core.events.replies import reminder_reply
+from core.events.service import attendees, when_local
 from core.i18n import _, language
 from core.identity.models import Member
 from core.reply import SpanLike, bold
@@ -45,20 +45,7 @@ def produce_reminder(occ: Occurrence) -> list[Outgoing]:
         member = members.get(member_id)
         zone = ZoneInfo(member.timezone if member else "UTC")
         with language(member.language if member else None):  # each in their own language
-            if after:
-                reply = event_reply(
-                    event, community, zone, _("How was {title}?", title=event.title)
-                )
-                reply.note(_("If you went, log it in your CPD record in one step."))
-                reply.action(_("Log as CPD"), cpd_command(event, zone), "primary")
-            else:
-                heading = (
-                    _("Tomorrow: {title}", title=event.title)
-                    if hours >= 24
-                    else _("Starting soon: {title}", title=event.title)
-                )
-                reply = event_reply(event, community, zone, heading)
-                reply.action(_("Not going now"), f"event rsvp {event.id} no")
+            reply = reminder_reply(event, community, zone, after=after, hours=hours)
         out.append(Outgoing(reply=reply, member_id=member_id, suffix=f"member-{member_id}"))
     return out
 

@@ -1,40 +1,18 @@
 """The schools feature's schedule kinds: training reminders, and the ask for an impact note
-after approved CPD (see :mod:`core.schools.reminders` for when they run, and why so)."""
+after approved CPD (see :mod:`core.schools.reminders` for when they run, and why so; the
+messages themselves are built in :mod:`core.schools.replies`)."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 from core.delivery.kinds import Occurrence, Outgoing
-from core.i18n import _, language, ngettext
+from core.i18n import language
 from core.identity.models import Member
-from core.reply import Reply, SpanLike, bold, code
 from core.schools.models import CpdRequest, RequestStatus
 from core.schools.reminders import REMINDER_DAYS
-from core.schools.service import TrainingStatus, days_left, school_of, training_statuses
-
-
-def _reminder_line(status: TrainingStatus, days: int) -> list[SpanLike]:
-    training = status.training
-    day = status.until.isoformat() if status.until else ""
-    renew = status.last_done is not None
-    if days == 0:
-        when = _("expires today") if renew else _("is due today")
-    elif renew:
-        when = ngettext(
-            "expires in {n} day, on {day}", "expires in {n} days, on {day}", days, day=day
-        )
-    else:
-        when = ngettext(
-            "is due in {n} day, on {day}", "is due in {n} days, on {day}", days, day=day
-        )
-    return [
-        bold(training.title),
-        f" {when}. ",
-        _("Record it with "),
-        code(f"training done {training.id}"),
-        _(" once you have done it."),
-    ]
+from core.schools.replies import cpd_impact_reply, training_reminder_reply
+from core.schools.service import days_left, school_of, training_statuses
 
 
 def produce_training_reminder(occ: Occurrence) -> list[Outgoing]:
@@ -54,9 +32,7 @@ def produce_training_reminder(occ: Occurrence) -> list[Outgoing]:
     if not due:
         return []
     with language(member.language):
-        reply = Reply().heading(_("Training reminder from {school}", school=school.name))
-        reply.items([_reminder_line(status, days) for status, days in due])
-        reply.action(_("My training"), "training status")
+        reply = training_reminder_reply(school.name, due)
     return [Outgoing(reply=reply, member_id=member.id)]
 
 
@@ -69,14 +45,5 @@ def produce_cpd_impact(occ: Occurrence) -> list[Outgoing]:
         return []
     member = session.get(Member, request.member_id)
     with language(member.language if member is not None else None):
-        reply = Reply().heading(_("How did {title} go?", title=request.title))
-        reply.text(
-            _(
-                "What difference has it made to your teaching? Log it as CPD, with your impact "
-                "note, in one step:"
-            )
-        )
-        reply.text(code(f'cpd request log {request.id} hours=HOURS "what changed"'))
-        reply.note(_("Your impact note stays private: CPD leads see the title, date and hours."))
-        reply.action(_("My requests"), "cpd request list")
+        reply = cpd_impact_reply(request)
     return [Outgoing(reply=reply, member_id=request.member_id)]

@@ -10,7 +10,6 @@ from sqlmodel import Session, select
 from core.app import Staffroom
 from core.clock import FixedClock
 from core.communities.channels import post_to_channels
-from core.communities.digest import digest_schedule, produce_digest
 from core.communities.membership import find_community, role_of
 from core.communities.models import (
     Announcement,
@@ -19,6 +18,7 @@ from core.communities.models import (
     CommunityMember,
     Role,
 )
+from core.communities.schedules import digest_schedule, produce_digest
 from core.delivery.models import OutboxMessage, OutboxState, Schedule
 from core.reply import Reply
 from tests.communities.support import count, member_id, ok, outbox, refused

@@ -1,5 +1,6 @@
 """Small fakes and builders for delivery tests: a scripted Messenger, a recording one, members
-with accounts, and one pass of the worker (plan, then deliver) for any test that needs it."""
+with accounts, and one pass of the worker (plan, then deliver), or passes over a stretch of time,
+for any test that needs them."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from core.app import Staffroom
 from core.clock import Clock, FixedClock
 from core.delivery import DeliveryStats, deliver_due, plan_due
 from core.delivery.kinds import Occurrence, Outgoing, Producer, Producers
-from core.delivery.models import OutboxMessage
+from core.delivery.models import OutboxMessage, Schedule
 from core.delivery.ports import DeliveryError, Messenger, Recipient
 from core.identity.models import Account, Member
 from core.reply import Reply
@@ -84,6 +85,40 @@ def tick(app: Staffroom, messenger: Messenger, runner: asyncio.Runner | None = N
         asyncio.run(work)
     else:
         runner.run(work)
+
+
+def next_due(app: Staffroom, after: datetime) -> datetime | None:
+    """The next instant after ``after`` anything is due: a schedule's occurrence or a waiting
+    outbox row."""
+    with Session(app.engine) as session:
+        due = session.exec(
+            select(Schedule.next_due_at).where(
+                col(Schedule.active), col(Schedule.next_due_at) > after
+            )
+        ).all()
+        waiting = session.exec(
+            select(OutboxMessage.next_attempt_at).where(
+                OutboxMessage.state == "pending", col(OutboxMessage.next_attempt_at) > after
+            )
+        ).all()
+    found = [d for d in (*due, *waiting) if d is not None]
+    return min(found) if found else None
+
+
+def run_for(app: Staffroom, clock: FixedClock, messenger: Messenger, span: timedelta) -> None:
+    """Move the clock through ``span``, stopping at every instant something falls due (as the
+    bot's periodic planner would, to the second) and running the worker there (:func:`tick`)."""
+    end = clock.now() + span
+    with asyncio.Runner() as runner:
+        tick(app, messenger, runner)
+        while True:
+            upcoming = next_due(app, clock.now())
+            if upcoming is None or upcoming > end:
+                clock.set(end)
+                tick(app, messenger, runner)
+                return
+            clock.set(upcoming)
+            tick(app, messenger, runner)
 
 
 async def deliver(app: Staffroom, clock: FixedClock, *messengers: Messenger) -> DeliveryStats:

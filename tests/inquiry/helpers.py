@@ -1,19 +1,8 @@
-"""Small helpers for the inquiry tests: a community of three in three timezones, and the bot's
-scheduler (the real planner and deliverer) run over a stretch of time."""
+"""Small helpers for the inquiry tests: a community of three in three timezones."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime, timedelta
-
-from sqlmodel import Session, col, select
-
 from core.app import Staffroom
-from core.clock import FixedClock
-from core.delivery import deliver_due, plan_due
-from core.delivery.models import OutboxMessage, Schedule
-from core.delivery.ports import Recipient
-from core.reply import Reply
 from tests.communities.support import ok
 
 ZONES = {"ana": "Europe/London", "bob": "America/New_York", "cat": "Asia/Kolkata"}
@@ -37,64 +26,3 @@ def start_inquiry(app: Staffroom, *joiners: str, extra: str = "") -> None:
     ok(app, f'inquiry create "{QUESTION}" community=maths {extra}'.strip())
     for user in joiners:
         ok(app, "inquiry join 1", user=user)
-
-
-class RecordingMessenger:
-    """A console platform that writes down what it was asked to send, to whom, and when."""
-
-    platform = "console"
-
-    def __init__(self, clock: FixedClock) -> None:
-        self.clock = clock
-        self.sent: list[tuple[str, Reply, datetime]] = []
-
-    async def send(self, recipient: Recipient, reply: Reply) -> str:
-        who = recipient.user_id or f"#{recipient.channel_id}"
-        self.sent.append((who, reply, self.clock.now()))
-        return f"msg-{len(self.sent)}"
-
-    def to(self, who: str) -> list[tuple[Reply, datetime]]:
-        return [(reply, at) for user, reply, at in self.sent if user == who]
-
-
-def _tick(app: Staffroom, messenger: RecordingMessenger, runner: asyncio.Runner) -> None:
-    now = app.clock.now()
-    with app.session() as session:
-        plan_due(session, now, app.settings.delivery, app.producers)
-    runner.run(
-        deliver_due(app.engine, {"console": messenger}, now, app.settings.delivery, "test-worker")
-    )
-
-
-def _next_due(app: Staffroom, after: datetime) -> datetime | None:
-    with Session(app.engine) as session:
-        due = session.exec(
-            select(Schedule.next_due_at).where(
-                col(Schedule.active), col(Schedule.next_due_at) > after
-            )
-        ).all()
-        waiting = session.exec(
-            select(OutboxMessage.next_attempt_at).where(
-                OutboxMessage.state == "pending", col(OutboxMessage.next_attempt_at) > after
-            )
-        ).all()
-    found = [d for d in (*due, *waiting) if d is not None]
-    return min(found) if found else None
-
-
-def run_for(
-    app: Staffroom, clock: FixedClock, messenger: RecordingMessenger, span: timedelta
-) -> None:
-    """Move the clock through ``span``, running the scheduler at every instant something falls
-    due, as the bot's periodic jobs would."""
-    end = clock.now() + span
-    with asyncio.Runner() as runner:
-        _tick(app, messenger, runner)
-        while True:
-            upcoming = _next_due(app, clock.now())
-            if upcoming is None or upcoming > end:
-                clock.set(end)
-                _tick(app, messenger, runner)
-                return
-            clock.set(upcoming)
-            _tick(app, messenger, runner)

@@ -17,14 +17,8 @@ from core.delivery.models import Schedule
 from core.inquiry.models import Inquiry, InquiryPost
 from core.inquiry.schedules import PROMPT_KIND
 from tests.communities.support import count, member_id, ok, outbox, refused
-from tests.inquiry.helpers import (
-    QUESTION,
-    ZONES,
-    RecordingMessenger,
-    maths_group,
-    run_for,
-    start_inquiry,
-)
+from tests.delivery.helpers import RecordingMessenger, run_for
+from tests.inquiry.helpers import QUESTION, ZONES, maths_group, start_inquiry
 from tests.talk import say, text_of
 
 

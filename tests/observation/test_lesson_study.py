@@ -17,7 +17,8 @@ from core.observation.models import LessonStudy, Observation, ObservationStatus
 from core.reflection.models import JournalEntry
 from tests.conftest import make_settings
 from tests.core.test_privacy import rows_mentioning
-from tests.observation.test_observation import RecordingMessenger, dms, member_id, ok, tick
+from tests.delivery.helpers import RecordingMessenger, tick
+from tests.observation.test_observation import dms, member_id, ok
 from tests.talk import say, tell, text_of
 
 LESSON = "2026-11-26 10:40"
@@ -88,7 +89,7 @@ def test_after_the_lesson_everyone_is_prompted_to_talk_it_over(
     clock.set(datetime(2026, 11, 26, 12, 41, tzinfo=UTC))  # two hours after it started
     tick(app, messenger)
     talks = {
-        who: reply for who, reply in messenger.sent if "time to talk it over" in text_of(reply)
+        who: reply for who, reply, _at in messenger.sent if "time to talk it over" in text_of(reply)
     }
     assert set(talks) == {"ana", "bob", "carol"}
     assert [a.command for a in talks["bob"].actions] == [
@@ -126,7 +127,7 @@ def test_leave_and_cancel(app: Staffroom, clock: FixedClock) -> None:
     messenger = RecordingMessenger(clock)
     clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
     tick(app, messenger)
-    assert not [r for _w, r in messenger.sent if "talk it over" in text_of(r)]
+    assert not [r for _w, r, _at in messenger.sent if "talk it over" in text_of(r)]
 
 
 def test_bad_input(app: Staffroom) -> None:

@@ -3,7 +3,6 @@ and deliverer, notes step by step, reflection, CPD, sharing, and privacy."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,9 +13,7 @@ from sqlmodel import Session, col, select
 from core.app import Staffroom
 from core.clock import FixedClock
 from core.cpd.models import CpdActivity
-from core.delivery import deliver_due, plan_due
 from core.delivery.models import OutboxMessage, Schedule
-from core.delivery.ports import Recipient
 from core.identity.models import Account
 from core.observation.models import Observation, ObservationShare, ObservationStatus
 from core.observation.privacy import OBSERVATION_DATA
@@ -24,6 +21,7 @@ from core.reflection.models import JournalEntry
 from core.reply import Reply
 from tests.conftest import make_settings
 from tests.core.test_privacy import rows_mentioning
+from tests.delivery.helpers import RecordingMessenger, tick
 from tests.schools.helpers import create_school, grant, join
 from tests.talk import say, tell, text_of
 
@@ -87,29 +85,6 @@ def planned(app: Staffroom) -> int:
     return 1
 
 
-class RecordingMessenger:
-    platform = "console"
-
-    def __init__(self, clock: FixedClock) -> None:
-        self.clock = clock
-        self.sent: list[tuple[str, Reply]] = []
-
-    async def send(self, recipient: Recipient, reply: Reply) -> str:
-        self.sent.append((recipient.user_id or "", reply))
-        return f"msg-{len(self.sent)}"
-
-    def to(self, user: str) -> list[str]:
-        return [text_of(r) for who, r in self.sent if who == user]
-
-
-def tick(app: Staffroom, messenger: RecordingMessenger) -> None:
-    """One pass of the worker: plan what is due, then deliver it."""
-    now = app.clock.now()
-    with app.session() as session:
-        plan_due(session, now, app.settings.delivery, app.producers)
-    asyncio.run(deliver_due(app.engine, {"console": messenger}, now, app.settings.delivery, "t"))
-
-
 def test_a_request_waits_for_the_colleagues_accept(app: Staffroom) -> None:
     people(app)
     ok(say(app, f'observe request @bob focus="questioning" date="{LESSON}"'))
@@ -171,22 +146,22 @@ def test_reminders_and_the_notes_nudge_go_through_the_planner_and_deliverer(
     tick(app, messenger)
     assert any(
         "Coming up: Bob observes your lesson" in t and "10:40 (Europe/London)" in t
-        for t in messenger.to("ana")
+        for t in messenger.texts_to("ana")
     )
     assert any(
         "Coming up: you observe Ana's lesson" in t and "11:40 (Europe/Madrid)" in t
-        for t in messenger.to("bob")
+        for t in messenger.texts_to("bob")
     )
     clock.set(datetime(2026, 11, 26, 9, 41, tzinfo=UTC))  # an hour before
-    before = len(messenger.to("ana"))
+    before = len(messenger.texts_to("ana"))
     tick(app, messenger)
-    assert len(messenger.to("ana")) == before + 1
+    assert len(messenger.texts_to("ana")) == before + 1
     clock.set(datetime(2026, 11, 26, 11, 41, tzinfo=UTC))  # an hour after the lesson
     tick(app, messenger)
-    assert any("How did Ana's lesson go?" in t for t in messenger.to("bob"))
-    nudge = [r for who, r in messenger.sent if who == "bob"][-1]
+    assert any("How did Ana's lesson go?" in t for t in messenger.texts_to("bob"))
+    nudge = messenger.to("bob")[-1][0]
     assert nudge.actions[0].command == "observe notes 1"
-    assert len(messenger.to("ana")) == before + 1  # the nudge is Bob's alone
+    assert len(messenger.texts_to("ana")) == before + 1  # the nudge is Bob's alone
 
 
 def test_cancelled_observation_sends_no_reminders(app: Staffroom, clock: FixedClock) -> None:
@@ -199,8 +174,10 @@ def test_cancelled_observation_sends_no_reminders(app: Staffroom, clock: FixedCl
     messenger = RecordingMessenger(clock)
     clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
     tick(app, messenger)
-    assert not [t for t in messenger.to("ana") + messenger.to("bob") if "Coming up" in t]
-    assert not [t for t in messenger.to("bob") if "How did" in t]
+    assert not [
+        t for t in messenger.texts_to("ana") + messenger.texts_to("bob") if "Coming up" in t
+    ]
+    assert not [t for t in messenger.texts_to("bob") if "How did" in t]
 
 
 def test_notes_step_by_step_reach_the_observed_teacher_only(app: Staffroom) -> None:
@@ -346,7 +323,7 @@ def test_an_open_observation_is_called_off_when_the_observer_leaves(
     messenger = RecordingMessenger(clock)
     clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
     tick(app, messenger)
-    assert messenger.to("ana") == []
+    assert messenger.texts_to("ana") == []
 
 
 def test_merge_moves_observations_and_shares(app: Staffroom) -> None:

@@ -10,78 +10,15 @@ from sqlmodel import Session, col, select
 
 from core.app import Staffroom
 from core.clock import FixedClock
-from core.delivery import deliver_due, plan_due
 from core.delivery.kinds import Occurrence
 from core.delivery.models import OutboxMessage, Schedule
-from core.delivery.ports import Recipient
 from core.invocation import ChannelRef, Invocation
 from core.reflection.models import ReflectionPrompt
 from core.reflection.schedules import FOLLOW_UP_KIND, PROMPT_KIND, produce_prompt
 from core.reply import Reply
+from tests.delivery.helpers import RecordingMessenger, run_for, tick
 from tests.reflection.helpers import entries_of, member_id
 from tests.talk import say, tell, text_of
-
-
-class RecordingMessenger:
-    """A platform that only writes down what it was asked to send, and when."""
-
-    platform = "console"
-
-    def __init__(self, clock: FixedClock) -> None:
-        self.clock = clock
-        self.sent: list[tuple[str, Reply, datetime]] = []
-
-    async def send(self, recipient: Recipient, reply: Reply) -> str:
-        self.sent.append((recipient.user_id or "", reply, self.clock.now()))
-        return f"msg-{len(self.sent)}"
-
-    def to(self, user: str) -> list[tuple[Reply, datetime]]:
-        return [(reply, at) for who, reply, at in self.sent if who == user]
-
-
-def tick(app: Staffroom, messenger: RecordingMessenger, runner: asyncio.Runner) -> None:
-    """One pass of the bot's scheduler: plan due occurrences, then deliver due messages."""
-    now = app.clock.now()
-    with app.session() as session:
-        plan_due(session, now, app.settings.delivery, app.producers)
-    runner.run(
-        deliver_due(app.engine, {"console": messenger}, now, app.settings.delivery, "test-worker")
-    )
-
-
-def _next_event(app: Staffroom, after: datetime) -> datetime | None:
-    """The next instant anything is due: a schedule's occurrence or a waiting outbox row."""
-    with Session(app.engine) as session:
-        due = session.exec(
-            select(Schedule.next_due_at).where(
-                col(Schedule.active), col(Schedule.next_due_at) > after
-            )
-        ).all()
-        waiting = session.exec(
-            select(OutboxMessage.next_attempt_at).where(
-                OutboxMessage.state == "pending", col(OutboxMessage.next_attempt_at) > after
-            )
-        ).all()
-    found = [d for d in (*due, *waiting) if d is not None]
-    return min(found) if found else None
-
-
-def run_for(
-    app: Staffroom, clock: FixedClock, messenger: RecordingMessenger, span: timedelta
-) -> None:
-    """Move the clock through ``span``, stopping at every instant something falls due (as the
-    bot's periodic planner would, to the second) and running the scheduler there."""
-    end = clock.now() + span
-    with asyncio.Runner() as runner:
-        tick(app, messenger, runner)
-        while True:
-            upcoming = _next_event(app, clock.now())
-            if upcoming is None or upcoming > end:
-                clock.set(end)
-                tick(app, messenger, runner)
-                return
-            clock.set(upcoming)
-            tick(app, messenger, runner)
 
 
 def schedule_of(app: Staffroom, user: str) -> Schedule:

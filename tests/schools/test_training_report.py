@@ -15,15 +15,14 @@ from core.clock import FixedClock
 from core.delivery.models import OutboxMessage
 from core.schools.models import Training
 from core.schools.service import days_left, status_of
+from tests.delivery.helpers import RecordingMessenger, tick
 from tests.schools.helpers import (
-    RecordingMessenger,
     create_school,
     csv_rows,
     grant,
     join,
     member_id,
     ok,
-    tick,
 )
 from tests.talk import say, text_of
 
@@ -118,7 +117,7 @@ def _at(clock: FixedClock, day: date, zone: ZoneInfo = LONDON) -> None:
 
 
 def _reminders(messenger: RecordingMessenger, user: str) -> list[str]:
-    return [t for t in messenger.to(user) if "Training reminder" in t]
+    return [t for t in messenger.texts_to(user) if "Training reminder" in t]
 
 
 def _planned_local_times(app: Staffroom, user: str) -> list[time]:
@@ -135,7 +134,7 @@ def test_reminders_at_nine_local_across_the_clock_change(
     school: Staffroom, clock: FixedClock
 ) -> None:
     ok(say(school, "settings timezone Europe/London", user="bob"))
-    messenger = RecordingMessenger()
+    messenger = RecordingMessenger(clock)
     # 30 days before 2027-11-23 is in summer time; 7 and 0 days before are after the change.
     for day, expected in (
         (date(2027, 10, 24), "Safeguarding expires in 30 days, on 2027-11-23."),
@@ -162,7 +161,7 @@ def test_reminders_at_nine_local_across_the_clock_change(
 def test_a_first_deadline_is_reminded_to_those_who_have_not_done_it(
     school: Staffroom, clock: FixedClock
 ) -> None:
-    messenger = RecordingMessenger()
+    messenger = RecordingMessenger(clock)
     _at(clock, date(2026, 12, 24), ZoneInfo("UTC"))
     tick(school, messenger)
     [ana] = _reminders(messenger, "ana")
@@ -181,7 +180,7 @@ def test_twelve_months_from_29_february(app: Staffroom, clock: FixedClock) -> No
     ok(say(app, "settings timezone Europe/London", user="lee"))
     done = ok(say(app, "training done 1 date=2028-02-29", user="lee"))
     assert "Done: on 2028-02-29, valid until 2029-02-28" in text_of(done)
-    messenger = RecordingMessenger()
+    messenger = RecordingMessenger(clock)
     for day, expected in (
         (date(2029, 1, 29), "expires in 30 days, on 2029-02-28"),
         (date(2029, 2, 21), "expires in 7 days, on 2029-02-28"),

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from core.app import Staffroom
+from core.cpd.periods import Period
 from core.mentoring.models import MatchStatus, MentorMatch, MentorNote
-from core.schools.models import School, TrustRole
+from core.schools.models import School, Trust, TrustRole
+from core.schools.service import cpd_report
+from core.schools.trust_reports import trust_cpd_report
 from tests.core.test_privacy import rows_mentioning
 from tests.schools.conftest import ADMIN
 from tests.schools.helpers import audited, create_school, csv_rows, grant, join, member_id, ok
@@ -73,6 +76,50 @@ def test_a_trust_admin_sees_each_schools_totals_and_the_trusts(trust: Staffroom)
     everything = shown + attachment.data.decode("utf-8-sig")
     for private in (*SECRETS, *MEMBERS, "Elmwood", "Elm course"):
         assert private not in everything, private
+
+
+def test_the_trusts_totals_are_each_schools_own_report_summed(trust: Staffroom) -> None:
+    """Grouped over the whole trust, the totals are what each school's own report says, in
+    any period, for a school nobody has joined too."""
+    create_school(trust, "Ashgrove Infants")
+    ok(say(trust, 'trust add "Ashgrove Infants"', user=ADMIN))
+    ok(say(trust, 'cpd log 4 "Old course" category=course date=2025-10-02', user="cat"))
+    ok(say(trust, 'cpd log 1 "Podcast" category=reading date=2026-11-21', user="bob"))
+    periods = (
+        Period("all", None, None),
+        Period("this-year", date(2026, 9, 1), date(2027, 8, 31)),
+        Period("november", date(2026, 11, 1), date(2026, 11, 30)),
+    )
+    with Session(trust.engine) as session:
+        riverside = session.exec(select(Trust).where(Trust.name == TRUST)).one()
+        assert riverside.id is not None
+        for period in periods:
+            report = trust_cpd_report(session, riverside.id, period)
+            names = [s.school for s in report.schools]
+            assert names == ["Ashgrove Infants", "Hillside Primary", "Oakfield High"]
+            categories: dict[str, float] = {}
+            for row in report.schools:
+                own = cpd_report(session, row.school_id, period)
+                assert (row.members, row.hours, row.activities, row.quiet) == (
+                    len(own.members),
+                    own.total_hours,
+                    own.total_activities,
+                    len(own.quiet),
+                ), (period.name, row.school)
+                for category, hours in own.by_category:
+                    categories[category] = categories.get(category, 0.0) + hours
+            expected = sorted(
+                ((c, round(h, 2)) for c, h in categories.items()), key=lambda i: (-i[1], i[0])
+            )
+            assert report.by_category == expected, period.name
+        everything = trust_cpd_report(session, riverside.id, periods[0])
+        november = trust_cpd_report(session, riverside.id, periods[2])
+    ashgrove, hillside, oakfield = everything.schools
+    assert (ashgrove.members, ashgrove.hours, ashgrove.activities, ashgrove.quiet) == (0, 0, 0, 0)
+    assert (hillside.members, hillside.hours, hillside.activities, hillside.quiet) == (3, 8.5, 4, 0)
+    assert (oakfield.hours, oakfield.quiet) == (3, 1)
+    assert [(s.hours, s.quiet) for s in november.schools] == [(0, 0), (2.5, 2), (3, 1)]
+    assert november.by_category == [("course", 3.0), ("reading", 2.5)]
 
 
 def _schools(app: Staffroom) -> list[School]:

@@ -10,22 +10,17 @@ import discord.http
 import pytest
 from sqlmodel import Session, select
 
-from core.delivery.deliverer import deliver_due
-from core.delivery.planner import plan_due
 from core.delivery.ports import PermanentFailure, Recipient, RetryAfter, TransientFailure
 from core.reply import Reply
 from tests.adapters.discord.conftest import ANA, APP_ID, BEN, CHANNEL_ID, GUILD_ID, Bot, text_of
+from tests.delivery.helpers import worker_pass
 
 RAW = "@everyone <!channel> <@910000000000000101> <@&5> <b>bold</b> **stars**"
 
 
 async def deliver(bot: Bot) -> None:
     """One planning pass and one delivery round, as the scheduler runs them."""
-    settings = bot.app.settings.delivery
-    now = bot.app.clock.now()
-    with bot.app.session() as session:
-        plan_due(session, now, settings, bot.app.producers)
-    await deliver_due(bot.app.engine, {"discord": bot.platform.messenger}, now, settings, "test")
+    await worker_pass(bot.app, {"discord": bot.platform.messenger})
 
 
 async def test_a_reflection_prompt_arrives_by_dm_and_the_dm_answer_is_journalled(

@@ -22,10 +22,10 @@ from adapters.slack import SlackPlatform, create_platform
 from adapters.slack.inbound import CONCURRENT_WORK
 from core.app import Staffroom
 from core.clock import FixedClock
-from core.delivery import deliver_due, plan_due
 from core.identity.models import Account, Member
 from core.installations.models import Installation
 from tests.conftest import make_settings
+from tests.delivery.helpers import worker_pass
 from tests.fakes.fake_slack import FakeSlack, SlackCall, sign, slash_command_payload
 
 SECRET = "test-signing-secret"
@@ -239,16 +239,7 @@ class Installed:
         return (await self.fake.wait_for_responses(seen + 1))[seen].body
 
     async def deliver(self) -> None:
-        app = self.app
-        with app.session() as session:
-            plan_due(session, app.clock.now(), app.settings.delivery, app.producers)
-        await deliver_due(
-            app.engine,
-            {"slack": self.platform.messenger},
-            app.clock.now(),
-            app.settings.delivery,
-            "worker",
-        )
+        await worker_pass(self.app, {"slack": self.platform.messenger})
 
     async def removed(self, team: str) -> Installation:
         """The row of ``team`` once its removal is recorded and its tokens erased (Bolt acks

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from core.delivery import deliver_due, plan_due
 from core.observation.models import Observation, ObservationStatus
 from tests.adapters.slack.conftest import Harness
 from tests.adapters.slack.test_http_mode import all_text, slash
+from tests.delivery.helpers import worker_pass
 from tests.fakes.fake_slack import (
     SlackCall,
     block_actions_body,
@@ -24,11 +24,7 @@ ANA, BOB, CAROL = "U1", "U2", "U3"
 
 
 async def deliver(h: Harness) -> None:
-    app = h.app
-    now = app.clock.now()
-    with app.session() as session:
-        plan_due(session, now, app.settings.delivery, app.producers)
-    await deliver_due(app.engine, {"slack": h.platform.messenger}, now, app.settings.delivery, "t")
+    await worker_pass(h.app, {"slack": h.platform.messenger})
 
 
 def observation(h: Harness) -> Observation:

@@ -5,25 +5,16 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from core.clock import FixedClock
 from core.observation.models import Observation, ObservationStatus
 from core.reflection.models import JournalEntry
 from tests.adapters.telegram.conftest import ANA, BEN, Bot
+from tests.delivery.helpers import worker_pass
 
 CAROL = 91
 
 
 async def deliver(bot: Bot) -> None:
-    from core.delivery import deliver_due, plan_due
-
-    clock = bot.app.clock
-    assert isinstance(clock, FixedClock)
-    settings = bot.app.settings.delivery
-    with bot.app.session() as session:
-        plan_due(session, clock.now(), settings, bot.app.producers)
-    await deliver_due(
-        bot.app.engine, {"telegram": bot.platform.messenger}, clock.now(), settings, "test-worker"
-    )
+    await worker_pass(bot.app, {"telegram": bot.platform.messenger})
 
 
 def _buttons(call_params: dict[str, object]) -> dict[str, str]:
