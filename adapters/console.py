@@ -13,6 +13,10 @@ the demo, say). ``/attach PATH`` sends a local file with the next command (``inq
 a reference: its name, size and path on this computer, never a copy. Any other ``/cpd list`` runs
 as ``cpd list``, the way Telegram's commands look.
 
+A button that opens a form (Decline, asking for an optional reason) asks its questions one by one,
+as Telegram does, with the core's forms: each line answers the question, a numbered Skip or Finish
+presses it, ``/cancel`` stops, and a command typed instead puts the form away.
+
 The console is one trusted person at their own terminal: it names its member by whatever name it
 is given (``--as``), so it proves nobody's identity, and its commands are not rate-limited (a
 script piping a hundred lines in is that person, not a flood).
@@ -21,6 +25,7 @@ script piping a hundred lines in is that person, not a flood).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import mimetypes
 import os
@@ -36,6 +41,9 @@ from core.app import Staffroom
 from core.commands import N_
 from core.delivery.deliverer import deliver_due
 from core.delivery.ports import Recipient
+from core.forms import service as forms
+from core.forms.questions import FormAction, read_action
+from core.forms.service import Ask, Forgotten, Say, Step, Submit
 from core.i18n import _
 from core.invocation import MAX_ATTACHMENTS, AttachedFile, ChannelRef, Invocation
 from core.reply import Fields, Heading, Items, Note, Reply, Span, Text
@@ -121,6 +129,8 @@ class ConsoleSession:
         self._worker = f"console:{socket.gethostname()[:30]}:{os.getpid()}"
         self.attached: list[AttachedFile] = []
         """Files given with ``/attach``, sent with the next command."""
+        self.in_form = False
+        """Whether a form is asking its questions here (its progress is the core's)."""
 
     def invocation(self, line: str) -> Invocation:
         where = (
@@ -155,9 +165,68 @@ class ConsoleSession:
             if not 1 <= choice <= len(self.last_actions):
                 return f"✗ Pick a number from 1 to {len(self.last_actions)}."
             line = self.last_actions[choice - 1]
-        invocation = self.invocation(line)
+        action = read_action(line)
+        if action is not None and action.kind == "open":
+            opened = self.app.registry.form_with(action.value)
+            if opened is not None:
+                invocation = self.invocation(action.value)
+                step: Step = await asyncio.to_thread(
+                    forms.start, self.app, invocation, opened[0], opened[1]
+                )
+                return await self._step(step, invocation)
+            line = action.value  # nothing left to ask: it runs as it stands
+        elif self.in_form:
+            answered = await self._answer_form(line, action)
+            if answered is not None:
+                return answered
+        return await self._run(self.invocation(line))
+
+    async def _run(self, invocation: Invocation) -> str:
         self.attached = []
         reply = await self.app.handle(invocation)
+        self.last_actions = [a.command for a in reply.actions]
+        return render(reply, saved=self._save(reply))
+
+    async def _answer_form(self, line: str, action: FormAction | None) -> str | None:
+        """The open form's next step for ``line`` (an answer, or a pressed Skip or Finish);
+        None when the line is for the rest of Staffroom (a command puts the form away)."""
+        invocation = self.invocation(line)
+        if action is not None:
+            step: Step | None = await asyncio.to_thread(forms.press, self.app, invocation, action)
+        elif invocation.kind == "command":
+            self.in_form = False
+            note = await asyncio.to_thread(forms.put_away, self.app, invocation)
+            ran = await self._run(invocation)
+            return f"{ran}\n  ({note})" if note else ran
+        else:
+            step = await asyncio.to_thread(forms.answer, self.app, invocation, line)
+        if step is None or isinstance(step, Forgotten):
+            self.in_form = False
+            ran = await self._run(invocation)
+            return f"{ran}\n  ({step.note})" if step is not None else ran
+        return await self._step(step, invocation)
+
+    async def _step(self, step: Step, invocation: Invocation) -> str:
+        """Show a form's step: the next question, or the command's answer once every field is
+        in (a value it refuses is asked again)."""
+        self.in_form = isinstance(step, Ask)
+        if isinstance(step, Ask | Say):
+            self.last_actions = [a.command for a in step.reply.actions]
+            return render(step.reply)
+        assert isinstance(step, Submit)
+        run = dataclasses.replace(
+            invocation,
+            text=None,
+            kind="command",
+            command=step.command,
+            args=step.args,
+            via_form=True,
+        )
+        self.attached = []
+        reply = await self.app.handle(run)
+        again = await asyncio.to_thread(forms.submitted, self.app, invocation, step, reply)
+        if again is not None:
+            return await self._step(again, invocation)
         self.last_actions = [a.command for a in reply.actions]
         return render(reply, saved=self._save(reply))
 
@@ -171,6 +240,7 @@ class ConsoleSession:
                 return "✗ " + _("Say which channel, like /in staffroom.") + f" ({_(CONTROLS)})"
             self.channel = channel_id_for(rest)
             self.last_actions = []
+            self.in_form = False  # another chat or person: that form waits in its own
             return _(
                 "You are in {channel} (a local channel). /dm goes back to the direct chat.",
                 channel=self.channel,
@@ -178,6 +248,7 @@ class ConsoleSession:
         if word == "dm":
             self.channel = None
             self.last_actions = []
+            self.in_form = False  # another chat or person: that form waits in its own
             return _("You are in your direct chat with Staffroom.")
         if word == "as":
             if not rest:
@@ -185,9 +256,14 @@ class ConsoleSession:
             self.name, self.user_id = rest, user_id_for(rest)
             self.messenger.for_user = self.user_id
             self.last_actions = []
+            self.in_form = False  # another chat or person: that form waits in its own
             return _("You are {name} now.", name=self.name)
         if word == "attach":
             return self._attach(rest)
+        if word == "cancel" and self.in_form:
+            self.in_form = False
+            self.last_actions = []
+            return render(forms.cancel(self.app, self.invocation("")))
         if word in ("", "help", "?"):
             return f"{_(CONTROLS)} · {_(ATTACH_CONTROL)}"
         return None

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from core.errors import UserError
 from core.i18n import _
 from core.params import BadValue, ConvertContext, Kind, convert, parse_tags
-from core.parsing import ParsedArgs, ParseError, tokenize
+from core.parsing import ParsedArgs, ParseError, split_args, tokenize
 
 if TYPE_CHECKING:
     from core.context import Context
@@ -312,6 +312,28 @@ def _quote(word: str) -> str:
     return f'"{word[:40]}"'
 
 
+def _given(command: Command, args: ParsedArgs) -> dict[str, str] | None:
+    """The values parsed words give, matched to parameters as :meth:`Command.bind` matches them,
+    unconverted; None when they do not fit (an unknown key, #tags, too many words)."""
+    by_name = {p.name: p for p in command.params}
+    if args.tags or any(key not in by_name for key in args.keyword):
+        return None
+    given = dict(args.keyword)
+    words = list(args.positional)
+    if words and command.rest_param is not None:
+        return None  # the rest of the line is one value: a button opens it with nothing given
+    for param in command.params:
+        if not words:
+            break
+        if not param.positional or param.kind in (Kind.TAGS, Kind.FILE) or param.name in given:
+            continue
+        if param.many:
+            given[param.name], words = " ".join(words), []
+        else:
+            given[param.name] = words.pop(0)
+    return None if words else given
+
+
 _PYTHON_KINDS: dict[type, Kind] = {
     bool: Kind.BOOL,
     int: Kind.INT,
@@ -505,6 +527,26 @@ class CommandRegistry:
         if found is None or found[1] or not found[0].form or not found[0].params:
             return None
         return found[0]
+
+    def form_with(self, text: str) -> tuple[Command, dict[str, str]] | None:
+        """The command ``text`` names and the values it already gives, by parameter name, as
+        typed (converted when the command runs): a button's ``form:open`` asks only the rest.
+        The command need not be a form command: the button asks for the form. None when the
+        text names no command, gives what the command does not take, or leaves nothing to ask
+        (then it runs as typed)."""
+        try:
+            words = tokenize(text)
+        except ParseError:
+            return None
+        found = self.resolve([t.text for t in words]) if words else None
+        if found is None:
+            return None
+        command, rest = found
+        args = split_args(words[len(words) - len(rest) :])
+        given = _given(command, args)
+        if given is None or all(p.name in given or p.kind is Kind.FILE for p in command.params):
+            return None
+        return command, given
 
     def in_group(self, group: str) -> list[Command]:
         """The group's commands in the order the feature declares them (the everyday ones

@@ -35,13 +35,20 @@ from discord import app_commands
 from adapters.discord.autocomplete import suggest
 from adapters.discord.buttons import BUTTON_ID
 from adapters.discord.messenger import PLATFORM, SEND_ERRORS, prepare, send_all
-from adapters.discord.modal import build_modal, field_label, form_command, read_submission
+from adapters.discord.modal import (
+    build_modal,
+    field_label,
+    form_command,
+    form_key,
+    read_submission,
+)
 from adapters.discord.onboarding import question_for
 from adapters.discord.render import DiscordMessage, render
 from adapters.discord.tree import UnreadableOptions, discord_path
 from core.actions.service import command_for
 from core.app import Staffroom
 from core.commands import Command, Param
+from core.forms.questions import read_action
 from core.i18n import _, set_language
 from core.invocation import AttachedFile, ChannelRef, Invocation
 from core.params import Kind
@@ -253,6 +260,17 @@ class DiscordInbound:
             if command_text is None:
                 await self.respond(interaction, self._expired())
                 return
+            action = read_action(command_text)
+            if action is not None and action.kind == "open":
+                # A form with some values given (a Decline's request id): a modal asks the
+                # rest, its values read back from the key when it is sent; with nothing left
+                # to ask, the command runs as it stands.
+                command_text = action.value
+                opened = self.app.registry.form_with(command_text)
+                if opened is not None:
+                    modal = build_modal(opened[0], key=key, given=opened[1].keys())
+                    await interaction.response.send_modal(modal)
+                    return
             form = self.app.registry.form_for(command_text)
             if form is not None:
                 await interaction.response.send_modal(build_modal(form))
@@ -278,12 +296,34 @@ class DiscordInbound:
             return
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        name = form_command(str(data.get("custom_id") or ""))
+        custom_id = str(data.get("custom_id") or "")
+        key = form_key(custom_id)
         async with self.answering(interaction):
-            await self._submit(interaction, name or "", data)
+            if key is not None:
+                await self._submit_opened(interaction, key, data)
+            else:
+                await self._submit(interaction, form_command(custom_id) or "", data)
+
+    async def _submit_opened(
+        self, interaction: discord.Interaction[Any], key: str, data: dict[str, Any]
+    ) -> None:
+        """A form a button opened: the values it was given come from the button's command,
+        looked up by its key, never from the submission."""
+        action = read_action(await command_for(self.app, key) or "")
+        opened = self.app.registry.form_with(action.value) if action is not None else None
+        if action is None or action.kind != "open" or opened is None:
+            await self._submit(interaction, "", data)
+            return
+        command, given = opened
+        await self._submit(interaction, command.name, data, given=given)
 
     async def _submit(
-        self, interaction: discord.Interaction[Any], name: str, data: dict[str, Any]
+        self,
+        interaction: discord.Interaction[Any],
+        name: str,
+        data: dict[str, Any],
+        *,
+        given: dict[str, str] | None = None,
     ) -> None:
         found = self.app.registry.resolve(name.split()) if name.split() else None
         if found is None or found[1]:
@@ -292,9 +332,8 @@ class DiscordInbound:
             await self.respond(interaction, Reply.error(stale))
             return
         command = found[0]
-        invocation = self.invocation(
-            interaction, command=command.name, args=read_submission(command, data), via_form=True
-        )
+        args = {**read_submission(command, data), **(given or {})}
+        invocation = self.invocation(interaction, command=command.name, args=args, via_form=True)
         answered, deferral = await self._dispatch(interaction, invocation, public=command.public)
         reply = answered.reply
         if reply.tone == "error" and reply.error_field:

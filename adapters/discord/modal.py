@@ -5,10 +5,15 @@ order declared. Each input's custom id is the parameter's name, and the modal's 
 ``srform:<command>``, so a submission is understood from its payload alone, even after a restart
 (submissions are handled in ``on_interaction``, not by a modal object kept in memory). Who submits
 is always the interaction's user.
+
+A form opened by a button with some values already given (a Decline's request id) asks only the
+rest, and its custom id is ``srform:key:<action key>``: the values are read back from the
+button's command, kept server-side, never from the payload.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import discord
@@ -19,6 +24,8 @@ from core.i18n import _
 from core.params import Kind
 
 FORM_PREFIX = "srform:"
+KEY_PREFIX = f"{FORM_PREFIX}key:"
+"""A form opened by a button: no command group can be spelled with a colon."""
 MAX_INPUTS = 5
 TITLE_LIMIT = 45
 LABEL_LIMIT = 45
@@ -26,10 +33,10 @@ PLACEHOLDER_LIMIT = 100
 INPUT_LIMIT = 4000
 
 
-def form_params(command: Command) -> list[Param]:
-    """The parameters the modal asks for: required ones first, at most five (a modal takes
-    no files)."""
-    typed = [p for p in command.params if p.kind is not Kind.FILE]
+def form_params(command: Command, given: Collection[str] = ()) -> list[Param]:
+    """The parameters the modal asks for (those not ``given``): required ones first, at most
+    five (a modal takes no files)."""
+    typed = [p for p in command.params if p.kind is not Kind.FILE and p.name not in given]
     required = [p for p in typed if p.required]
     optional = [p for p in typed if not p.required]
     return (required + optional)[:MAX_INPUTS]
@@ -58,14 +65,18 @@ def _placeholder(param: Param) -> str:
     return shorten(hint or (_(param.help) if param.help else ""), PLACEHOLDER_LIMIT)
 
 
-def build_modal(command: Command) -> discord.ui.Modal:
-    """The modal for ``command``; its submission is read by :func:`read_submission`."""
+def build_modal(
+    command: Command, *, key: str | None = None, given: Collection[str] = ()
+) -> discord.ui.Modal:
+    """The modal for ``command``; its submission is read by :func:`read_submission`. Opened by
+    the button with action ``key``, it leaves out the fields that button's command ``given``."""
+    custom_id = KEY_PREFIX + key if key is not None else FORM_PREFIX + command.name
     modal = discord.ui.Modal(
         title=shorten(command.name.capitalize(), TITLE_LIMIT),
-        custom_id=shorten(FORM_PREFIX + command.name, 100),
+        custom_id=shorten(custom_id, 100),
         timeout=None,
     )
-    for param in form_params(command):
+    for param in form_params(command, given):
         long = param.kind is Kind.LONG_TEXT
         modal.add_item(
             discord.ui.TextInput(
@@ -81,10 +92,18 @@ def build_modal(command: Command) -> discord.ui.Modal:
 
 
 def form_command(custom_id: str) -> str | None:
-    """The command name a modal was opened for, or None if it is not a Staffroom form."""
-    if not custom_id.startswith(FORM_PREFIX):
+    """The command name a modal was opened for, or None if it is not a Staffroom form (or was
+    opened by a button: :func:`form_key`)."""
+    if not custom_id.startswith(FORM_PREFIX) or custom_id.startswith(KEY_PREFIX):
         return None
     return custom_id[len(FORM_PREFIX) :] or None
+
+
+def form_key(custom_id: str) -> str | None:
+    """The action key of the button a modal was opened by, or None."""
+    if not custom_id.startswith(KEY_PREFIX):
+        return None
+    return custom_id[len(KEY_PREFIX) :] or None
 
 
 def read_submission(command: Command, data: dict[str, Any]) -> dict[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, TypedDict
 
@@ -29,12 +30,14 @@ from adapters.slack.modal import (
     CALLBACK_ID,
     build_modal,
     first_block,
+    read_given,
     read_metadata,
     read_values,
 )
 from adapters.slack.render import ACTION_PREFIX, render
 from core.app import Staffroom
 from core.commands import Command
+from core.forms.questions import read_action
 from core.i18n import _
 from core.invocation import AttachedFile, ChannelRef, Invocation
 from core.reply import Reply
@@ -143,16 +146,25 @@ class SlackInbound:
         async with self.work:
             await self._command(body, text, respond, client)
 
-    async def _open_form(self, form: Command, body: dict[str, Any], client: AsyncWebClient) -> bool:
-        """Open the modal for ``form``; False if Slack would not, so the command runs as typed
-        (and its answer tells the member what the command needs)."""
+    async def _open_form(
+        self,
+        form: Command,
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        *,
+        given: Mapping[str, str] | None = None,
+        channel_id: str | None = None,
+    ) -> bool:
+        """Open the modal for ``form`` (the fields not ``given``); False if Slack would not, so
+        the command runs as typed (and its answer tells the member what the command needs)."""
         trigger_id = body.get("trigger_id")
         if not trigger_id:
             return False
-        channel_id = str(body.get("channel_id") or "") or None
+        channel_id = channel_id or str(body.get("channel_id") or "") or None
         try:
             await client.views_open(
-                trigger_id=trigger_id, view=build_modal(form, channel_id=channel_id)
+                trigger_id=trigger_id,
+                view=build_modal(form, channel_id=channel_id, given=given),
             )
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
             log.warning("slack: could not open the %s form (%s)", form.name, error)
@@ -182,6 +194,17 @@ class SlackInbound:
         self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
+        # A form with some values given (a Decline's request id) opens a modal for the rest,
+        # not queued: the trigger_id expires 3 s after the press.
+        action = (body.get("actions") or [{}])[0]
+        form_action = read_action(str(action.get("value") or ""))
+        if form_action is not None and form_action.kind == "open" and _identity(body)[1]:
+            opened = self.app.registry.form_with(form_action.value)
+            channel_id = str((body.get("channel") or {}).get("id") or "") or None
+            if opened is not None and await self._open_form(
+                opened[0], body, client, given=opened[1], channel_id=channel_id
+            ):
+                return
         async with self.work:
             await self._action(body, respond, client)
 
@@ -194,6 +217,9 @@ class SlackInbound:
         if not command or not user:
             return
         channel_id = str((body.get("channel") or {}).get("id") or "")
+        form_action = read_action(command)
+        if form_action is not None and form_action.kind == "open":
+            command = form_action.value  # nothing left to ask, or no modal: run it as it stands
         reply = await self.app.handle(
             Invocation(
                 platform=PLATFORM,
@@ -227,6 +253,7 @@ class SlackInbound:
             await self._post_to_person(stale, client, team=team, user=user, channel=channel_id)
             return
         command = found[0]
+        given = read_given(command, view)
         reply = await self.app.handle(
             Invocation(
                 platform=PLATFORM,
@@ -235,16 +262,15 @@ class SlackInbound:
                 user_id=user,
                 display_name=str((body.get("user") or {}).get("name", "")),
                 command=command.name,
-                args=read_values(command, view),
+                args={**read_values(command, view), **given},
                 channel=_channel(channel_id or "", ""),
                 via_form=True,
             )
         )
         if reply.tone == "error":
-            field = (
-                reply.error_field if reply.error_field in {p.name for p in command.params} else None
-            )
-            block = field or first_block(command)
+            shown = {p.name for p in command.params} - set(given)
+            field = reply.error_field if reply.error_field in shown else None
+            block = field or first_block(command, given)
             if block is not None:
                 message = reply.plain_text().split("\n", 1)[0]
                 await ack(response_action="errors", errors={block: message[:ERROR_TEXT_LIMIT]})

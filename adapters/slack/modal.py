@@ -3,12 +3,15 @@
 Each parameter becomes one input block whose ``block_id`` is the parameter's name, so an error the
 core reports for a parameter (``Reply.error_field``) shows inline on that field. The command and
 the channel it was typed in travel in ``private_metadata``; who submits is always taken from the
-submission itself, never from the metadata.
+submission itself, never from the metadata. A form opened by a button with some values already
+given (a Decline's request id) leaves those fields out and carries their values in the metadata
+too: ids a core-made button named, which the core checks against the submitter when it runs.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from adapters.text import shorten
@@ -70,12 +73,14 @@ def _placeholder(param: Param) -> str:
     }.get(param.kind, "")
 
 
-def build_modal(command: Command, *, channel_id: str | None) -> dict[str, Any]:
-    """The modal view for ``command``: one input per parameter, required ones marked."""
+def build_modal(
+    command: Command, *, channel_id: str | None, given: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The modal view for ``command``: one input per parameter not ``given``, required ones
+    marked."""
+    given = dict(given or {})
     blocks: list[dict[str, Any]] = []
-    for param in command.params:
-        if param.kind is Kind.FILE:
-            continue  # files come with a message in the DM, never typed into a modal
+    for param in _shown(command, given):
         block: dict[str, Any] = {
             "type": "input",
             "block_id": param.name,
@@ -86,7 +91,10 @@ def build_modal(command: Command, *, channel_id: str | None) -> dict[str, Any]:
         if param.help:
             block["hint"] = _plain(_(param.help), HINT_LIMIT)
         blocks.append(block)
-    metadata = json.dumps({"command": command.name, "channel": channel_id})
+    data: dict[str, Any] = {"command": command.name, "channel": channel_id}
+    if given:
+        data["given"] = given
+    metadata = json.dumps(data)
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
@@ -107,6 +115,25 @@ def read_metadata(view: dict[str, Any]) -> tuple[str, str | None]:
     command = data.get("command") if isinstance(data, dict) else None
     channel = data.get("channel") if isinstance(data, dict) else None
     return (str(command) if command else "", str(channel) if channel else None)
+
+
+def read_given(command: Command, view: dict[str, Any]) -> dict[str, str]:
+    """The values a modal was opened with (left out of its fields), by parameter name; names
+    the command does not take are dropped."""
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except json.JSONDecodeError:
+        data = {}
+    given = data.get("given") if isinstance(data, dict) else None
+    if not isinstance(given, dict):
+        return {}
+    names = {p.name for p in command.params}
+    return {k: v for k, v in given.items() if k in names and isinstance(v, str)}
+
+
+def _shown(command: Command, given: Mapping[str, str]) -> list[Param]:
+    # Files come with a message in the DM, never typed into a modal.
+    return [p for p in command.params if p.kind is not Kind.FILE and p.name not in given]
 
 
 def _value(element: dict[str, Any]) -> str | None:
@@ -146,6 +173,7 @@ def read_values(command: Command, view: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-def first_block(command: Command) -> str | None:
-    """Where an error that names no field is shown: the first field of the form."""
-    return command.params[0].name if command.params else None
+def first_block(command: Command, given: Mapping[str, str] | None = None) -> str | None:
+    """Where an error that names no field shown is shown: the first field of the form."""
+    shown = _shown(command, given or {})
+    return shown[0].name if shown else None

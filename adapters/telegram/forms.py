@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 from telegram import Bot, Chat, ForceReply, Message
 from telegram.constants import ChatType
@@ -56,12 +56,14 @@ class TelegramForms:
         *,
         chat: Chat | None,
         quote: Message | None,
+        given: Mapping[str, str] | None = None,
     ) -> None:
-        """Ask ``form``'s first field in the private chat. Given in a group, the group is told
-        where to look (or how to start a private chat, if the member never pressed Start)."""
+        """Ask ``form``'s first field not ``given`` in the private chat. Given in a group, the
+        group is told where to look (or how to start a private chat, if the member never
+        pressed Start)."""
         user_chat = int(invocation.user_id)
         async with self.apologising(bot, user_chat if chat is None else chat.id):
-            step = await asyncio.to_thread(service.start, self.app, invocation, form)
+            step = await asyncio.to_thread(service.start, self.app, invocation, form, given)
             if chat is None or chat.type == ChatType.PRIVATE:
                 await self.send(bot, user_chat, step)
             else:

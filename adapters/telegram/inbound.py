@@ -442,12 +442,21 @@ class Inbound:
             try:
                 user = query.from_user
                 action = read_action(command)
-                form = self.app.registry.form_for(command) if action is None else None
+                if action is not None and action.kind == "open":
+                    # A form with some values given (a Decline's request id): ask the rest, or
+                    # run the command as it stands when nothing is left to ask.
+                    command, action = action.value, None
+                    opened = self.app.registry.form_with(command)
+                else:
+                    form = self.app.registry.form_for(command) if action is None else None
+                    opened = (form, {}) if form is not None else None
                 if action is not None:
                     await self.forms.press(context.bot, self.invocation(user, None, ""), action)
-                elif form is not None:
+                elif opened is not None:
                     privately = self.invocation(user, None, command)
-                    await self.forms.open(context.bot, privately, form, chat=chat, quote=None)
+                    await self.forms.open(
+                        context.bot, privately, opened[0], chat=chat, quote=None, given=opened[1]
+                    )
                 else:
                     reply = await self.app.handle(self.invocation(user, chat, command))
                     await self.put_form_away(chat, user, reply)

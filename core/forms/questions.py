@@ -4,6 +4,8 @@ A form asks a command's required parameters first, then the optional ones, each 
 the command declares them. A parameter with choices (or a yes/no one) gets a button per choice;
 an optional one gets Skip and Finish. Buttons carry only ``form:`` actions naming a parameter and,
 for a choice, one of the values the command itself declares: never anything a member typed.
+A ``form:open`` button opens a command's form with some of its values already given (the
+request a Decline button is about), so only the rest is asked.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ _BOOL_CHOICES = ("yes", "no")
 class FormAction:
     """A pressed form button, read back from its command."""
 
-    kind: Literal["answer", "skip", "finish"]
+    kind: Literal["answer", "skip", "finish", "open"]
     field: str = ""
     value: str = ""
+    """For an answer, the choice; for ``open``, the command text that opens the form."""
 
 
 def fields_of(command: Command) -> list[Param]:
@@ -75,11 +78,20 @@ def skip_action(param: Param) -> str:
     return f"{ACTION_PREFIX}skip {param.name}"
 
 
+def open_action(text: str) -> str:
+    """A button command opening the form of the command ``text`` names, with the values ``text``
+    already gives (``cpd request decline 3``: the reason is asked). Core-made text only: the
+    values are ids and choices, never what a member typed."""
+    return f"{ACTION_PREFIX}open {text}"
+
+
 def read_action(command: str) -> FormAction | None:
     """The form action a button's command stands for, or None if it is not one."""
     if not command.startswith(ACTION_PREFIX):
         return None
     kind, _sep, rest = command[len(ACTION_PREFIX) :].partition(" ")
+    if kind == "open":
+        return FormAction("open", value=rest.strip()) if rest.strip() else None
     field, _sep, value = rest.partition(" ")
     if kind == "answer" and field and value:
         return FormAction("answer", field, value)

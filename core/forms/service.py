@@ -2,7 +2,9 @@
 
 The promise: a member who sends a form command with nothing after it is asked for its fields one
 by one in their chat, and when the last is answered the command runs exactly as if they had typed
-it, through the core's dispatch, with the same checks. In between:
+it, through the core's dispatch, with the same checks. A ``form:open`` button (Decline, for its
+optional reason) opens one with some values already given: those are kept as answers and never
+asked, and are checked, like every answer, when the command runs as whoever answers. In between:
 
 - Progress lives in the database (:class:`~core.forms.models.FormProgress`), one row per member
   and chat, so any front-end process can take the next answer; a row is locked while it is
@@ -21,6 +23,7 @@ it, through the core's dispatch, with the same checks. In between:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -154,9 +157,19 @@ def _ask(command: Command, param: Param, *, error: str | None = None) -> Ask:
     return Ask(question(command, param, error=error), hint(param))
 
 
-def start(app: Staffroom, invocation: Invocation, command: Command) -> Ask | Say:
+def start(
+    app: Staffroom,
+    invocation: Invocation,
+    command: Command,
+    given: Mapping[str, str] | None = None,
+) -> Ask | Say:
     """Open ``command``'s form in the invocation's chat (replacing one open there) and ask its
-    first field. The member is registered on first contact, as a typed command would."""
+    first field not ``given`` (values a ``form:open`` button already names, kept as answers and
+    never asked). The member is registered on first contact, as a typed command would."""
+    answers: dict[str, str | None] = dict(given or {})
+    remaining = [p for p in fields_of(command) if p.name not in answers]
+    if not remaining:
+        raise ValueError(f"the {command.name} form has nothing left to ask")
     now = app.clock.now()
     for attempt in (1, 2):
         try:
@@ -177,7 +190,7 @@ def start(app: Staffroom, invocation: Invocation, command: Command) -> Ask | Say
                     session.delete(found[0])  # one form per chat: the new one replaces it
                     session.flush()
                 assert member.id is not None
-                first = fields_of(command)[0]
+                first = remaining[0]
                 session.add(
                     FormProgress(
                         member_id=member.id,
@@ -185,7 +198,7 @@ def start(app: Staffroom, invocation: Invocation, command: Command) -> Ask | Say
                         tenant=invocation.tenant,
                         chat_id=_chat(invocation),
                         command=command.name,
-                        answers={},
+                        answers=answers,
                         asking=first.name,
                         updated_at=now,
                     )

@@ -14,6 +14,7 @@ from core.commands import N_, Arg, command, confirmed
 from core.context import Context
 from core.cpd.service import check_hours, match_category
 from core.delivery.outbox import enqueue
+from core.forms.questions import open_action
 from core.i18n import _, format_amount
 from core.identity.models import Member
 from core.identity.service import find_member
@@ -77,7 +78,8 @@ def _ask_reply(ctx: Context, request: CpdRequest) -> Reply:
         )
     )
     reply.action(_("Approve"), f"cpd request approve {request.id}", "primary")
-    return reply.action(_("Decline"), f"cpd request decline {request.id}")
+    # Decline opens a form for the optional reason, the request's number already given.
+    return reply.action(_("Decline"), open_action(f"cpd request decline {request.id}"))
 
 
 @command(
@@ -206,7 +208,10 @@ def cpd_request_list(ctx: Context) -> Reply:
         )
         for request in waiting[:5]:
             reply.action(_("Approve #{id}", id=request.id), f"cpd request approve {request.id}")
-            reply.action(_("Decline #{id}", id=request.id), f"cpd request decline {request.id}")
+            reply.action(
+                _("Decline #{id}", id=request.id),
+                open_action(f"cpd request decline {request.id}"),
+            )
     reply.text(bold(_("Yours")))
     if not mine:
         reply.text(_('None yet. Ask with cpd request "Title" date=... reason="..."'))

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
+import json
 import re
 
+import pytest
 from sqlmodel import Session, col, select
 
 from core.app import Staffroom
-from core.delivery import deliver_due, plan_due
 from core.delivery.models import OutboxMessage
-from core.delivery.ports import Recipient
 from core.identity.models import Account, AuditEntry
 from core.reply import Reply
 from core.schools.models import SchoolMember, SchoolRole, TrainingRecord
@@ -21,6 +20,12 @@ from tests.talk import say, text_of
 
 SCHOOL = "Hillside Primary"
 CODE = re.compile(r"\b[A-HJ-NP-Z2-9]{8}\b")
+
+
+def console_admin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the console's ``root`` a Staffroom admin (who creates schools and names their leads)
+    in the apps a platform's test builds from the environment, as ``app`` here is built."""
+    monkeypatch.setenv("STAFFROOM_STAFFROOM__ADMINS", json.dumps([f"console:local:{ADMIN}"]))
 
 
 def member_id(app: Staffroom, user: str) -> int:
@@ -88,27 +93,3 @@ def dms(app: Staffroom, user: str) -> list[Reply]:
             .order_by(col(OutboxMessage.id))
         ).all()
         return [Reply.model_validate(row.payload) for row in rows]
-
-
-class RecordingMessenger:
-    """The console's Messenger port, keeping what it was asked to send."""
-
-    platform = "console"
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, Reply]] = []
-
-    async def send(self, recipient: Recipient, reply: Reply) -> str:
-        self.sent.append((recipient.user_id or "", reply))
-        return f"msg-{len(self.sent)}"
-
-    def to(self, user: str) -> list[str]:
-        return [text_of(r) for who, r in self.sent if who == user]
-
-
-def tick(app: Staffroom, messenger: RecordingMessenger) -> None:
-    """One pass of the worker: plan what is due, then deliver it."""
-    now = app.clock.now()
-    with app.session() as session:
-        plan_due(session, now, app.settings.delivery, app.producers)
-    asyncio.run(deliver_due(app.engine, {"console": messenger}, now, app.settings.delivery, "t"))

@@ -15,15 +15,14 @@ from core.clock import FixedClock
 from core.cpd.models import CpdActivity
 from core.schools.models import CpdRequest, SchoolMember
 from tests.core.test_privacy import rows_mentioning
+from tests.delivery.helpers import RecordingMessenger, tick
 from tests.schools.helpers import (
-    RecordingMessenger,
     create_school,
     dms,
     grant,
     join,
     member_id,
     ok,
-    tick,
 )
 from tests.talk import say, text_of
 
@@ -75,7 +74,11 @@ def test_the_manager_approves_and_the_member_logs_it_with_its_impact(
     shown = text_of(ask)
     assert "Cost: 120.00" in shown and "Provider: NCETM" in shown
     assert "Reason: Our mastery work this year" in shown
-    assert [a.command for a in ask.actions] == ["cpd request approve 1", "cpd request decline 1"]
+    # Decline opens a form for the optional reason, the request's number already given.
+    assert [a.command for a in ask.actions] == [
+        "cpd request approve 1",
+        "form:open cpd request decline 1",
+    ]
     assert not any("CPD request from" in text_of(r) for r in dms(school, "ana"))
     # Anyone else pressing the button, a lead of the school included, finds nothing.
     for user in ("ana", "bob", "olga", "zed"):
@@ -94,13 +97,13 @@ def test_the_manager_approves_and_the_member_logs_it_with_its_impact(
 
     early = say(school, 'cpd request log 1 "It went well" hours=5', user="bob")
     assert early.tone == "error" and "Log it once it has happened" in text_of(early)
-    messenger = RecordingMessenger()
+    messenger = RecordingMessenger(clock)
     clock.set(datetime(2026, 12, 10, 9, 30, tzinfo=UTC))
     tick(school, messenger)
-    assert not any("How did" in t for t in messenger.to("bob"))
+    assert not any("How did" in t for t in messenger.texts_to("bob"))
     clock.set(datetime(2026, 12, 11, 9, 30, tzinfo=UTC))
     tick(school, messenger)
-    [prompt] = [t for t in messenger.to("bob") if "How did Maths hub conference go?" in t]
+    [prompt] = [t for t in messenger.texts_to("bob") if "How did Maths hub conference go?" in t]
     assert 'cpd request log 1 hours=HOURS "what changed"' in prompt
 
     stolen = say(school, 'cpd request log 1 "mine now" hours=5', user="sam")
@@ -133,13 +136,13 @@ def test_without_a_manager_the_leads_answer_and_one_answer_counts(school: Staffr
     )
     for lead in ("ana", "lin"):
         [ask] = [r for r in dms(school, lead) if "CPD request from Cat" in text_of(r)]
-        assert ask.actions[1].command == "cpd request decline 1"
+        assert ask.actions[1].command == "form:open cpd request decline 1"
     assert not any("CPD request" in text_of(r) for r in dms(school, "olga"))
     waiting = ok(say(school, "cpd request list", user="lin"))
     assert "Waiting for your answer" in text_of(waiting) and "from Cat" in text_of(waiting)
     assert [a.command for a in waiting.actions] == [
         "cpd request approve 1",
-        "cpd request decline 1",
+        "form:open cpd request decline 1",
     ]
     assert say(school, "cpd request approve 1", user="olga").tone == "error"
     ok(say(school, 'cpd request decline 1 reason="No cover that week"', user="lin"))
@@ -184,10 +187,10 @@ def test_cancel_asks_first_and_stops_the_impact_question(
     ok(say(school, button.command, user="cat"))
     assert _requests(school)[0].status == "cancelled"
     assert "nothing to cancel" in text_of(say(school, button.command, user="cat"))
-    messenger = RecordingMessenger()
+    messenger = RecordingMessenger(clock)
     clock.set(datetime(2026, 12, 2, 9, 30, tzinfo=UTC))
     tick(school, messenger)
-    assert not any("How did" in t for t in messenger.to("cat"))
+    assert not any("How did" in t for t in messenger.texts_to("cat"))
     assert say(school, 'cpd request log 1 "x" hours=1', user="cat").tone == "error"
 
 

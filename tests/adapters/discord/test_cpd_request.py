@@ -4,17 +4,17 @@ is told the answer by DM, through the real discord.py, the deliverer and the fak
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
 
+from adapters.discord.modal import KEY_PREFIX
 from core.schools.models import CpdRequest, RequestStatus
 from tests.adapters.discord.conftest import ANA, BEN, CARA, Bot, callback_path, text_of
 from tests.delivery.helpers import worker_pass
 from tests.fakes.fake_discord import FakeMessage
-from tests.schools.conftest import ADMIN
-from tests.schools.helpers import create_school, grant
+from tests.schools.helpers import console_admin, create_school, grant
 
 TEACHER, LEAD, STRANGER = ANA, BEN, CARA
 ASK = {
@@ -26,8 +26,7 @@ ASK = {
 
 @pytest.fixture(autouse=True)
 def _console_admin(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The console's ``root`` is a Staffroom admin, who creates the school and names its lead."""
-    monkeypatch.setenv("STAFFROOM_STAFFROOM__ADMINS", json.dumps([f"console:local:{ADMIN}"]))
+    console_admin(monkeypatch)
 
 
 async def _school(bot: Bot) -> None:
@@ -98,18 +97,73 @@ async def test_the_lead_approves_by_button_and_forged_presses_change_nothing(
     assert "Maths hub conference" in told and "2026-12-10" in told
     assert not _dms(synced, STRANGER, "Maths hub conference")
 
-    again = await _press(synced, LEAD, buttons["Decline"], ask)
+    # Decline opens the reason's form first; sent, it finds the request already answered.
+    modal = await _open(synced, LEAD, buttons["Decline"], ask)
+    again = await _submit(synced, LEAD, modal, {})
     assert "already approved" in again
     assert _request(synced).status == RequestStatus.APPROVED
 
 
-async def test_the_lead_declines_by_button(synced: Bot) -> None:
+async def _open(bot: Bot, user: int, custom_id: str, message: FakeMessage) -> dict[str, Any]:
+    """``user`` presses Decline: a modal opens asking only for the reason (the request's number
+    stays server-side, behind the button's key). Returns the modal."""
+    pressed = await bot.dc.interaction_component(user, custom_id, message_id=message.id)
+    answer = await bot.dc.wait_for_request("POST", callback_path(pressed))
+    assert answer.json["type"] == 9, answer.json  # a modal
+    modal: dict[str, Any] = answer.json["data"]
+    inputs = [row["components"][0] for row in modal["components"]]
+    assert [(i["custom_id"], i["required"]) for i in inputs] == [("reason", False)]
+    assert "cpd" not in modal["custom_id"]
+    return modal
+
+
+async def _submit(bot: Bot, user: int, modal: dict[str, Any], fields: dict[str, str]) -> str:
+    sent = await bot.dc.interaction_modal_submit(user, modal["custom_id"], fields)
+    answer = await bot.dc.wait_for_request("POST", callback_path(sent))
+    return text_of(answer.json["data"])
+
+
+async def test_the_lead_declines_by_button_leaving_the_reason_out(synced: Bot) -> None:
     await _school(synced)
     buttons, ask = await _asked(synced)
 
-    declined = await _press(synced, LEAD, buttons["Decline"], ask)
+    modal = await _open(synced, LEAD, buttons["Decline"], ask)
+    assert _request(synced).status == RequestStatus.PENDING  # nothing happens until it is sent
+    declined = await _submit(synced, LEAD, modal, {})
     assert "Declined" in declined and "I have told them" in declined
     request = _request(synced)
     assert request.status == RequestStatus.DECLINED and request.decision_note is None
     told = await _told(synced, "declined your CPD request #1")
     assert "Maths hub conference" in told and "Their reason" not in told
+
+
+async def test_the_lead_declines_with_a_reason_and_a_forged_decline_is_refused(
+    synced: Bot,
+) -> None:
+    await _school(synced)
+    buttons, ask = await _asked(synced)
+
+    # The stranger forges a press of the lead's Decline and sends the form: it runs as the
+    # stranger, to whom the request does not exist.
+    modal = await _open(synced, STRANGER, buttons["Decline"], ask)
+    refused = await _submit(synced, STRANGER, modal, {"reason": "Not on my watch"})
+    assert "There is no CPD request #1 for you" in refused, refused
+    assert _request(synced).status == RequestStatus.PENDING
+
+    modal = await _open(synced, LEAD, buttons["Decline"], ask)
+    declined = await _submit(synced, LEAD, modal, {"reason": "No cover that week"})
+    assert "Declined" in declined and "I have told them" in declined
+    request = _request(synced)
+    assert request.status == RequestStatus.DECLINED
+    assert request.decision_note == "No cover that week"
+    told = await _told(synced, "declined your CPD request #1")
+    assert "No cover that week" in told and "Maths hub conference" in told
+    assert not _dms(synced, STRANGER, "No cover that week")
+
+
+async def test_a_form_naming_an_unknown_key_is_out_of_date(synced: Bot) -> None:
+    sent = await synced.dc.interaction_modal_submit(
+        LEAD, f"{KEY_PREFIX}forged-key", {"reason": "x"}
+    )
+    answer = await synced.dc.wait_for_request("POST", callback_path(sent))
+    assert "out of date" in text_of(answer.json["data"])

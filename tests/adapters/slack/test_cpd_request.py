@@ -5,6 +5,7 @@ all through the real Bolt app, the deliverer and the fake Slack."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -14,8 +15,8 @@ from tests.adapters.slack.conftest import Harness
 from tests.adapters.slack.test_http_mode import all_text, slash
 from tests.adapters.slack.test_observation import buttons, dms_to, press
 from tests.delivery.helpers import worker_pass
-from tests.schools.conftest import ADMIN
-from tests.schools.helpers import create_school, grant
+from tests.fakes.fake_slack import block_actions_body, view_submission_body
+from tests.schools.helpers import console_admin, create_school, grant
 
 TEACHER, LEAD, STRANGER = "U1", "U2", "U3"
 ASK = 'cpd request "Maths hub conference" date=2026-12-10 reason="Our mastery work this year"'
@@ -23,8 +24,7 @@ ASK = 'cpd request "Maths hub conference" date=2026-12-10 reason="Our mastery wo
 
 @pytest.fixture(autouse=True)
 def _console_admin(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The console's ``root`` is a Staffroom admin, who creates the school and names its lead."""
-    monkeypatch.setenv("STAFFROOM_STAFFROOM__ADMINS", json.dumps([f"console:local:{ADMIN}"]))
+    console_admin(monkeypatch)
 
 
 async def _school(h: Harness) -> None:
@@ -83,19 +83,94 @@ async def test_the_lead_approves_by_button_and_forged_presses_change_nothing(
     told = await _told(h, "approved your CPD request #1")
     assert "Maths hub conference" in told and "2026-12-10" in told
 
-    again = await press(h, LEAD, offered["Decline"], "lead-again")
-    assert "already approved" in again
+    # Decline opens the reason's modal first; sent, it finds the request already answered.
+    view = await _open(h, LEAD, offered["Decline"], "trig-again")
+    assert await _submit(h, LEAD, view, None) == (200, "")
     assert _request(h).status == RequestStatus.APPROVED
+    assert "already approved" in await _dm(h, LEAD, "CPD request #1 is")
 
 
-async def test_the_lead_declines_by_button(http_slack: Harness) -> None:
+async def _open(h: Harness, user: str, button: dict[str, Any], trigger: str) -> dict[str, Any]:
+    """``user`` presses Decline: a modal opens on their trigger asking only for the reason,
+    the request's number carried with it. Returns the view."""
+    before = len(h.fake.calls_to("views.open"))
+    body = block_actions_body(
+        user_id=user,
+        action_id=button["action_id"],
+        value=button["value"],
+        response_url=h.fake.response_url(trigger),
+        trigger_id=trigger,
+        channel_id=f"D{user}",
+    )
+    assert (await h.post(body))[0] == 200
+    opened = (await h.fake.wait_for_calls("views.open", count=before + 1))[-1].args
+    assert opened["trigger_id"] == trigger
+    view: dict[str, Any] = opened["view"]
+    assert [b["block_id"] for b in view["blocks"]] == ["reason"]
+    assert view["blocks"][0]["optional"] is True
+    return view
+
+
+async def _dm(h: Harness, user: str, containing: str) -> str:
+    """The DM to ``user`` containing ``containing``, waited for: a form's answer is posted
+    after the submission is acknowledged."""
+    count = 1
+    while True:
+        posts = await h.fake.wait_for_calls("chat.postMessage", count=count)
+        for post in posts:
+            if post.args["channel"] == f"D{user}" and containing in json.dumps(post.args):
+                return json.dumps(post.args)
+        count = len(posts) + 1
+
+
+async def _submit(
+    h: Harness, user: str, view: dict[str, Any], reason: str | None
+) -> tuple[int, str]:
+    values = {"reason": {"value": {"type": "plain_text_input", "value": reason}}} if reason else {}
+    body = view_submission_body(
+        user_id=user,
+        callback_id=view["callback_id"],
+        values=values,
+        private_metadata=view["private_metadata"],
+    )
+    return await h.post(body)
+
+
+async def test_the_lead_declines_by_button_leaving_the_reason_out(http_slack: Harness) -> None:
     h = http_slack
     await _school(h)
     offered = await _asked(h)
 
-    declined = await press(h, LEAD, offered["Decline"], "lead-decline")
-    assert "Declined" in declined and "I have told them" in declined
+    view = await _open(h, LEAD, offered["Decline"], "trig-decline")
+    assert _request(h).status == RequestStatus.PENDING  # nothing happens until it is sent
+    assert await _submit(h, LEAD, view, None) == (200, "")
     request = _request(h)
     assert request.status == RequestStatus.DECLINED and request.decision_note is None
+    assert "I have told them" in await _dm(h, LEAD, "Declined")
     told = await _told(h, "declined your CPD request #1")
     assert "Maths hub conference" in told and "Their reason" not in told
+
+
+async def test_the_lead_declines_with_a_reason_and_a_forged_decline_is_refused(
+    http_slack: Harness,
+) -> None:
+    h = http_slack
+    await _school(h)
+    offered = await _asked(h)
+
+    # The stranger forges a press of the lead's Decline and sends the form: it runs as the
+    # stranger, to whom the request does not exist, and the refusal shows on the form.
+    view = await _open(h, STRANGER, offered["Decline"], "trig-forged")
+    status, ack = await _submit(h, STRANGER, view, "Not on my watch")
+    assert status == 200 and "There is no CPD request #1 for you" in ack, ack
+    assert json.loads(ack)["response_action"] == "errors"
+    assert _request(h).status == RequestStatus.PENDING
+
+    view = await _open(h, LEAD, offered["Decline"], "trig-reason")
+    assert await _submit(h, LEAD, view, "No cover that week") == (200, "")
+    request = _request(h)
+    assert request.status == RequestStatus.DECLINED
+    assert request.decision_note == "No cover that week"
+    told = await _told(h, "declined your CPD request #1")
+    assert "No cover that week" in told and "Maths hub conference" in told
+    assert not await dms_to(h, f"D{STRANGER}", "No cover that week")

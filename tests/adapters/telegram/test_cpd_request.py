@@ -5,8 +5,6 @@ fake Bot API."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from sqlmodel import Session, select
 
@@ -15,8 +13,7 @@ from tests.adapters.telegram.conftest import ANA, BEN, Bot
 from tests.adapters.telegram.test_observation import _buttons, press
 from tests.delivery.helpers import worker_pass
 from tests.fakes.fake_telegram import ApiCall
-from tests.schools.conftest import ADMIN
-from tests.schools.helpers import create_school, grant
+from tests.schools.helpers import console_admin, create_school, grant
 
 TEACHER, LEAD, STRANGER = ANA, BEN, 91
 ASK = '/cpd request "Maths hub conference" date=2026-12-10 reason="Our mastery work this year"'
@@ -24,8 +21,7 @@ ASK = '/cpd request "Maths hub conference" date=2026-12-10 reason="Our mastery w
 
 @pytest.fixture(autouse=True)
 def _console_admin(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The console's ``root`` is a Staffroom admin, who creates the school and names its lead."""
-    monkeypatch.setenv("STAFFROOM_STAFFROOM__ADMINS", json.dumps([f"console:local:{ADMIN}"]))
+    console_admin(monkeypatch)
 
 
 async def _school(bot: Bot) -> None:
@@ -96,18 +92,59 @@ async def test_the_lead_approves_by_button_and_forged_presses_change_nothing(bot
     assert "Maths hub conference" in told and "2026-12-10" in told
     assert not _sent_to(bot, STRANGER, "Maths hub conference")
 
-    again = await press(bot, LEAD, buttons["Decline"], message_id, "already")
+    # Decline asks for a reason first; sent, it finds the request already answered.
+    await press(bot, LEAD, buttons["Decline"], message_id, "Reason")
+    again = await bot.say(LEAD, "Too late now")
     assert "already approved" in again
     assert _request(bot).status == RequestStatus.APPROVED
 
 
-async def test_the_lead_declines_by_button(bot: Bot) -> None:
+async def _reason_asked(bot: Bot, user: int, key: str, message_id: int) -> ApiCall:
+    """``user`` presses Decline: the reason is asked in their private chat, the request's
+    number already given (never asked)."""
+    query = bot.tg.push_callback(user, key, message_id=message_id)
+    await bot.tg.wait_for_call(
+        "answerCallbackQuery", lambda c: c.params["callback_query_id"] == query
+    )
+    asked = await bot.tg.wait_for_call("sendMessage", lambda c: c.params["chat_id"] == user)
+    text = str(asked.params["text"])
+    assert "cpd request decline" in text and "Reason" in text, text
+    assert "question 2 of 2" in text  # the id was question 1, given by the button
+    return asked
+
+
+async def test_the_lead_declines_by_button_skipping_the_reason(bot: Bot) -> None:
     await _school(bot)
     buttons, message_id = await _asked(bot)
 
-    declined = await press(bot, LEAD, buttons["Decline"], message_id, "request")
-    assert "Declined" in declined and "I have told them" in declined
+    asked = await _reason_asked(bot, LEAD, buttons["Decline"], message_id)
+    assert _request(bot).status == RequestStatus.PENDING  # nothing happens until answered
+    skip = _buttons(asked.params)["Skip"]
+    declined = await press(bot, LEAD, skip, int(asked.result["message_id"]), "Declined")
+    assert "I have told them" in declined
     request = _request(bot)
     assert request.status == RequestStatus.DECLINED and request.decision_note is None
     told = await _told(bot, "declined your CPD request #1")
     assert "Maths hub conference" in told and "Their reason" not in told
+
+
+async def test_the_lead_declines_with_a_reason_and_a_forged_decline_is_refused(bot: Bot) -> None:
+    await _school(bot)
+    buttons, message_id = await _asked(bot)
+
+    # The stranger forges a press of the lead's Decline and answers the question: the command
+    # runs as the stranger, to whom the request does not exist.
+    await _reason_asked(bot, STRANGER, buttons["Decline"], message_id)
+    refused = await bot.say(STRANGER, "Not on my watch")
+    assert "There is no CPD request #1 for you" in refused, refused
+    assert _request(bot).status == RequestStatus.PENDING
+
+    await _reason_asked(bot, LEAD, buttons["Decline"], message_id)
+    declined = await bot.say(LEAD, "No cover that week")
+    assert "Declined" in declined and "I have told them" in declined
+    request = _request(bot)
+    assert request.status == RequestStatus.DECLINED
+    assert request.decision_note == "No cover that week"
+    told = await _told(bot, "declined your CPD request #1")
+    assert "No cover that week" in told and "Maths hub conference" in told
+    assert not _sent_to(bot, STRANGER, "No cover that week")
