@@ -29,6 +29,7 @@ from core.delivery import (
 )
 from core.delivery.kinds import DueOccurrence, Occurrence
 from core.delivery.models import Schedule
+from core.delivery.outbox import among
 from core.delivery.schedules import NewSchedule, add_schedules
 from core.i18n import _
 from core.identity.models import Member
@@ -344,11 +345,14 @@ _IN_LIST = 2000
 def _existing_members(session: Session, member_ids: set[int]) -> set[int]:
     ids = list(member_ids)
     found: set[int] = set()
+    dialect = session.get_bind().dialect.name
     for start in range(0, len(ids), _IN_LIST):
         found.update(
             m
             for m in session.exec(
-                select(Member.id).where(col(Member.id).in_(ids[start : start + _IN_LIST]))
+                select(Member.id).where(
+                    among(col(Member.id), ids[start : start + _IN_LIST], dialect)
+                )
             )
             if m is not None
         )
@@ -362,6 +366,7 @@ def _prompts_of(
     instants = {o.at for o in occurrences}
     ids = [o.schedule_id for o in occurrences]
     found: dict[tuple[int, datetime], tuple[str, str, str]] = {}
+    dialect = session.get_bind().dialect.name
     session.flush()  # a Core query: prompts the session still holds count too
     for start in range(0, len(ids), _IN_LIST):
         rows = session.connection().execute(
@@ -372,7 +377,7 @@ def _prompts_of(
                 col(ReflectionPrompt.stage),
                 col(ReflectionPrompt.text),
             ).where(
-                col(ReflectionPrompt.schedule_id).in_(ids[start : start + _IN_LIST]),
+                among(col(ReflectionPrompt.schedule_id), ids[start : start + _IN_LIST], dialect),
                 col(ReflectionPrompt.occurrence_at).in_(instants),
             )
         )

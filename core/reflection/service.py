@@ -21,7 +21,7 @@ from core.communities.channels import bound_channels, channel_language
 from core.communities.membership import role_of
 from core.communities.models import Community
 from core.delivery.models import OutboxMessage
-from core.delivery.outbox import enqueue, execute_many, withdraw_unsent
+from core.delivery.outbox import among, enqueue, execute_many, withdraw_unsent
 from core.errors import NotFound, PermissionDenied, UserError
 from core.i18n import _, language, ngettext
 from core.identity.models import Member
@@ -107,6 +107,7 @@ def pick_prompts(session: Session, wanted: Mapping[int, str]) -> dict[int, libra
     histories: dict[int, list[tuple[str, str, str]]] = {member: [] for member in wanted}
     members = list(wanted)
     session.flush()  # Core queries below: prompts the session still holds count too
+    dialect = session.get_bind().dialect.name  # long id lists: see among()
     for start in range(0, len(members), _IN_LIST):
         newest = (
             sa_select(
@@ -131,7 +132,9 @@ def pick_prompts(session: Session, wanted: Mapping[int, str]) -> dict[int, libra
                 )
                 .label("n"),
             )
-            .where(col(ReflectionPrompt.member_id).in_(members[start : start + _IN_LIST]))
+            .where(
+                among(col(ReflectionPrompt.member_id), members[start : start + _IN_LIST], dialect)
+            )
             .subquery()
         )
         rows = session.connection().execute(
@@ -211,6 +214,7 @@ def open_scheduled_prompts(session: Session, items: Sequence[ScheduledPrompt]) -
     if len({item.member_id for item in items}) != len(items):
         raise ValueError("open_scheduled_prompts takes each member once")
     session.flush()
+    dialect = session.get_bind().dialect.name  # long id lists: see among()
     prompts: Table = ReflectionPrompt.__table__  # type: ignore[attr-defined]
     # Earlier unanswered prompts close at the new one's instant, as open_prompt closes them; one
     # statement per instant (a burst has a handful).
@@ -222,7 +226,7 @@ def open_scheduled_prompts(session: Session, items: Sequence[ScheduledPrompt]) -
             session.connection().execute(
                 update(prompts)
                 .where(
-                    prompts.c.member_id.in_(members[start : start + _IN_LIST]),
+                    among(prompts.c.member_id, members[start : start + _IN_LIST], dialect),
                     prompts.c.answered_at.is_(None),
                     prompts.c.closed_at.is_(None),
                 )
@@ -246,7 +250,7 @@ def open_scheduled_prompts(session: Session, items: Sequence[ScheduledPrompt]) -
         }
         for item in items
     ]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(prompts).on_conflict_do_nothing(
         index_elements=["schedule_id", "occurrence_at"]
     )
@@ -260,7 +264,7 @@ def open_scheduled_prompts(session: Session, items: Sequence[ScheduledPrompt]) -
     for start in range(0, len(schedule_ids), _IN_LIST):
         for schedule_id, prompt_id, at in session.connection().execute(
             sa_select(prompts.c.schedule_id, prompts.c.id, prompts.c.occurrence_at).where(
-                prompts.c.schedule_id.in_(schedule_ids[start : start + _IN_LIST]),
+                among(prompts.c.schedule_id, schedule_ids[start : start + _IN_LIST], dialect),
                 prompts.c.occurrence_at.in_(instants),
             )
         ):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from core.app import Staffroom
@@ -15,6 +19,7 @@ from core.delivery import create_schedule, plan_due
 from core.delivery import planner as planner_module
 from core.delivery.kinds import DueOccurrence, Occurrence, Outgoing, Producers
 from core.delivery.models import OutboxMessage, Schedule
+from core.delivery.outbox import execute_many
 from core.reflection.models import ReflectionPrompt
 from core.reflection.schedules import PROMPT_KIND, set_schedule
 from core.reply import Reply
@@ -22,6 +27,7 @@ from tests.delivery.helpers import add_member, note_producer
 
 NOTE = "test.note"
 MONDAY = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+DRIVER_INTEGRITY = (sqlite3.IntegrityError, psycopg.IntegrityError)
 
 
 class NoteBatch:
@@ -197,3 +203,70 @@ def test_two_planners_at_once_on_postgres_never_double_plan(
             .where(Schedule.kind == PROMPT_KIND, col(Schedule.next_due_at) <= MONDAY)
         ).one()
         assert due == 0
+
+
+def test_bulk_inserts_add_only_new_keys_in_the_order_given(app: Staffroom) -> None:
+    # On PostgreSQL execute_many inserts through COPY and a staging table; on SQLite through
+    # executemany. Both must count only the new keys and store rows (JSON, dates) as given.
+    insert = pg_insert if app.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(OutboxMessage.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
+        index_elements=["key"]
+    )
+    with Session(app.engine) as session:
+        member = add_member(session, "bulk", MONDAY)
+        shared = {"text": "the same reply, shared by rows"}
+
+        def row(key: str, payload: dict[str, object]) -> dict[str, object]:
+            return {
+                "key": key,
+                "member_id": member.id,
+                "kind": NOTE,
+                "payload": payload,
+                "state": "pending",
+                "due_at": MONDAY,
+                "next_attempt_at": MONDAY + timedelta(minutes=1),
+                "attempts": 0,
+                "deferrals": 0,
+                "created_at": MONDAY,
+            }
+
+        first = [row(f"bulk:{n}", shared) for n in (3, 1, 2)]
+        assert execute_many(session, statement, first) == 3
+        again = [*first[1:], row("bulk:0", {"text": "new", "n": [1, 2]}), row("bulk:0", shared)]
+        assert execute_many(session, statement, again) == 1
+        session.commit()
+        stored = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
+    assert [o.key for o in stored] == ["bulk:3", "bulk:1", "bulk:2", "bulk:0"]
+    assert [o.payload for o in stored] == [shared] * 3 + [{"text": "new", "n": [1, 2]}]
+    assert {(o.due_at, o.next_attempt_at) for o in stored} == {
+        (MONDAY, MONDAY + timedelta(minutes=1))
+    }
+
+
+def test_a_failed_bulk_insert_leaves_nothing_behind(app: Staffroom) -> None:
+    insert = pg_insert if app.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(OutboxMessage.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
+        index_elements=["key"]
+    )
+    good = {
+        "key": "bulk:ok",
+        "member_id": None,
+        "channel_id": "c",
+        "kind": NOTE,
+        "payload": {},
+        "state": "pending",
+        "due_at": MONDAY,
+        "next_attempt_at": MONDAY,
+        "attempts": 0,
+        "deferrals": 0,
+        "created_at": MONDAY,
+    }
+    with Session(app.engine) as session:
+        session.exec(select(func.count()).select_from(OutboxMessage)).one()  # begin
+        # The drivers' own errors: execute_many works on the driver's cursor.
+        with pytest.raises(DRIVER_INTEGRITY), session.begin_nested():
+            execute_many(session, statement, [good, {**good, "key": "bulk:bad", "member_id": -1}])
+        # The savepoint rolled back (the staging table with it): the same insert works again.
+        assert execute_many(session, statement, [good]) == 1
+        session.commit()
+        assert session.exec(select(OutboxMessage.key)).all() == ["bulk:ok"]
