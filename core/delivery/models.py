@@ -80,7 +80,9 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = Field(default="message", max_length=48)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONList)
     """The Reply, as JSON."""
-    state: str = Field(default=OutboxState.PENDING, max_length=16, index=True)
+    state: str = Field(default=OutboxState.PENDING, max_length=16)
+    """Looked up through ``ix_outbox_claim`` (state first): an index of its own would be one more
+    to keep up on every row a burst writes, for nothing (migration 0032 dropped it)."""
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)
     next_attempt_at: datetime = Field(sa_type=UTCDateTime, index=True)
     attempts: int = 0
