@@ -13,6 +13,8 @@ import csv
 import io
 from datetime import datetime
 
+from core.commands import N_
+from core.i18n import _
 from core.schools.programme import CoffeeReport, MentoringReport
 from core.schools.service import SchoolReport, TrainingRow
 from core.schools.trust_reports import (
@@ -22,7 +24,7 @@ from core.schools.trust_reports import (
     TrustCpdReport,
 )
 
-CSV_COLUMNS = ("member_id", "name", "hours", "activities")
+CSV_COLUMNS = (N_("member_id"), N_("name"), N_("hours"), N_("activities"))
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -35,29 +37,34 @@ def report_csv(report: SchoolReport) -> bytes:
     """Every member of the school, by name, with their hours and activities in the period."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(_headers(CSV_COLUMNS))
     for row in report.members:
         writer.writerow([row.member_id, _cell(row.name), f"{row.hours:g}", row.activities])
     return out.getvalue().encode("utf-8-sig")
 
 
+def _headers(columns: tuple[str, ...]) -> list[str]:
+    """The column names in the reader's language (the cells keep machine-readable values)."""
+    return [_(c) for c in columns]
+
+
 def _rows(columns: tuple[str, ...], rows: list[list[object]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
+    writer.writerow(_headers(columns))
     for row in rows:
         writer.writerow([_cell(v) if isinstance(v, str) else ("" if v is None else v) for v in row])
     return out.getvalue().encode("utf-8-sig")
 
 
 TRAINING_COLUMNS = (
-    "training_id",
-    "training",
-    "member_id",
-    "name",
-    "standing",
-    "last_done",
-    "until",
+    N_("training_id"),
+    N_("training"),
+    N_("member_id"),
+    N_("name"),
+    N_("standing"),
+    N_("last_done"),
+    N_("until"),
 )
 
 
@@ -82,16 +89,16 @@ def training_csv(rows: list[TrainingRow]) -> bytes:
 
 
 MENTORING_COLUMNS = (
-    "match_id",
-    "mentor",
-    "mentee",
-    "status",
-    "proposed_on",
-    "active_from",
-    "ended_on",
-    "checkins",
-    "last_checkin_on",
-    "checkin_overdue",
+    N_("match_id"),
+    N_("mentor"),
+    N_("mentee"),
+    N_("status"),
+    N_("proposed_on"),
+    N_("active_from"),
+    N_("ended_on"),
+    N_("checkins"),
+    N_("last_checkin_on"),
+    N_("checkin_overdue"),
 )
 
 
@@ -122,7 +129,15 @@ def mentoring_csv(report: MentoringReport, outsider: str) -> bytes:
     )
 
 
-COFFEE_COLUMNS = ("member_id", "name", "rounds", "met", "not_met", "never_met", "left_out")
+COFFEE_COLUMNS = (
+    N_("member_id"),
+    N_("name"),
+    N_("rounds"),
+    N_("met"),
+    N_("not_met"),
+    N_("never_met"),
+    N_("left_out"),
+)
 
 
 def coffee_csv(report: CoffeeReport) -> bytes:
@@ -148,7 +163,14 @@ def coffee_csv(report: CoffeeReport) -> bytes:
 
 TOTAL = "total"
 """The ``school`` cell of a trust file's last row."""
-TRUST_CPD_COLUMNS = ("school_id", "school", "members", "hours", "activities", "quiet")
+TRUST_CPD_COLUMNS = (
+    N_("school_id"),
+    N_("school"),
+    N_("members"),
+    N_("hours"),
+    N_("activities"),
+    N_("quiet"),
+)
 
 
 def trust_cpd_csv(report: TrustCpdReport) -> bytes:
@@ -173,13 +195,13 @@ def trust_cpd_csv(report: TrustCpdReport) -> bytes:
 
 
 TRUST_TRAINING_COLUMNS = (
-    "school_id",
-    "school",
-    "requirements",
-    "expired",
-    "expiring",
-    "never_done",
-    "done",
+    N_("school_id"),
+    N_("school"),
+    N_("requirements"),
+    N_("expired"),
+    N_("expiring"),
+    N_("never_done"),
+    N_("done"),
 )
 
 
@@ -196,13 +218,13 @@ def trust_training_csv(rows: list[SchoolTrainingTotals]) -> bytes:
 
 
 TRUST_MENTORING_COLUMNS = (
-    "school_id",
-    "school",
-    "proposed",
-    "active",
-    "ended",
-    "checkins_overdue",
-    "waiting_for_mentor",
+    N_("school_id"),
+    N_("school"),
+    N_("proposed"),
+    N_("active"),
+    N_("ended"),
+    N_("checkins_overdue"),
+    N_("waiting_for_mentor"),
 )
 
 
@@ -227,14 +249,14 @@ def trust_mentoring_csv(rows: list[SchoolMentoringTotals], total: SchoolMentorin
 
 
 TRUST_COFFEE_COLUMNS = (
-    "school_id",
-    "school",
-    "taking_part",
-    "seats",
-    "answered",
-    "met",
-    "never_met",
-    "left_out",
+    N_("school_id"),
+    N_("school"),
+    N_("taking_part"),
+    N_("seats"),
+    N_("answered"),
+    N_("met"),
+    N_("never_met"),
+    N_("left_out"),
 )
 
 

@@ -127,3 +127,12 @@ def test_each_report_comes_as_a_pdf_when_asked_and_as_csv_otherwise(
     assert not any(secret in pages for secret in SECRETS)
     wrong = say(school, f"report {name} format=docx", user="ana")
     assert wrong.tone == "error" and "pdf" in text_of(wrong)
+
+
+def test_a_spanish_leads_csv_has_spanish_headers_and_the_same_cells(school: Staffroom) -> None:
+    english = _csv(say(school, "report cpd", user="ana").attachments[0].data)
+    say(school, "settings language es", user="ana")
+    spanish = _csv(say(school, "report cpd", user="ana").attachments[0].data)
+    assert english[0] == ["member_id", "name", "hours", "activities"]
+    assert spanish[0] == ["id_miembro", "nombre", "horas", "actividades"]
+    assert spanish[1:] == english[1:]
