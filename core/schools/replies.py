@@ -4,10 +4,44 @@ impact note after approved CPD. Built here, from records already read, so the pr
 
 from __future__ import annotations
 
-from core.i18n import _, ngettext
+from core.i18n import _, format_number, ngettext
 from core.reply import Reply, SpanLike, bold, code
 from core.schools.models import CpdRequest
-from core.schools.service import TrainingStatus
+from core.schools.programme import MIN_GROUP, Ratings
+from core.schools.service import Standing, TrainingStatus
+
+
+def standing_label(standing: Standing) -> str:
+    """A training standing in words, as the report's reply and its PDF show it."""
+    return {
+        Standing.EXPIRED: _("expired"),
+        Standing.EXPIRING: _("expiring"),
+        Standing.NEVER_DONE: _("never done"),
+        Standing.DONE: _("done"),
+    }[standing]
+
+
+def rating_facts(ratings: list[Ratings]) -> list[tuple[str, str]]:
+    """Each side's feedback as a labelled fact: the average, or why there is none yet (a group
+    under :data:`~core.schools.programme.MIN_GROUP`), for the report's reply and its PDF."""
+    facts: list[tuple[str, str]] = []
+    for group in ratings:
+        label = _("Rated by mentees") if group.side == "mentees" else _("Rated by mentors")
+        if group.average is not None:
+            value = _(
+                "{average} of 5 ({n} ratings)",
+                average=format_number(group.average, 1),
+                n=group.count,
+            )
+        else:
+            value = ngettext(
+                "{n} rating: averages show from {least}",
+                "{n} ratings: averages show from {least}",
+                group.count,
+                least=MIN_GROUP,
+            )
+        facts.append((label, value))
+    return facts
 
 
 def _reminder_line(status: TrainingStatus, days: int) -> list[SpanLike]:

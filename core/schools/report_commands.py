@@ -9,7 +9,7 @@ from typing import Annotated
 from core.commands import N_, Arg, command
 from core.context import Context
 from core.errors import PermissionDenied
-from core.i18n import _, format_number, format_percent, ngettext
+from core.i18n import _, format_percent, ngettext
 from core.reply import Reply, SpanLike, bold, code
 from core.schools.commands import (
     LIST_LIMIT,
@@ -22,7 +22,8 @@ from core.schools.commands import (
 from core.schools.exports import coffee_csv, mentoring_csv, training_csv
 from core.schools.glance import Glance, school_glance, term_of, total_glance
 from core.schools.models import School
-from core.schools.programme import MIN_GROUP, coffee_report, mentoring_report
+from core.schools.programme import coffee_report, mentoring_report
+from core.schools.replies import rating_facts, standing_label
 from core.schools.report_pdf import coffee_report_pdf, mentoring_report_pdf, training_report_pdf
 from core.schools.service import (
     LEADS,
@@ -52,15 +53,6 @@ def _lead_school(ctx: Context) -> School:
     school = your_school(ctx)
     require_role(ctx.session, school, ctx.member_id, LEADS)
     return school
-
-
-def _standing_label(standing: Standing) -> str:
-    return {
-        Standing.EXPIRED: _("expired"),
-        Standing.EXPIRING: _("expiring"),
-        Standing.NEVER_DONE: _("never done"),
-        Standing.DONE: _("done"),
-    }[standing]
 
 
 def _training_line(row: TrainingRow) -> list[SpanLike]:
@@ -116,7 +108,7 @@ def report_training(
     for training_id, training in trainings.items():
         mine = [r for r in rows if r.status.training.id == training_id]
         counts = ", ".join(
-            f"{sum(r.standing is s for r in mine)} {_standing_label(s)}"
+            f"{sum(r.standing is s for r in mine)} {standing_label(s)}"
             for s in (*NEEDS_ACTION, Standing.DONE)
         )
         summary.append([code(f"#{training_id}"), " ", bold(training.title), f": {counts}"])
@@ -222,24 +214,7 @@ def report_mentoring(
         )
     else:
         reply.text(_("No one is waiting for a mentor."))
-    ratings: list[tuple[str, str]] = []
-    for group in report.ratings:
-        label = _("Rated by mentees") if group.side == "mentees" else _("Rated by mentors")
-        if group.average is not None:
-            value = _(
-                "{average} of 5 ({n} ratings)",
-                average=format_number(group.average, 1),
-                n=group.count,
-            )
-        else:
-            value = ngettext(
-                "{n} rating: averages show from {least}",
-                "{n} ratings: averages show from {least}",
-                group.count,
-                least=MIN_GROUP,
-            )
-        ratings.append((label, value))
-    reply.fields(ratings)
+    reply.fields(rating_facts(report.ratings))
     reply.note(
         _(
             "Counts, dates and average ratings only: never what anyone wrote in a check-in "

@@ -28,8 +28,9 @@ from core.cpd.exports import Typesetter, period_text
 from core.cpd.periods import Period
 from core.cpd.replies import category_label
 from core.cpd.settings import CpdSettings
-from core.i18n import _, current_language, format_day, format_number, ngettext
-from core.schools.programme import MIN_GROUP, CoffeeReport, MentoringReport
+from core.i18n import _, current_language, format_day, format_number
+from core.schools.programme import CoffeeReport, MentoringReport
+from core.schools.replies import rating_facts, standing_label
 from core.schools.service import SchoolReport, Standing, TrainingRow
 
 if TYPE_CHECKING:
@@ -73,16 +74,6 @@ def _day(day: date | datetime | None) -> str:
 
 def _yes(value: bool) -> str:
     return _("yes") if value else _("no")
-
-
-def standing_label(standing: Standing) -> str:
-    """A training standing in words (the reply's words for it)."""
-    return {
-        Standing.EXPIRED: _("expired"),
-        Standing.EXPIRING: _("expiring"),
-        Standing.NEVER_DONE: _("never done"),
-        Standing.DONE: _("done"),
-    }[standing]
 
 
 # The document --------------------------------------------------------------------------------
@@ -474,20 +465,7 @@ def mentoring_report_pdf(
         (_("Declined or expired"), _number(report.count("declined", "expired"))),
         (_("Check-ins overdue"), _number(len(report.overdue))),
     ]
-    for group in report.ratings:
-        label = _("Rated by mentees") if group.side == "mentees" else _("Rated by mentors")
-        if group.average is not None:
-            value = _(
-                "{average} of 5 ({n} ratings)", average=format_number(group.average), n=group.count
-            )
-        else:
-            value = ngettext(
-                "{n} rating: averages show from {least}",
-                "{n} ratings: averages show from {least}",
-                group.count,
-                least=MIN_GROUP,
-            )
-        facts.append((label, value))
+    facts.extend(rating_facts(report.ratings))
     document.facts(facts)
     document.heading(_("Pairs"))
     if not report.pairs:
